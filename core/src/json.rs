@@ -1,0 +1,43 @@
+//! Bounded parsing of untrusted JSON text.
+
+use crate::issue::Issue;
+use serde_json::Value;
+
+/// Largest JSON document accepted from a caller (8 MiB): a 500-case suite is far below it.
+pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Parses untrusted JSON text with a size bound. Nesting is bounded by serde_json's own
+/// recursion limit (128), so deep input yields an error instead of exhausting the stack.
+pub fn parse_untrusted(text: &str) -> Result<Value, Issue> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Issue::new(
+            "",
+            "TOO_LARGE",
+            format!(
+                "input is {} bytes; at most {MAX_INPUT_BYTES} are accepted",
+                text.len()
+            ),
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        let code = if e.to_string().contains("recursion limit") {
+            "TOO_DEEP"
+        } else {
+            "INVALID_JSON"
+        };
+        Issue::new("", code, format!("input is not valid JSON: {e}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_bounds() {
+        assert!(parse_untrusted("{\"a\":1}").is_ok());
+        assert_eq!(parse_untrusted("{").unwrap_err().code, "INVALID_JSON");
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(parse_untrusted(&deep).unwrap_err().code, "TOO_DEEP");
+    }
+}
