@@ -1,6 +1,24 @@
 //! WebAssembly boundary of cognigy-guard: the only place with `#[wasm_bindgen]`.
 //!
-//! Every export deserializes its input, calls `cognigy_guard_core`, and serializes the answer.
+//! Every export follows one pattern: convert the JS input, call `cognigy_guard_core`, convert the
+//! answer back, and turn a core `GuardError` into a JS `Error` named `GuardError` (see [`error`]).
 
-/// Version of this package, as built.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub mod convert;
+pub mod error;
+pub mod platform;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs once when the module is instantiated. Development builds (feature `debug-panic`) print
+/// Rust panics to the JS console; release builds abort without the extra code.
+#[wasm_bindgen(start)]
+fn start() {
+    #[cfg(feature = "debug-panic")]
+    console_error_panic_hook::set_once();
+}
+
+/// The package version, as built.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

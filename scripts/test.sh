@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test layer, installing what is missing first (see scripts/setup.sh):
+#   lint (rustfmt, clippy), native core tests, wasm-bindgen tests in Node, the built pkg/ tested
+#   from JS (node --test, against the simulator), and the browser tests when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+layer() { printf '\n==== %s\n' "$*"; }
+
+bash scripts/setup.sh
+
+layer "lint: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p cognigy-guard --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+layer "layer 1: native tests (cargo test)"
+cargo test --workspace
+
+layer "layer 2: wasm-bindgen tests in Node"
+cargo test -p cognigy-guard --target wasm32-unknown-unknown
+
+layer "build pkg/ (release)"
+node scripts/build.mjs
+
+layer "layer 3: JS tests of the built package (node --test)"
+shopt -s nullglob
+node --test --test-concurrency=2 tests/js/*.test.mjs tests/sim/*.test.js

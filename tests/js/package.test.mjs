@@ -1,0 +1,89 @@
+// The built package as a user gets it: `npm pack` of pkg/, installed into a scratch folder, then
+// loaded through every entry of its `exports` map.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import vm from 'node:vm';
+import { pkgDir } from './helpers.mjs';
+
+let scratch;
+let installed;
+
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'cognigy-guard-pack-'));
+  const out = execFileSync('npm', ['pack', pkgDir, '--pack-destination', scratch, '--json'], { encoding: 'utf8' });
+  const tarball = join(scratch, JSON.parse(out)[0].filename);
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: scratch, stdio: 'pipe' });
+  installed = join(scratch, 'node_modules', 'cognigy-guard');
+});
+
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const node = (args) => execFileSync(process.execPath, args, { cwd: scratch, encoding: 'utf8' }).trim();
+
+test('require() works synchronously from the installed tarball', () => {
+  const out = node(['-e', `
+    const g = require('cognigy-guard');
+    const r = g.validateTimeoutConfig({ endpointId: 'svc', maxWaitTimeMs: 5000, slaThresholdMs: 1000, fallbackTemplate: {} });
+    console.log(JSON.stringify({ version: g.version(), ok: r.ok }));`]);
+  assert.deepEqual(JSON.parse(out), { version: JSON.parse(readFileSync(join(installed, 'package.json'))).version, ok: true });
+});
+
+test('ESM import works in Node and shares the CommonJS instance', () => {
+  const out = node(['--input-type=module', '-e', `
+    import { version, validateTimeoutConfig } from 'cognigy-guard';
+    import { createRequire } from 'node:module';
+    const cjs = createRequire(import.meta.url)('cognigy-guard');
+    console.log(JSON.stringify({ v: version(), same: cjs.validateTimeoutConfig === validateTimeoutConfig }));`]);
+  assert.deepEqual(JSON.parse(out), { v: '0.1.0', same: true });
+});
+
+test('a GuardError thrown in Rust reaches JS with name, code and errors', () => {
+  const out = node(['-e', `
+    const g = require('cognigy-guard');
+    try { g.buildTimeoutPayload({ endpointId: '../etc', maxWaitTimeMs: 99 }); console.log('no throw'); }
+    catch (e) { console.log(JSON.stringify({ isError: e instanceof Error, name: e.name, code: e.code, paths: e.errors.map((i) => i.path), message: e.message })); }`]);
+  const err = JSON.parse(out);
+  assert.equal(err.isError, true);
+  assert.equal(err.name, 'GuardError');
+  assert.equal(err.code, 'VALIDATION');
+  assert.ok(err.paths.includes('endpointId'), err.paths.join());
+  assert.ok(err.paths.includes('maxWaitTimeMs'), err.paths.join());
+  assert.match(err.message, /problems/);
+});
+
+test('the inline entry runs in a node:vm context with no require, no fs, no process', () => {
+  const source = readFileSync(join(installed, 'inline.cjs'), 'utf8');
+  for (const forbidden of ['require(', '__dirname', 'import.meta', 'readFileSync', 'fetch(']) {
+    assert.ok(!source.includes(forbidden), `inline.cjs mentions ${forbidden}`);
+  }
+  const sandbox = { module: { exports: {} } };
+  sandbox.exports = sandbox.module.exports;
+  vm.createContext(sandbox);
+  vm.runInContext(source, sandbox, { filename: 'inline.cjs' });
+  const lib = sandbox.module.exports;
+  assert.equal(lib.version(), '0.1.0');
+  const result = lib.validateTimeoutConfig({ endpoint_id: 'ext_svc_weather_01', max_wait_time_ms: 4000, sla_threshold_ms: 2000, fallback_template: '{"message":"later"}' });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.equal(result.value.endpointId, 'ext_svc_weather_01');
+  // Strings with multi-byte characters cross the boundary through the polyfilled codec.
+  const bad = lib.validateTimeoutConfig({ endpointId: 'wétter☂', maxWaitTimeMs: 4000, slaThresholdMs: 2000, fallbackTemplate: {} });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.errors[0].path, 'endpointId');
+});
+
+test('package.json exports map and typings name every entry', () => {
+  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  assert.equal(manifest.name, 'cognigy-guard');
+  assert.ok(manifest.exports['.'].node.require.default.endsWith('.cjs'));
+  assert.ok(manifest.exports['.'].node.import.default.endsWith('.mjs'));
+  assert.ok(manifest.exports['.'].import.default.endsWith('index.js'));
+  assert.ok(manifest.exports['./inline']);
+  for (const file of ['node/index.d.cts', 'node/index.d.mts', 'web/index.d.ts', 'inline.d.cts', 'web/cognigy_guard.d.ts']) {
+    assert.ok(readFileSync(join(installed, file), 'utf8').length > 0, file);
+  }
+});
