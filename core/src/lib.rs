@@ -8,6 +8,7 @@ pub mod error;
 pub mod issue;
 pub mod json;
 pub mod model;
+pub mod profile;
 pub mod time;
 
 pub use error::{ErrorCode, GuardError};
