@@ -9,6 +9,7 @@ pub mod issue;
 pub mod json;
 pub mod model;
 pub mod time;
+pub mod validation;
 
 pub use error::{ErrorCode, GuardError};
 pub use issue::Issue;
