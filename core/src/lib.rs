@@ -10,6 +10,7 @@ pub mod json;
 pub mod model;
 pub mod profile;
 pub mod time;
+pub mod validation;
 
 pub use error::{ErrorCode, GuardError};
 pub use issue::Issue;
