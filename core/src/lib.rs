@@ -4,11 +4,16 @@
 //! milliseconds, randomness as numbers, HTTP as request descriptions and response bodies. The wasm
 //! boundary crate (`cognigy-guard`) converts values, performs the I/O and calls into this crate.
 
+pub mod audit;
+pub mod cache;
 pub mod error;
+pub mod fallback;
 pub mod issue;
 pub mod json;
 pub mod model;
 pub mod profile;
+pub mod outbox;
+pub mod redact;
 pub mod time;
 pub mod validation;
 

@@ -1,0 +1,394 @@
+//! Last-known-good responses per endpoint, served when the live call fails.
+//!
+//! A [`FallbackCache`] keeps one JSON value per endpoint id for `ttl_ms` (default 300 000 ms, the
+//! seed's value) and at most `max_entries` endpoints (default 1000), evicting the least recently
+//! used one (a [`FallbackCache::get`] hit or a [`FallbackCache::put`] counts as a use). Every
+//! operation is O(log n): entries live in a `HashMap`, and a `BTreeMap` orders them by a
+//! monotonically increasing use counter.
+//!
+//! An entry is fresh while `now - storedAt < ttl`; a clock that went backwards gives age 0.
+//! Instants that are not finite numbers are treated as 0 (the epoch).
+//!
+//! Snapshot (JSON-safe, least recently used first):
+//! `{ "v": 1, "entries": [ { "endpointId": "...", "storedAtMs": 1700000000000, "value": ... } ] }`.
+
+use crate::error::GuardError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Default time a cached response stays usable, in milliseconds (seed value).
+pub const DEFAULT_TTL_MS: u64 = 300_000;
+/// Default number of endpoints kept.
+pub const DEFAULT_MAX_ENTRIES: usize = 1000;
+/// Version written into and required from snapshots.
+const SNAPSHOT_VERSION: u64 = 1;
+
+/// A cached response and how old it is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheHit {
+    /// The stored response.
+    pub value: Value,
+    /// Milliseconds since it was stored (0 when the clock went backwards).
+    pub age_ms: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    value: Value,
+    stored_at_ms: f64,
+    last_use: u64,
+}
+
+/// One entry of a snapshot, as read back.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SnapshotEntry {
+    endpoint_id: String,
+    stored_at_ms: f64,
+    value: Value,
+}
+
+/// Per-endpoint last-known-good responses with a TTL and LRU eviction.
+#[derive(Debug, Clone)]
+pub struct FallbackCache {
+    ttl_ms: u64,
+    max_entries: usize,
+    entries: HashMap<String, Entry>,
+    /// Endpoint ids by their last use; the first one is the least recently used.
+    by_use: BTreeMap<u64, String>,
+    /// Use counter; at one use per nanosecond it would take centuries to saturate.
+    uses: u64,
+}
+
+impl Default for FallbackCache {
+    fn default() -> Self {
+        FallbackCache::new(DEFAULT_TTL_MS, DEFAULT_MAX_ENTRIES)
+    }
+}
+
+impl FallbackCache {
+    /// An empty cache; `max_entries == 0` disables caching (nothing is kept).
+    pub fn new(ttl_ms: u64, max_entries: usize) -> Self {
+        FallbackCache {
+            ttl_ms,
+            max_entries,
+            entries: HashMap::new(),
+            by_use: BTreeMap::new(),
+            uses: 0,
+        }
+    }
+
+    /// Stores `value` as the last good response of `endpoint_id` at `now_ms`, replacing any
+    /// previous one and evicting the least recently used endpoint when the cache is full.
+    pub fn put(&mut self, endpoint_id: &str, value: Value, now_ms: f64) {
+        self.insert(endpoint_id.to_owned(), value, instant(now_ms));
+    }
+
+    /// The fresh response of `endpoint_id`, marking it as recently used. An expired entry is
+    /// removed and `None` returned.
+    pub fn get(&mut self, endpoint_id: &str, now_ms: f64) -> Option<CacheHit> {
+        let age = age_ms(self.entries.get(endpoint_id)?.stored_at_ms, now_ms);
+        if age >= self.ttl_ms as f64 {
+            self.remove(endpoint_id);
+            return None;
+        }
+        let use_id = self.next_use();
+        let entry = self.entries.get_mut(endpoint_id)?;
+        let key = self
+            .by_use
+            .remove(&entry.last_use)
+            .unwrap_or_else(|| endpoint_id.to_owned());
+        entry.last_use = use_id;
+        self.by_use.insert(use_id, key);
+        Some(CacheHit {
+            value: entry.value.clone(),
+            age_ms: age as u64,
+        })
+    }
+
+    /// Forgets the response of `endpoint_id`; returns whether there was one.
+    pub fn remove(&mut self, endpoint_id: &str) -> bool {
+        match self.entries.remove(endpoint_id) {
+            Some(entry) => {
+                self.by_use.remove(&entry.last_use);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Number of endpoints held (expired entries count until they are looked up or restored).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no endpoint is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.by_use.clear();
+    }
+
+    /// The versioned JSON-safe snapshot described in the module documentation.
+    pub fn snapshot(&self) -> Value {
+        let entries: Vec<Value> = self
+            .by_use
+            .values()
+            .filter_map(|key| {
+                let entry = self.entries.get(key)?;
+                Some(json!({
+                    "endpointId": key,
+                    "storedAtMs": entry.stored_at_ms,
+                    "value": entry.value,
+                }))
+            })
+            .collect();
+        json!({ "v": SNAPSHOT_VERSION, "entries": entries })
+    }
+
+    /// Rebuilds a cache from [`FallbackCache::snapshot`] output, dropping entries already expired
+    /// at `now_ms` and keeping only the `max_entries` most recently used ones.
+    ///
+    /// Fails with [`GuardError::Config`] when the snapshot does not have the documented shape.
+    pub fn from_snapshot(
+        snapshot: &Value,
+        ttl_ms: u64,
+        max_entries: usize,
+        now_ms: f64,
+    ) -> Result<Self, GuardError> {
+        match snapshot.get("v").and_then(Value::as_u64) {
+            Some(SNAPSHOT_VERSION) => {}
+            Some(other) => {
+                return Err(GuardError::Config(format!(
+                    "unsupported cache snapshot version {other}; expected {SNAPSHOT_VERSION}"
+                )))
+            }
+            None => return Err(malformed()),
+        }
+        let items = snapshot
+            .get("entries")
+            .and_then(Value::as_array)
+            .ok_or_else(malformed)?;
+        let mut cache = FallbackCache::new(ttl_ms, max_entries);
+        for item in items {
+            // The serde error text is not forwarded: it may quote cached content.
+            let entry = SnapshotEntry::deserialize(item).map_err(|_| malformed())?;
+            if !entry.stored_at_ms.is_finite() {
+                return Err(malformed());
+            }
+            if age_ms(entry.stored_at_ms, now_ms) < ttl_ms as f64 {
+                cache.insert(entry.endpoint_id, entry.value, entry.stored_at_ms);
+            }
+        }
+        Ok(cache)
+    }
+
+    fn insert(&mut self, endpoint_id: String, value: Value, stored_at_ms: f64) {
+        if self.max_entries == 0 {
+            return;
+        }
+        let use_id = self.next_use();
+        if let Some(entry) = self.entries.get_mut(&endpoint_id) {
+            self.by_use.remove(&entry.last_use);
+            *entry = Entry {
+                value,
+                stored_at_ms,
+                last_use: use_id,
+            };
+            self.by_use.insert(use_id, endpoint_id);
+            return;
+        }
+        while self.entries.len() >= self.max_entries {
+            match self.by_use.pop_first() {
+                Some((_, oldest)) => {
+                    self.entries.remove(&oldest);
+                }
+                None => break,
+            }
+        }
+        self.by_use.insert(use_id, endpoint_id.clone());
+        self.entries.insert(
+            endpoint_id,
+            Entry {
+                value,
+                stored_at_ms,
+                last_use: use_id,
+            },
+        );
+    }
+
+    fn next_use(&mut self) -> u64 {
+        self.uses = self.uses.saturating_add(1);
+        self.uses
+    }
+}
+
+fn malformed() -> GuardError {
+    GuardError::Config(
+        "malformed cache snapshot: expected { v: 1, entries: [{ endpointId: string, \
+         storedAtMs: number, value }] }"
+            .to_owned(),
+    )
+}
+
+/// A usable instant: non-finite input becomes 0.
+fn instant(ms: f64) -> f64 {
+    if ms.is_finite() {
+        ms
+    } else {
+        0.0
+    }
+}
+
+/// Milliseconds from `stored_at_ms` to `now_ms`, never negative.
+fn age_ms(stored_at_ms: f64, now_ms: f64) -> f64 {
+    (instant(now_ms) - stored_at_ms).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: f64 = 1_700_000_000_000.0;
+
+    #[test]
+    fn serves_fresh_entries_and_expires_at_ttl() {
+        let mut cache = FallbackCache::new(1000, 10);
+        cache.put("weather", json!({"temp": 21}), T0);
+        assert_eq!(
+            cache.get("weather", T0 + 999.5),
+            Some(CacheHit {
+                value: json!({"temp": 21}),
+                age_ms: 999
+            })
+        );
+        assert_eq!(cache.get("weather", T0 + 1000.0), None);
+        assert_eq!(cache.len(), 0, "an expired entry is removed on lookup");
+        assert_eq!(cache.get("unknown", T0), None);
+    }
+
+    #[test]
+    fn put_replaces_and_restarts_the_ttl() {
+        let mut cache = FallbackCache::new(1000, 10);
+        cache.put("a", json!(1), T0);
+        cache.put("a", json!(2), T0 + 800.0);
+        assert_eq!(cache.len(), 1);
+        let hit = cache.get("a", T0 + 1500.0).unwrap();
+        assert_eq!((hit.value, hit.age_ms), (json!(2), 700));
+    }
+
+    #[test]
+    fn clock_going_backwards_gives_age_zero() {
+        let mut cache = FallbackCache::default();
+        cache.put("a", json!(1), T0);
+        assert_eq!(cache.get("a", T0 - 5000.0).unwrap().age_ms, 0);
+        cache.put("b", json!(2), f64::NAN);
+        assert_eq!(cache.get("b", 10.0).unwrap().age_ms, 10);
+    }
+
+    #[test]
+    fn evicts_the_least_recently_used() {
+        let mut cache = FallbackCache::new(DEFAULT_TTL_MS, 3);
+        cache.put("a", json!("a"), T0);
+        cache.put("b", json!("b"), T0 + 1.0);
+        cache.put("c", json!("c"), T0 + 2.0);
+        assert!(cache.get("a", T0 + 3.0).is_some()); // a is now the most recent
+        cache.put("d", json!("d"), T0 + 4.0); // evicts b
+        assert_eq!(cache.len(), 3);
+        assert!(cache.get("b", T0 + 5.0).is_none());
+        cache.put("c", json!("c2"), T0 + 6.0); // refreshes c; a is now the oldest use
+        cache.put("e", json!("e"), T0 + 7.0); // evicts a
+        assert!(cache.get("a", T0 + 8.0).is_none());
+        for key in ["c", "d", "e"] {
+            assert!(cache.get(key, T0 + 9.0).is_some(), "{key}");
+        }
+    }
+
+    #[test]
+    fn zero_capacity_keeps_nothing_and_clear_empties() {
+        let mut cache = FallbackCache::new(DEFAULT_TTL_MS, 0);
+        cache.put("a", json!(1), T0);
+        assert!(cache.is_empty());
+        let mut cache = FallbackCache::default();
+        cache.put("a", json!(1), T0);
+        cache.put("b", json!(1), T0);
+        cache.clear();
+        assert!(cache.is_empty());
+        assert!(cache.get("a", T0).is_none());
+        assert!(!cache.remove("a"));
+    }
+
+    #[test]
+    fn snapshot_round_trip_keeps_order_drops_expired_and_respects_bound() {
+        let mut cache = FallbackCache::new(1000, 10);
+        cache.put("old", json!("o"), T0);
+        cache.put("x", json!({"k": [1, 2]}), T0 + 500.0);
+        cache.put("y", json!(null), T0 + 600.0);
+        cache.put("z", json!("z"), T0 + 700.0);
+        assert!(cache.get("x", T0 + 800.0).is_some()); // order of use: old, y, z, x
+        let snap = cache.snapshot();
+        assert_eq!(snap["v"], 1);
+        let ids: Vec<&str> = snap["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["endpointId"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["old", "y", "z", "x"]);
+        assert_eq!(snap["entries"][0]["storedAtMs"], json!(T0));
+
+        // At T0 + 1200 "old" is expired; the bound of 2 keeps the two most recently used.
+        let mut restored = FallbackCache::from_snapshot(&snap, 1000, 2, T0 + 1200.0).unwrap();
+        assert_eq!(restored.len(), 2);
+        assert!(restored.get("y", T0 + 1200.0).is_none());
+        let hit = restored.get("x", T0 + 1200.0).unwrap();
+        assert_eq!((hit.value, hit.age_ms), (json!({"k": [1, 2]}), 700));
+        assert_eq!(restored.get("z", T0 + 1200.0).unwrap().age_ms, 500);
+    }
+
+    #[test]
+    fn malformed_snapshots_are_config_errors() {
+        let bad = [
+            json!(null),
+            json!([]),
+            json!({"entries": []}),
+            json!({"v": "1", "entries": []}),
+            json!({"v": 1}),
+            json!({"v": 1, "entries": {}}),
+            json!({"v": 1, "entries": [1]}),
+            json!({"v": 1, "entries": [{"endpointId": 5, "storedAtMs": 1, "value": 1}]}),
+            json!({"v": 1, "entries": [{"endpointId": "a", "storedAtMs": "x", "value": 1}]}),
+            json!({"v": 1, "entries": [{"endpointId": "a", "storedAtMs": 1}]}),
+        ];
+        for snap in bad {
+            let err = FallbackCache::from_snapshot(&snap, 1000, 10, T0).unwrap_err();
+            assert!(matches!(err, GuardError::Config(_)), "{snap}");
+        }
+        let err =
+            FallbackCache::from_snapshot(&json!({"v": 2, "entries": []}), 1, 1, T0).unwrap_err();
+        assert!(err.to_string().contains("version 2"));
+        // A secret-looking cached string is not echoed in the error.
+        let snap =
+            json!({"v": 1, "entries": [{"endpointId": "a", "storedAtMs": "tok-123", "value": 1}]});
+        let err = FallbackCache::from_snapshot(&snap, 1000, 10, T0).unwrap_err();
+        assert!(!err.to_string().contains("tok-123"));
+    }
+
+    #[test]
+    fn many_entries_stay_bounded() {
+        let mut cache = FallbackCache::default();
+        for i in 0..5000 {
+            cache.put(&format!("ep{i}"), json!(i), T0);
+            let _ = cache.get(&format!("ep{}", i / 2), T0);
+        }
+        assert_eq!(cache.len(), DEFAULT_MAX_ENTRIES);
+        assert_eq!(cache.by_use.len(), DEFAULT_MAX_ENTRIES);
+        assert!(cache.get("ep4999", T0).is_some());
+    }
+}

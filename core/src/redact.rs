@@ -1,0 +1,378 @@
+//! Removal of credentials from values before they are logged, audited or serialized.
+//!
+//! A [`Redactor`] knows the secret values of its caller (client secret, API key, ...) and a fixed
+//! list of secret-ish key names. It replaces
+//! - the whole value under a secret-ish key (matched case-insensitively, ignoring `-` and `_`:
+//!   `clientSecret`, `client_secret`, `X-API-Key`, `Set-Cookie`, ...) by `"[REDACTED]"`;
+//! - every occurrence of a known secret value inside any string, object key included, by
+//!   `"[REDACTED]"` (overlapping occurrences of several secrets are merged into one marker);
+//! - numbers whose decimal text contains a known secret by the string `"[REDACTED]"`;
+//! - the credential after the word `Bearer` (any case, then whitespace) by `[REDACTED]`;
+//! - arrays and objects nested deeper than [`MAX_DEPTH`] by `"[TRUNCATED]"`.
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The text that replaces a secret.
+pub const REDACTED: &str = "[REDACTED]";
+/// The text that replaces a container nested deeper than [`MAX_DEPTH`].
+pub const TRUNCATED: &str = "[TRUNCATED]";
+/// Containers at this nesting depth (the root is depth 0) are replaced by [`TRUNCATED`].
+pub const MAX_DEPTH: usize = 32;
+/// Secret values shorter than this many characters are ignored: they would redact common words.
+pub const MIN_SECRET_CHARS: usize = 4;
+
+/// Secret-ish key names, lower case without `-` and `_` (see [`is_secret_key`]).
+const SECRET_KEYS: [&str; 12] = [
+    "clientsecret",
+    "apikey",
+    "xapikey",
+    "authorization",
+    "accesstoken",
+    "refreshtoken",
+    "token",
+    "password",
+    "secret",
+    "idtoken",
+    "cookie",
+    "setcookie",
+];
+
+/// The scheme word whose following credential is always redacted.
+const BEARER: &str = "bearer";
+
+/// Whether `key` names a secret: it equals one of the fixed names once lower-cased with `-` and `_`
+/// removed.
+pub fn is_secret_key(key: &str) -> bool {
+    let normalized: String = key
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    SECRET_KEYS.contains(&normalized.as_str())
+}
+
+/// Replaces secrets in values and strings; see the module documentation for the rules.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    /// Known secret values, deduplicated, each at least [`MIN_SECRET_CHARS`] characters.
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the secrets themselves.
+        f.debug_struct("Redactor")
+            .field("secrets", &self.secrets.len())
+            .finish()
+    }
+}
+
+impl Redactor {
+    /// Creates a redactor for the given secret values; values shorter than [`MIN_SECRET_CHARS`]
+    /// characters (including empty ones) are ignored.
+    pub fn new(secrets: Vec<String>) -> Self {
+        let mut secrets: Vec<String> = secrets
+            .into_iter()
+            .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
+            .collect();
+        secrets.sort_unstable();
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    /// A copy of `value` with every secret removed.
+    pub fn redact_value(&self, value: &Value) -> Value {
+        self.redact_at(value, 0)
+    }
+
+    fn redact_at(&self, value: &Value, depth: usize) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.redact_str(s)),
+            Value::Number(n) if self.contains_secret(&n.to_string()) => {
+                Value::String(REDACTED.to_owned())
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => value.clone(),
+            Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => {
+                Value::String(TRUNCATED.to_owned())
+            }
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.redact_at(item, depth.saturating_add(1)))
+                    .collect(),
+            ),
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (key, item) in map {
+                    let redacted = if is_secret_key(key) {
+                        Value::String(REDACTED.to_owned())
+                    } else {
+                        self.redact_at(item, depth.saturating_add(1))
+                    };
+                    out.insert(self.redact_str(key), redacted);
+                }
+                Value::Object(out)
+            }
+        }
+    }
+
+    /// A copy of `text` with known secret values and `Bearer` credentials replaced.
+    pub fn redact_str(&self, text: &str) -> String {
+        redact_bearer(&self.redact_known(text))
+    }
+
+    fn contains_secret(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+
+    /// Replaces every (possibly overlapping) occurrence of a known secret; overlapping or touching
+    /// occurrences become one marker, so no fragment of a secret is left beside it.
+    fn redact_known(&self, text: &str) -> String {
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for secret in &self.secrets {
+            let mut from = 0;
+            while let Some(found) = text.get(from..).and_then(|rest| rest.find(secret.as_str())) {
+                let start = from.saturating_add(found);
+                spans.push((start, start.saturating_add(secret.len())));
+                // Continue one character further so overlapping occurrences are found too.
+                let step = text
+                    .get(start..)
+                    .and_then(|rest| rest.chars().next())
+                    .map_or(1, char::len_utf8);
+                from = start.saturating_add(step);
+            }
+        }
+        if spans.is_empty() {
+            return text.to_owned();
+        }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0; // bytes of `text` already handled
+        let mut open: Option<(usize, usize)> = None;
+        for (start, end) in spans {
+            match open {
+                Some((s, e)) if start <= e => open = Some((s, e.max(end))),
+                _ => {
+                    if let Some((s, e)) = open {
+                        out.push_str(text.get(copied..s).unwrap_or_default());
+                        out.push_str(REDACTED);
+                        copied = e;
+                    }
+                    open = Some((start, end));
+                }
+            }
+        }
+        if let Some((s, e)) = open {
+            out.push_str(text.get(copied..s).unwrap_or_default());
+            out.push_str(REDACTED);
+            copied = e;
+        }
+        out.push_str(text.get(copied..).unwrap_or_default());
+        out
+    }
+}
+
+/// Replaces the credential following each `Bearer` word (case-insensitive, preceded by a non-letter
+/// or the start, followed by whitespace) up to the next whitespace.
+fn redact_bearer(text: &str) -> String {
+    // ASCII lower-casing keeps byte offsets, so positions found in `lower` are valid in `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = lower.get(search..).and_then(|rest| rest.find(BEARER)) {
+        let word_start = search.saturating_add(found);
+        let word_end = word_start.saturating_add(BEARER.len());
+        search = word_end;
+        let starts_word = lower
+            .get(..word_start)
+            .and_then(|before| before.chars().next_back())
+            .map_or(true, |c| !c.is_alphanumeric());
+        let after = lower.get(word_end..).unwrap_or_default();
+        let gap = after.len().saturating_sub(after.trim_start().len());
+        if !starts_word || gap == 0 {
+            continue;
+        }
+        let token_start = word_end.saturating_add(gap);
+        let token_len = lower
+            .get(token_start..)
+            .unwrap_or_default()
+            .find(char::is_whitespace)
+            .unwrap_or_else(|| lower.len().saturating_sub(token_start));
+        if token_len == 0 {
+            continue;
+        }
+        out.push_str(text.get(copied..token_start).unwrap_or_default());
+        out.push_str(REDACTED);
+        copied = token_start.saturating_add(token_len);
+        search = copied;
+    }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_keys_match_any_spelling() {
+        for key in [
+            "clientSecret",
+            "client_secret",
+            "X-API-Key",
+            "x_api_key",
+            "apiKey",
+            "Authorization",
+            "access_token",
+            "refresh-token",
+            "TOKEN",
+            "password",
+            "id_token",
+            "Set-Cookie",
+            "cookie",
+            "secret",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in ["endpointId", "tokens", "passwordHint", "auth", "url"] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn replaces_values_under_secret_keys_whatever_their_type() {
+        let r = Redactor::default();
+        let out = r.redact_value(&json!({
+            "headers": { "X-API-Key": "k-123", "Accept": "application/json" },
+            "auth": { "client_secret": { "nested": 1 }, "clientId": "my-client" },
+            "list": [ { "password": 42 } ]
+        }));
+        assert_eq!(
+            out,
+            json!({
+                "headers": { "X-API-Key": REDACTED, "Accept": "application/json" },
+                "auth": { "client_secret": REDACTED, "clientId": "my-client" },
+                "list": [ { "password": REDACTED } ]
+            })
+        );
+    }
+
+    #[test]
+    fn replaces_known_values_in_strings_keys_and_numbers() {
+        let r = Redactor::new(vec![
+            "s3cr3t-value".into(),
+            "abc".into(),
+            String::new(),
+            "987654".into(),
+        ]);
+        let out = r.redact_value(&json!({
+            "message": "login with s3cr3t-value failed (s3cr3t-value)",
+            "s3cr3t-value": "as key",
+            "abc": "too short to be a secret",
+            "n": 19876543,
+            "m": 12
+        }));
+        assert_eq!(
+            out,
+            json!({
+                "message": "login with [REDACTED] failed ([REDACTED])",
+                "[REDACTED]": "as key",
+                "abc": "too short to be a secret",
+                "n": REDACTED,
+                "m": 12
+            })
+        );
+    }
+
+    #[test]
+    fn overlapping_secrets_leave_no_fragment() {
+        let r = Redactor::new(vec!["abcdef".into(), "defghi".into(), "aaaa".into()]);
+        assert_eq!(r.redact_str("x abcdefghi y"), "x [REDACTED] y");
+        assert_eq!(r.redact_str("aaaaaa"), "[REDACTED]");
+        assert_eq!(r.redact_str("naïve abcdef ü"), "naïve [REDACTED] ü");
+    }
+
+    #[test]
+    fn redacts_bearer_credentials() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.redact_str("Authorization: Bearer eyJhbGciOi.x.y rest"),
+            "Authorization: Bearer [REDACTED] rest"
+        );
+        assert_eq!(
+            r.redact_str("bearer\ttok and BEARER  t2"),
+            "bearer\t[REDACTED] and BEARER  [REDACTED]"
+        );
+        assert_eq!(r.redact_str("Bearer"), "Bearer");
+        assert_eq!(r.redact_str("Bearer   "), "Bearer   ");
+        assert_eq!(r.redact_str("cbearer x"), "cbearer x");
+        assert_eq!(r.redact_str("é Bearer ü"), "é Bearer [REDACTED]");
+    }
+
+    #[test]
+    fn truncates_deep_nesting() {
+        let mut deep = json!("leaf");
+        for _ in 0..(MAX_DEPTH + 5) {
+            deep = json!([deep]);
+        }
+        let out = Redactor::default().redact_value(&deep);
+        let mut cursor = &out;
+        for _ in 0..MAX_DEPTH {
+            cursor = &cursor[0];
+        }
+        assert_eq!(cursor, &json!(TRUNCATED));
+    }
+
+    #[test]
+    fn debug_does_not_print_secrets() {
+        let r = Redactor::new(vec!["hunter2-very-secret".into()]);
+        let text = format!("{r:?}");
+        assert!(!text.contains("hunter2"));
+        assert!(text.contains('1'));
+    }
+
+    fn arb_json(secret: String) -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            "[a-z ]{0,8}".prop_map(Value::from),
+            ("[a-z ]{0,5}", "[a-z ]{0,5}")
+                .prop_map(move |(a, b)| Value::from(format!("{a}{secret}{b}"))),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-zA-Z_-]{1,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn secrets_never_survive(
+            (secret, value) in "s3cr[a-z0-9]{2,12}".prop_flat_map(|s| (Just(s.clone()), arb_json(s))),
+            wrap_key in "[a-z]{1,6}",
+            prefix in "[a-z]{0,4}",
+        ) {
+            // Also embed the secret in a key and in a token value.
+            let input = json!({
+                wrap_key: value,
+                format!("{prefix}{secret}"): 1,
+                "apiKey": secret.clone(),
+                "auth": format!("Bearer {secret}"),
+            });
+            let r = Redactor::new(vec![secret.clone()]);
+            let text = serde_json::to_string(&r.redact_value(&input)).unwrap();
+            prop_assert!(!text.contains(&secret), "{text}");
+            // Bearer redaction alone (no known secrets) still hides the token.
+            let text = serde_json::to_string(&Redactor::default().redact_value(&input)).unwrap();
+            let bearer = format!("Bearer {secret}");
+            prop_assert!(!text.contains(&bearer));
+        }
+    }
+}
