@@ -4,10 +4,12 @@
 //! milliseconds, randomness as numbers, HTTP as request descriptions and response bodies. The wasm
 //! boundary crate (`cognigy-guard`) converts values, performs the I/O and calls into this crate.
 
+pub mod breaker;
 pub mod error;
 pub mod issue;
 pub mod json;
 pub mod model;
+pub mod retry;
 pub mod time;
 
 pub use error::{ErrorCode, GuardError};
