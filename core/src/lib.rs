@@ -5,15 +5,17 @@
 //! boundary crate (`cognigy-guard`) converts values, performs the I/O and calls into this crate.
 
 pub mod audit;
+pub mod breaker;
 pub mod cache;
 pub mod error;
 pub mod fallback;
 pub mod issue;
 pub mod json;
 pub mod model;
-pub mod profile;
 pub mod outbox;
+pub mod profile;
 pub mod redact;
+pub mod retry;
 pub mod time;
 pub mod validation;
 
