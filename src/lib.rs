@@ -6,6 +6,7 @@
 pub mod convert;
 pub mod error;
 pub mod platform;
+pub mod validate;
 
 use wasm_bindgen::prelude::*;
 
@@ -22,3 +23,6 @@ fn start() {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_VALIDATION: &str = include_str!("ts/validation.d.ts");

@@ -1,9 +1,13 @@
 //! wasm-bindgen tests of the boundary, run in Node by `wasm-bindgen-test-runner`
 //! (`cargo test -p cognigy-guard --target wasm32-unknown-unknown`).
 #![cfg(target_arch = "wasm32")]
+// wasm_bindgen_test functions are tests, but clippy only recognises #[test] ones.
+#![allow(clippy::unwrap_used)]
 
 use cognigy_guard::error::to_js_error;
-use cognigy_guard::platform::{abort_controller, sleep, Clock, FetchFailure, FetchRequest, Fetcher};
+use cognigy_guard::platform::{
+    abort_controller, sleep, Clock, FetchFailure, FetchRequest, Fetcher,
+};
 use cognigy_guard_core::{GuardError, Issue};
 use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,7 +31,10 @@ fn guard_error_is_an_error_with_name_code_and_fields() {
     assert!(js_sys::Array::is_array(&errors));
     let first = js_sys::Array::from(&errors).get(0);
     assert_eq!(get(&first, "path").as_string().unwrap(), "maxWaitTimeMs");
-    assert!(get(&err, "message").as_string().unwrap().contains("maxWaitTimeMs"));
+    assert!(get(&err, "message")
+        .as_string()
+        .unwrap()
+        .contains("maxWaitTimeMs"));
 }
 
 #[wasm_bindgen_test]

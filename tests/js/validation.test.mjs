@@ -1,0 +1,69 @@
+// Validation exports of the built package: never throw, whatever the input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { pkgDir } from './helpers.mjs';
+
+const g = createRequire(import.meta.url)(pkgDir);
+
+const seedConfig = {
+  endpoint_id: 'ext_svc_weather_01',
+  max_wait_time_ms: 15000,
+  fallback_template: '{"message": "Service temporarily unavailable. Please try again.", "metadata": {}}',
+  sla_threshold_ms: 10000,
+};
+
+test('the seed example config validates, with the 20 s budget warning', () => {
+  const r = g.validateTimeoutConfig(seedConfig);
+  assert.equal(r.ok, true);
+  assert.equal(r.value.endpointId, 'ext_svc_weather_01');
+  assert.deepEqual(r.value.fallbackTemplate, { message: 'Service temporarily unavailable. Please try again.', metadata: {} });
+  assert.equal(r.value.retryAttempts, 2);
+  assert.deepEqual(r.warnings.map((w) => w.code), ['BUDGET_EXCEEDED']);
+});
+
+test('buildTimeoutPayload gives the seed wire payload', () => {
+  const p = g.buildTimeoutPayload(seedConfig);
+  assert.deepEqual(p.timeoutConfiguration, { maxWaitTimeMs: 15000, retryAttempts: 2, backoffMs: 500 });
+  assert.equal(p.fallbackConfiguration.routeTo, 'notification_queue');
+  assert.deepEqual(JSON.parse(p.fallbackConfiguration.template).metadata, {});
+  assert.deepEqual(p.slaConfiguration, { thresholdMs: 10000, alertEnabled: true });
+});
+
+test('every problem is reported at once, with paths', () => {
+  const r = g.validateTestExecution({
+    suiteId: '',
+    executionTimeoutSeconds: 10,
+    testCases: [{ inputText: 'hi', outcome: { allowedLatencyMs: 50 } }, { outcome: {} }],
+  });
+  assert.equal(r.ok, false);
+  const paths = r.errors.map((e) => `${e.path}:${e.code}`).sort();
+  assert.deepEqual(paths, [
+    'executionTimeoutSeconds:OUT_OF_RANGE',
+    'suiteId:EMPTY',
+    'testCases[0].outcome.allowedLatencyMs:OUT_OF_RANGE',
+    'testCases[1].inputText:REQUIRED',
+    'testCases[1].outcome.allowedLatencyMs:REQUIRED',
+  ]);
+});
+
+test('hostile input never throws: undefined, cyclic, BigInt, functions, deep, huge', () => {
+  const cyclic = { endpointId: 'x' };
+  cyclic.self = cyclic;
+  let deep = {};
+  for (let i = 0; i < 5000; i++) deep = { a: deep };
+  const inputs = [undefined, null, 42, 'text', [], cyclic, { n: 1n }, () => 1, Symbol('s'), deep,
+    { testCases: new Array(20000).fill({ inputText: 'x' }) }];
+  for (const input of inputs) {
+    for (const fn of [g.validateTimeoutConfig, g.validateTestExecution]) {
+      const r = fn(input);
+      assert.equal(r.ok, false);
+      assert.ok(r.errors.length > 0 && r.errors.length <= 101);
+    }
+  }
+  assert.equal(g.validateTimeoutConfig(cyclic).errors[0].code, 'NOT_JSON');
+  assert.equal(g.validateTimeoutConfig(undefined).errors[0].code, 'REQUIRED');
+  assert.equal(g.validateTimeoutConfigJson('{"endpointId": ').errors[0].code, 'INVALID_JSON');
+  // The instance still works after all of that.
+  assert.equal(g.validateTimeoutConfig(seedConfig).ok, true);
+});
