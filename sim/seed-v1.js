@@ -102,12 +102,23 @@ function timeoutPayloadIssues(body, pathId) {
   return issues;
 }
 
-function configureService(ctx, [id]) {
-  if (!authorized(ctx, ['externalService:write'])) return;
+/**
+ * Checks the token's scopes, parses the JSON object body and validates it with `issuesOf(body, pathId)`.
+ * Returns the body, or undefined after answering 401/403/400.
+ */
+function validatedBody(ctx, anyOfScopes, issuesOf, pathId) {
+  if (!authorized(ctx, anyOfScopes)) return undefined;
   const body = jsonObjectBody(ctx);
+  if (!body) return undefined;
+  const issues = issuesOf(body, pathId);
+  if (issues.length === 0) return body;
+  answerValidation(ctx, issues);
+  return undefined;
+}
+
+function configureService(ctx, [id]) {
+  const body = validatedBody(ctx, ['externalService:write'], timeoutPayloadIssues, id);
   if (!body) return;
-  const issues = timeoutPayloadIssues(body, id);
-  if (issues.length) return answerValidation(ctx, issues);
   const updatedAt = new Date().toISOString();
   ctx.sim.seed.services.set(id, { configuration: body, updatedAt });
   sendJson(ctx.res, 200, { endpointId: id, status: 'configured', configuration: body, updatedAt });
@@ -193,11 +204,8 @@ function executionProgress(execution, elapsed) {
 }
 
 function submitExecution(ctx, [suiteId]) {
-  if (!authorized(ctx, ['test:execute'])) return;
-  const body = jsonObjectBody(ctx);
+  const body = validatedBody(ctx, ['test:execute'], executionIssues, suiteId);
   if (!body) return;
-  const issues = executionIssues(body, suiteId);
-  if (issues.length) return answerValidation(ctx, issues);
   const seed = ctx.sim.seed;
   const key = ctx.headers['idempotency-key'];
   if (key && seed.idempotency.has(key)) {
