@@ -1,0 +1,299 @@
+'use strict';
+// The cognigy-v2 profile: the real platform's playbook, task and flow endpoints under /new/v2.0.
+
+const bot = require('./bot');
+const { sendJson, sendError, parseJsonBody, isPlainObject } = require('./http');
+
+/** Simulated time a task stays queued, each playbook step takes, and a cancel takes. */
+const QUEUE_MS = 1000;
+const STEP_MS = 1000;
+const CANCEL_MS = 500;
+
+/** Concurrent playbook runs per tenant (queued, active and cancelling tasks count). */
+const MAX_CONCURRENT_RUNS = 10;
+const MAX_LIMIT = 100;
+const DEFAULT_LIMIT = 25;
+
+/** Active-state polls that answer without `data.playbookRunId` before it shows up. */
+const POLLS_BEFORE_RUN_ID = 2;
+
+const LOCALE_ID = '650000000000000000000c01';
+const ENTRYPOINT = '650000000000000000000e01';
+
+function objectId(kind, index) {
+  return `65000000000000000${kind}${String(index).padStart(6, '0')}`;
+}
+
+const MAIN_FLOW_INTENTS = [
+  'greeting',
+  'orderPizza',
+  'passwordReset',
+  'businessHours',
+  'weather',
+  'refund',
+  'trackOrder',
+  'cancelOrder',
+  'talkToAgent',
+  'changeAddress',
+];
+const FAQ_FLOW_INTENTS = Array.from({ length: 120 }, (_, i) => `faqTopic${String(i + 1).padStart(3, '0')}`);
+
+/** The two sample flows; the FAQ flow has more intents than one page can hold. */
+const FLOWS = [
+  { _id: objectId('f', 1), name: 'Pizza Bot Main Flow', intents: MAIN_FLOW_INTENTS },
+  { _id: objectId('f', 2), name: 'FAQ Flow', intents: FAQ_FLOW_INTENTS },
+].map((flow, f) => ({ ...flow, intents: flow.intents.map((name, i) => ({ _id: objectId('a', (f + 1) * 1000 + i + 1), name })) }));
+
+const intent = (name, negate = false) => ({ type: 'assertIntent', params: { intent: name }, negate });
+const slot = (name) => ({ type: 'assertSlot', params: { slot: name }, negate: false });
+const text = (wanted) => ({ type: 'assertText', params: { text: wanted, fuzzy: true }, negate: false });
+
+/** The three sample playbooks: all passing, some failures, one step without asserts. */
+const PLAYBOOKS = [
+  {
+    _id: objectId('b', 1),
+    name: 'Pizza order happy path',
+    description: 'Every step passes.',
+    steps: [
+      { text: 'Hi there', asserts: [intent('greeting'), text('hello')] },
+      { text: 'I want to order a large pizza', asserts: [intent('orderPizza'), slot('size'), text('pizza')] },
+      { text: 'What are your opening hours?', asserts: [intent('businessHours'), text('open from')] },
+    ],
+  },
+  {
+    _id: objectId('b', 2),
+    name: 'Support regressions',
+    description: 'Two steps fail: the refund question is expected to be orderPizza, and the weather question names no city.',
+    steps: [
+      { text: 'I need to reset my password', asserts: [intent('passwordReset'), text('password reset link')] },
+      { text: 'Can I get a refund for my pizza', asserts: [intent('orderPizza')] },
+      { text: 'What is the weather like?', asserts: [intent('weather'), slot('city')] },
+      { text: 'Tell me a joke', asserts: [intent('greeting', true)] },
+    ],
+  },
+  {
+    _id: objectId('b', 3),
+    name: 'Smoke test with an unverified step',
+    description: 'The second step has no asserts.',
+    steps: [
+      { text: 'Hello', asserts: [intent('greeting')] },
+      { text: 'What is the weather in Berlin?', asserts: [] },
+    ],
+  },
+].map((p) => ({ ...p, flowId: FLOWS[0]._id, localeId: LOCALE_ID, entrypoint: ENTRYPOINT }));
+
+/** Per-simulator cognigy-v2 state. */
+function createV2State() {
+  return { tasks: new Map(), nextId: 1 };
+}
+
+function answerProblem(ctx, status, code, message, details, headers) {
+  return sendError(ctx.res, ctx.pathname, status, { code, message, details, headers });
+}
+
+function authorized(ctx) {
+  const refusal = ctx.sim.auth.checkApiKeyOrBearer(ctx.headers);
+  if (!refusal) return true;
+  answerProblem(ctx, refusal.status, refusal.code, refusal.message, [], refusal.headers);
+  return false;
+}
+
+/** Wraps a handler with the API key / Bearer check. */
+function guarded(handler) {
+  return (ctx, params) => authorized(ctx) && handler(ctx, params);
+}
+
+// ---- pagination ------------------------------------------------------------------------------------------
+
+function encodeCursor(skip) {
+  return Buffer.from(JSON.stringify({ skip })).toString('base64url');
+}
+
+function decodeCursor(cursor) {
+  try {
+    const { skip } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Number.isInteger(skip) && skip >= 0 ? skip : null;
+  } catch {
+    return null;
+  }
+}
+
+function integerParam(query, name, fallback) {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  return /^\d+$/.test(raw) ? Number(raw) : NaN;
+}
+
+/** Answers one page of `items` per `limit`, `skip` and `cursor` (which overrides skip). */
+function answerPage(ctx, items) {
+  const limit = integerParam(ctx.query, 'limit', DEFAULT_LIMIT);
+  let skip = integerParam(ctx.query, 'skip', 0);
+  const details = [];
+  if (!(limit >= 1 && limit <= MAX_LIMIT)) details.push({ field: 'limit', message: `must be an integer in 1..${MAX_LIMIT}` });
+  if (!(skip >= 0)) details.push({ field: 'skip', message: 'must be an integer >= 0' });
+  if (ctx.query.has('cursor')) {
+    skip = decodeCursor(ctx.query.get('cursor'));
+    if (skip === null) details.push({ field: 'cursor', message: 'is not a cursor this API issued' });
+  }
+  if (details.length) return answerProblem(ctx, 400, 'invalid_query', `invalid query: ${details.map((d) => d.field).join(', ')}`, details);
+  sendJson(ctx.res, 200, {
+    items: items.slice(skip, skip + limit),
+    total: items.length,
+    nextCursor: skip + limit < items.length ? encodeCursor(skip + limit) : null,
+    previousCursor: skip > 0 ? encodeCursor(Math.max(0, skip - limit)) : null,
+  });
+}
+
+function listPlaybooks(ctx) {
+  answerPage(
+    ctx,
+    PLAYBOOKS.map(({ _id, name, description, flowId, localeId, entrypoint, steps }) => ({
+      _id,
+      name,
+      description,
+      flowId,
+      localeId,
+      entrypoint,
+      stepCount: steps.length,
+    })),
+  );
+}
+
+function listFlows(ctx) {
+  answerPage(ctx, FLOWS.map(({ _id, name }) => ({ _id, name })));
+}
+
+function listFlowIntents(ctx, [flowId]) {
+  const flow = FLOWS.find((f) => f._id === flowId);
+  if (!flow) return answerProblem(ctx, 404, 'flow_not_found', `flow ${flowId} not found`);
+  answerPage(ctx, flow.intents);
+}
+
+// ---- tasks and runs ---------------------------------------------------------------------------------------
+
+function nextObjectId(sim, kind) {
+  return objectId(kind, sim.v2.nextId++);
+}
+
+/**
+ * Where a task stands now: `{ status, stepsDone, progress }`. Queued for QUEUE_MS, active one step per
+ * STEP_MS, then done; a task whose flow does not exist ends in `error` after the queue; a cancelled task is
+ * `cancelling` for CANCEL_MS (simulated) after the cancel request, then `cancelled`.
+ */
+function taskProgress(sim, task) {
+  const total = task.steps.length;
+  const stepsAt = (elapsed) => Math.max(0, Math.min(total, Math.floor((elapsed - QUEUE_MS) / STEP_MS)));
+  const elapsed = sim.elapsed(task.createdAt);
+  if (task.cancelRequestedAt !== null) {
+    const stepsDone = stepsAt((task.cancelRequestedAt - task.createdAt) * sim.timeScale);
+    const status = sim.elapsed(task.cancelRequestedAt) < CANCEL_MS ? 'cancelling' : 'cancelled';
+    return { status, stepsDone, progress: Math.round((100 * stepsDone) / total) };
+  }
+  if (elapsed < QUEUE_MS) return { status: 'queued', stepsDone: 0, progress: 0 };
+  if (task.failReason) return { status: 'error', stepsDone: 0, progress: 0 };
+  const stepsDone = stepsAt(elapsed);
+  const status = elapsed < QUEUE_MS + total * STEP_MS ? 'active' : 'done';
+  return { status, stepsDone, progress: Math.round((100 * stepsDone) / total) };
+}
+
+const RUNNING = ['queued', 'active', 'cancelling'];
+
+function schedulePlaybook(ctx, [playbookId]) {
+  const playbook = PLAYBOOKS.find((p) => p._id === playbookId);
+  if (!playbook) return answerProblem(ctx, 404, 'playbook_not_found', `playbook ${playbookId} not found`);
+  const parsed = parseJsonBody(ctx.body);
+  if (!parsed.ok) return answerProblem(ctx, 400, 'invalid_json', parsed.message);
+  const body = parsed.value;
+  if (!isPlainObject(body)) return answerProblem(ctx, 400, 'invalid_body', 'request body must be a JSON object');
+  const details = ['entrypoint', 'flowId', 'localeId']
+    .filter((field) => typeof body[field] !== 'string' || body[field].trim() === '')
+    .map((field) => ({ field, message: 'is required (non-empty string)' }));
+  if (details.length) return answerProblem(ctx, 400, 'validation_error', `missing: ${details.map((d) => d.field).join(', ')}`, details);
+
+  const { sim } = ctx;
+  const running = [...sim.v2.tasks.values()].filter((t) => RUNNING.includes(taskProgress(sim, t).status));
+  if (running.length >= MAX_CONCURRENT_RUNS) {
+    const remainingMs = Math.min(...running.map((t) => (QUEUE_MS + t.steps.length * STEP_MS - sim.elapsed(t.createdAt)) / sim.timeScale));
+    const retryAfter = String(Math.max(1, Math.ceil(remainingMs / 1000)));
+    return answerProblem(ctx, 429, 'too_many_runs', `at most ${MAX_CONCURRENT_RUNS} playbook runs may run at once`, [], { 'Retry-After': retryAfter });
+  }
+  const task = {
+    _id: nextObjectId(sim, 'd'),
+    playbookId,
+    runId: nextObjectId(sim, 'c'),
+    createdAt: Date.now(),
+    activePolls: 0,
+    cancelRequestedAt: null,
+    failReason: FLOWS.some((f) => f._id === body.flowId) ? null : `Flow ${body.flowId} not found`,
+    steps: playbook.steps.map(bot.evaluateStep),
+  };
+  sim.v2.tasks.set(task._id, task);
+  sendJson(ctx.res, 200, { _id: task._id, status: 'queued', type: 'runPlaybook', createdAt: new Date(task.createdAt).toISOString(), data: {} });
+}
+
+function findTask(ctx, taskId) {
+  const task = ctx.sim.v2.tasks.get(taskId);
+  if (!task) answerProblem(ctx, 404, 'task_not_found', `task ${taskId} not found`);
+  return task;
+}
+
+function getTask(ctx, [taskId]) {
+  const task = findTask(ctx, taskId);
+  if (!task) return;
+  const { status, progress } = taskProgress(ctx.sim, task);
+  if (status === 'active') task.activePolls += 1;
+  const data = {};
+  if (status === 'done' || task.activePolls > POLLS_BEFORE_RUN_ID) data.playbookRunId = task.runId;
+  const body = { _id: task._id, status, type: 'runPlaybook', createdAt: new Date(task.createdAt).toISOString(), data, progress };
+  if (status === 'error') body.failReason = task.failReason;
+  sendJson(ctx.res, 200, body);
+}
+
+function cancelTask(ctx, [taskId]) {
+  const task = findTask(ctx, taskId);
+  if (!task) return;
+  const { status } = taskProgress(ctx.sim, task);
+  if (status === 'queued' || status === 'active') task.cancelRequestedAt = Date.now();
+  else if (status !== 'cancelling') return answerProblem(ctx, 409, 'task_finished', `task ${taskId} is already ${status}`);
+  sendJson(ctx.res, 200, { _id: task._id, status: 'cancelling' });
+}
+
+function getRun(ctx, [playbookId, runId]) {
+  const task = [...ctx.sim.v2.tasks.values()].find((t) => t.runId === runId && t.playbookId === playbookId);
+  const progress = task && taskProgress(ctx.sim, task);
+  if (!task || progress.status === 'error') return answerProblem(ctx, 404, 'run_not_found', `playbook run ${runId} not found`);
+  const stepResults = task.steps.slice(0, progress.stepsDone);
+  const runStatus = {
+    queued: 'queued',
+    active: 'running',
+    cancelling: 'cancelled',
+    cancelled: 'cancelled',
+    done: stepResults.some((s) => s.status === 'failed') ? 'failed' : 'successful',
+  }[progress.status];
+  sendJson(ctx.res, 200, { _id: runId, playbookId, taskId: task._id, status: runStatus, createdAt: new Date(task.createdAt).toISOString(), stepResults });
+}
+
+/** Routes: `[method, path regex (captures are URL-decoded params), handler(ctx, params)]`. */
+const ROUTES = [
+  ['GET', /^\/new\/v2\.0\/playbooks$/, listPlaybooks],
+  ['POST', /^\/new\/v2\.0\/playbooks\/([^/]+)\/schedule$/, schedulePlaybook],
+  ['GET', /^\/new\/v2\.0\/playbooks\/([^/]+)\/runs\/([^/]+)$/, getRun],
+  ['GET', /^\/new\/v2\.0\/tasks\/([^/]+)$/, getTask],
+  ['POST', /^\/new\/v2\.0\/tasks\/([^/]+)\/cancel$/, cancelTask],
+  ['GET', /^\/new\/v2\.0\/flows$/, listFlows],
+  ['GET', /^\/new\/v2\.0\/flows\/([^/]+)\/intents$/, listFlowIntents],
+].map(([method, path, handler]) => [method, path, guarded(handler)]);
+
+module.exports = {
+  ROUTES,
+  PLAYBOOKS,
+  FLOWS,
+  LOCALE_ID,
+  ENTRYPOINT,
+  QUEUE_MS,
+  STEP_MS,
+  CANCEL_MS,
+  MAX_CONCURRENT_RUNS,
+  POLLS_BEFORE_RUN_ID,
+  createV2State,
+};
