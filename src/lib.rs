@@ -3,8 +3,10 @@
 //! Every export follows one pattern: convert the JS input, call `cognigy_guard_core`, convert the
 //! answer back, and turn a core `GuardError` into a JS `Error` named `GuardError` (see [`error`]).
 
+pub mod auth;
 pub mod convert;
 pub mod error;
+pub mod http;
 pub mod platform;
 pub mod validate;
 

@@ -83,6 +83,20 @@ pub struct FetchResponse {
     pub body: String,
 }
 
+impl FetchResponse {
+    /// The headers the core's parsers read, as name/value pairs.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        let pairs = [
+            ("retry-after", &self.retry_after),
+            ("content-type", &self.content_type),
+        ];
+        pairs
+            .into_iter()
+            .filter_map(|(name, value)| value.as_ref().map(|v| (name.to_owned(), v.clone())))
+            .collect()
+    }
+}
+
 /// Why a fetch did not produce a response.
 #[derive(Debug)]
 pub enum FetchFailure {

@@ -5,6 +5,7 @@
 //! boundary crate (`cognigy-guard`) converts values, performs the I/O and calls into this crate.
 
 pub mod audit;
+pub mod auth;
 pub mod breaker;
 pub mod cache;
 pub mod error;

@@ -25,6 +25,18 @@ pub enum Method {
     Delete,
 }
 
+impl Method {
+    /// The method as sent on the wire (`"GET"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
 /// How a request authenticates.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {

@@ -1,0 +1,268 @@
+//! Authentication settings and the OAuth token cache rule (refresh 60 s before expiry).
+//!
+//! The boundary performs the token request; this module decides what to send and when a cached
+//! token may still be used. `Debug` never prints a secret.
+
+use crate::error::GuardError;
+use crate::profile::oauth::Token;
+use crate::profile::request::{Credentials, REDACTED};
+use crate::profile::url::TargetUrl;
+use serde_json::Value;
+use std::fmt;
+
+/// A cached token is refreshed this long before it expires (the seeds' 60 s buffer).
+pub const REFRESH_MARGIN_MS: f64 = 60_000.0;
+
+/// How a client authenticates: nothing, an API key (`X-API-Key`), or OAuth2 client credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub enum AuthConfig {
+    /// No credentials are sent.
+    None,
+    /// `X-API-Key: <key>` on every request.
+    ApiKey(String),
+    /// OAuth2 client credentials; the token is fetched and cached.
+    ClientCredentials {
+        /// OAuth client id.
+        client_id: String,
+        /// OAuth client secret.
+        client_secret: String,
+        /// Scopes to request.
+        scopes: Vec<String>,
+        /// A token endpoint other than the profile's default.
+        token_url: Option<TargetUrl>,
+    },
+}
+
+impl AuthConfig {
+    /// Reads `{ apiKey }` or `{ clientId, clientSecret, scopes?, tokenUrl? }` (`null`/absent: no
+    /// auth). `default_scopes` are requested when `scopes` is not given. Error messages name the
+    /// offending field, never its value.
+    pub fn from_json(
+        value: &Value,
+        default_scopes: &[&str],
+        allow_insecure_http: bool,
+    ) -> Result<Self, GuardError> {
+        let obj = match value {
+            Value::Null => return Ok(AuthConfig::None),
+            Value::Object(obj) => obj,
+            _ => return Err(config("auth must be an object")),
+        };
+        let text = |key: &str| -> Result<Option<String>, GuardError> {
+            match obj.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+                Some(_) => Err(config(&format!("auth.{key} must be a non-empty string"))),
+            }
+        };
+        if let Some(key) = text("apiKey")? {
+            if obj.contains_key("clientId") || obj.contains_key("clientSecret") {
+                return Err(config(
+                    "auth takes either apiKey or clientId/clientSecret, not both",
+                ));
+            }
+            return Ok(AuthConfig::ApiKey(key));
+        }
+        let client_id = text("clientId")?;
+        let client_secret = text("clientSecret")?;
+        let (Some(client_id), Some(client_secret)) = (client_id, client_secret) else {
+            return Err(config(
+                "auth needs apiKey, or both clientId and clientSecret",
+            ));
+        };
+        let scopes = match obj.get("scopes") {
+            None | Some(Value::Null) => default_scopes.iter().map(|s| (*s).to_owned()).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|s| s.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| config("auth.scopes must be an array of strings"))?,
+            Some(_) => return Err(config("auth.scopes must be an array of strings")),
+        };
+        let token_url = text("tokenUrl")?
+            .map(|url| TargetUrl::new(&url, allow_insecure_http))
+            .transpose()?;
+        Ok(AuthConfig::ClientCredentials {
+            client_id,
+            client_secret,
+            scopes,
+            token_url,
+        })
+    }
+
+    /// Fails with a clear `AUTH` error when OAuth scopes were given and miss one of `required`
+    /// (checked before any request is made).
+    pub fn check_scopes(&self, required: &[&str]) -> Result<(), GuardError> {
+        if let AuthConfig::ClientCredentials { scopes, .. } = self {
+            let missing: Vec<&str> = required
+                .iter()
+                .copied()
+                .filter(|r| !scopes.iter().any(|s| s == r))
+                .collect();
+            if !missing.is_empty() {
+                return Err(GuardError::Auth {
+                    message: format!("missing required OAuth scopes: {}", missing.join(", ")),
+                    status: None,
+                    problem: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The secret values this configuration holds, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            AuthConfig::None => Vec::new(),
+            AuthConfig::ApiKey(key) => vec![key.clone()],
+            AuthConfig::ClientCredentials { client_secret, .. } => vec![client_secret.clone()],
+        }
+    }
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthConfig::None => f.write_str("None"),
+            AuthConfig::ApiKey(_) => f.debug_tuple("ApiKey").field(&REDACTED).finish(),
+            AuthConfig::ClientCredentials {
+                client_id, scopes, ..
+            } => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", client_id)
+                .field("client_secret", &REDACTED)
+                .field("scopes", scopes)
+                .finish(),
+        }
+    }
+}
+
+fn config(message: &str) -> GuardError {
+    GuardError::Config(message.to_owned())
+}
+
+/// The current OAuth token and when it stops being usable.
+#[derive(Debug, Default, Clone)]
+pub struct TokenCache {
+    token: Option<Token>,
+    expires_at_ms: f64,
+}
+
+impl TokenCache {
+    /// The cached credentials when the token is valid for more than [`REFRESH_MARGIN_MS`].
+    pub fn current(&self, now_ms: f64) -> Option<Credentials> {
+        self.token
+            .as_ref()
+            .filter(|_| now_ms < self.expires_at_ms - REFRESH_MARGIN_MS)
+            .map(Token::credentials)
+    }
+
+    /// Stores a fresh token received at `now_ms`.
+    pub fn store(&mut self, token: Token, now_ms: f64) {
+        self.expires_at_ms = now_ms + token.expires_in_s as f64 * 1000.0;
+        self.token = Some(token);
+    }
+
+    /// Forgets the token (after a 401), so the next request fetches a new one.
+    pub fn invalidate(&mut self) {
+        self.token = None;
+    }
+
+    /// The access token value, for redaction of anything that might echo it.
+    pub fn secret(&self) -> Option<&str> {
+        self.token.as_ref().map(|t| t.access_token.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn token(expires_in_s: u64) -> Token {
+        Token {
+            access_token: "tok-123456".into(),
+            token_type: "Bearer".into(),
+            expires_in_s,
+            scope: None,
+        }
+    }
+
+    #[test]
+    fn reads_both_auth_modes_and_defaults_scopes() {
+        assert_eq!(
+            AuthConfig::from_json(&json!({"apiKey": "k-1234"}), &[], false).unwrap(),
+            AuthConfig::ApiKey("k-1234".into())
+        );
+        let oauth = AuthConfig::from_json(
+            &json!({"clientId": "c", "clientSecret": "s3cret"}),
+            &["a:b"],
+            false,
+        )
+        .unwrap();
+        assert!(
+            matches!(&oauth, AuthConfig::ClientCredentials { scopes, .. } if scopes == &["a:b"])
+        );
+        assert_eq!(
+            AuthConfig::from_json(&Value::Null, &[], false).unwrap(),
+            AuthConfig::None
+        );
+    }
+
+    #[test]
+    fn bad_auth_is_a_config_error_without_the_secret() {
+        for bad in [
+            json!({"clientId": "c"}),
+            json!({"apiKey": 5}),
+            json!({"apiKey": "k", "clientId": "c", "clientSecret": "topsecret"}),
+            json!({"clientId": "c", "clientSecret": "topsecret", "scopes": "x"}),
+            json!({"clientId": "c", "clientSecret": "topsecret", "tokenUrl": "http://remote.example/t"}),
+            json!("string"),
+        ] {
+            let err = AuthConfig::from_json(&bad, &[], false).unwrap_err();
+            assert!(!err.to_string().contains("topsecret"), "{err}");
+        }
+    }
+
+    #[test]
+    fn missing_scopes_are_named() {
+        let auth = AuthConfig::from_json(
+            &json!({"clientId": "c", "clientSecret": "s3cret", "scopes": ["test:read"]}),
+            &[],
+            false,
+        )
+        .unwrap();
+        let err = auth
+            .check_scopes(&["test:execute", "test:read"])
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Auth);
+        assert!(err.to_string().contains("test:execute"));
+        assert!(AuthConfig::ApiKey("k".into()).check_scopes(&["x"]).is_ok());
+    }
+
+    #[test]
+    fn token_is_refreshed_sixty_seconds_before_expiry() {
+        let mut cache = TokenCache::default();
+        assert!(cache.current(0.0).is_none());
+        cache.store(token(3600), 1_000.0);
+        assert!(cache.current(1_000.0).is_some());
+        assert!(cache.current(1_000.0 + 3_539_999.0).is_some());
+        assert!(cache.current(1_000.0 + 3_540_000.0).is_none());
+        cache.invalidate();
+        assert!(cache.current(1_000.0).is_none());
+    }
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        let auth = AuthConfig::ClientCredentials {
+            client_id: "c".into(),
+            client_secret: "s3cret-value".into(),
+            scopes: vec![],
+            token_url: None,
+        };
+        assert!(!format!("{auth:?}").contains("s3cret-value"));
+        assert!(!format!("{:?}", AuthConfig::ApiKey("key-value".into())).contains("key-value"));
+        let mut cache = TokenCache::default();
+        cache.store(token(10), 0.0);
+        assert!(!format!("{cache:?}").contains("tok-123456"));
+    }
+}
