@@ -120,10 +120,12 @@ const manifest = {
     './inline': { types: './inline.d.cts', default: './inline.cjs' },
     './package.json': './package.json',
   },
-  files: ['web/', 'node/', 'inline.cjs', 'inline.d.cts', 'bin/', 'README.md', 'LICENSE'],
+  files: ['web/', 'node/', 'inline.cjs', 'inline.d.cts', 'bin/', 'sim/', 'README.md', 'LICENSE'],
   sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs'],
   engines: { node: '>=18' },
 };
+// The simulator ships inside the package so users can run it (`cognigy-guard sim`).
+cpSync(join(root, 'sim'), join(pkg, 'sim'), { recursive: true });
 const binDir = join(root, 'js', 'bin');
 if (existsSync(binDir)) {
   cpSync(binDir, join(pkg, 'bin'), { recursive: true });
