@@ -29,6 +29,18 @@ pub fn parse_untrusted(text: &str) -> Result<Value, Issue> {
     })
 }
 
+/// The JSON type of a value, as words for messages ("a string", "an object", ...).
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

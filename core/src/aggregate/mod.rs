@@ -457,17 +457,7 @@ pub(crate) fn describe(value: Option<&Value>) -> String {
     }
 }
 
-/// The JSON type name of a value, for messages.
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use crate::json::type_name as json_type;
 
 /// Formats milliseconds without a trailing `.0` (`900`, `912.5`).
 pub(crate) fn fmt_ms(ms: f64) -> String {

@@ -4,6 +4,7 @@
 
 use super::Validated;
 use crate::issue::Issue;
+use crate::json::type_name;
 use serde_json::{Map, Value};
 use std::fmt::{self, Write as _};
 
@@ -244,18 +245,6 @@ pub(crate) fn optional<'a, R>(
     match value {
         Some(value) => c.within(Segment::Key(name), |c| read(c, value).map(Some)),
         None => Some(None),
-    }
-}
-
-/// The JSON type name of a value, for `TYPE` messages.
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
