@@ -120,12 +120,14 @@ const manifest = {
     './inline': { types: './inline.d.cts', default: './inline.cjs' },
     './package.json': './package.json',
   },
-  files: ['web/', 'node/', 'inline.cjs', 'inline.d.cts', 'bin/', 'sim/', 'README.md', 'LICENSE'],
+  files: ['web/', 'node/', 'inline.cjs', 'inline.d.cts', 'bin/', 'sim/', 'www/', 'README.md', 'LICENSE'],
   sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs'],
   engines: { node: '>=18' },
 };
 // The simulator ships inside the package so users can run it (`cognigy-guard sim`).
 cpSync(join(root, 'sim'), join(pkg, 'sim'), { recursive: true });
+// And the admin page, which `cognigy-guard sim` serves next to the package.
+if (existsSync(join(root, 'www'))) cpSync(join(root, 'www'), join(pkg, 'www'), { recursive: true });
 const binDir = join(root, 'js', 'bin');
 if (existsSync(binDir)) {
   cpSync(binDir, join(pkg, 'bin'), { recursive: true });
