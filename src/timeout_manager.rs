@@ -202,6 +202,19 @@ impl TimeoutManager {
         text
     }
 
+    /// The breaker transitions of one endpoint, oldest first (bounded): `{ at, atMs, from, to,
+    /// reason, failureCount, recoveryLatencyMs }`. Throws `GuardError(CONFIG)` for an unknown
+    /// endpoint.
+    #[wasm_bindgen(unchecked_return_type = "BreakerTransition[]")]
+    pub fn history(
+        &self,
+        #[wasm_bindgen(js_name = endpointId)] endpoint_id: &str,
+    ) -> Result<JsValue, JsValue> {
+        let engine = self.shared.engine.borrow();
+        let endpoint = engine.endpoint(endpoint_id).map_err(|e| to_js_error(&e))?;
+        to_js(&endpoint.breaker.history())
+    }
+
     /// The hash-chained audit records kept in memory, oldest first.
     #[wasm_bindgen(js_name = auditLog, unchecked_return_type = "AuditRecord[]")]
     pub fn audit_log(&self) -> Result<JsValue, JsValue> {

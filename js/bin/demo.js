@@ -123,11 +123,11 @@ async function guardedCalls(lib, simulator, sim, log) {
   await sleep(2100);
   show('probe after reset timeout', await weather());
   const m = manager.metrics().endpoints.weather;
-  for (const h of m.history) {
+  for (const h of manager.history('weather')) {
     const recovered = h.recoveryLatencyMs != null ? `, recovered after ${Math.round(h.recoveryLatencyMs)} ms` : '';
     log(`  ${h.at} ${h.from} -> ${h.to} (${h.reason}${recovered})`);
   }
-  log(`  weather: ${m.calls} calls, ${m.failures} failures, ${m.cacheHits} cache hits, ${m.rejections} rejected while open`);
+  log(`  weather: ${m.calls} calls, ${m.failures} failures, ${m.cacheHits} cache hits, ${m.rejections} rejected while open, recovery latency ${Math.round(m.recoveryLatency.last ?? 0)} ms`);
   const sync = await manager.syncMetrics();
   log(`  metrics synced to the dashboard: ${sync.delivered} events delivered, ${sync.pending} pending`);
   const audit = manager.auditLog();
