@@ -5,9 +5,12 @@
 
 pub mod auth;
 pub mod convert;
+pub mod drive;
 pub mod error;
 pub mod http;
+pub mod limiter;
 pub mod platform;
+pub mod test_suite_runner;
 pub mod validate;
 
 use wasm_bindgen::prelude::*;
@@ -28,3 +31,6 @@ pub fn version() -> String {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_VALIDATION: &str = include_str!("ts/validation.d.ts");
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TEST_SUITE_RUNNER: &str = include_str!("ts/test_suite_runner.d.ts");
