@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod profile;
 pub mod redact;
 pub mod retry;
+pub mod suite_run;
 pub mod time;
 pub mod validation;
 
