@@ -150,6 +150,7 @@ async function startSimulator(options = {}) {
     state,
     close,
     setFaults: (route, faults, opts) => state.faults.set(route, faults, opts),
+    clearFaults: (route) => state.faults.clear(route),
     setRateLimit: (route, limit, windowMs) => state.rateLimits.set(route, limit, windowMs),
     requests: (filter) => state.requestLog.list(filter),
     deliveries: (path) => state.deliveries.summary(path),

@@ -118,8 +118,7 @@ async function guardedCalls(lib, simulator, sim, log) {
   show('quote (hangs, nothing cached)', quote);
   log(`  fallback answer: ${JSON.stringify(quote.data)}`);
   log('  -- outage over; waiting for the reset timeout');
-  sim.setFaults('GET /ext/weather', []);
-  sim.setFaults('GET /ext/quote', []);
+  sim.clearFaults();
   await sleep(2100);
   show('probe after reset timeout', await weather());
   const m = manager.metrics().endpoints.weather;
