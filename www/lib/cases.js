@@ -35,19 +35,30 @@ function stepRow(step, i) {
   };
 }
 
+function reportRow(c, i) {
+  return {
+    index: c.index ?? i,
+    inputText: String(c.inputText ?? ''),
+    intent: c.expectedIntent ?? null,
+    status: c.status,
+    latencyMs: typeof c.latencyMs === 'number' ? c.latencyMs : null,
+    reasons: Array.isArray(c.reasons) ? c.reasons.map(String) : [],
+  };
+}
+
 /**
- * Rows for every case, from raw results (seed-v1 `test_results`, cognigy-v2 `stepResults`, or a report's
- * own `cases`); when none are available, rows for the report's failures only.
+ * Rows for every case, from the report's own `cases` or raw results (seed-v1 `test_results`, cognigy-v2
+ * `stepResults`); when none are available, rows for the report's failures only.
  * @param {any} report a SuiteReport
  * @param {any} [raw] raw results as returned by the server / runner.fetchResults
  * @returns {Array<{ index: number, inputText: string, intent: string | null, status: string, latencyMs: number | null, reasons: string[] }>}
  */
 export function caseRows(report, raw) {
+  if (Array.isArray(report?.cases)) return report.cases.map(reportRow);
   const seed = pick(raw, 'test_results', 'testResults', 'results');
   if (Array.isArray(seed)) return seed.map(seedRow);
   const steps = pick(raw, 'stepResults', 'step_results') || (Array.isArray(raw) ? raw : null);
   if (Array.isArray(steps)) return steps.map(stepRow);
-  if (Array.isArray(report?.cases)) return report.cases.map((c, i) => (c.assertions ? seedRow(c, i) : c.asserts ? stepRow(c, i) : { index: i, intent: null, latencyMs: null, reasons: [], ...c }));
   return (report?.failures || []).map((f) => ({ index: f.index, inputText: f.inputText, intent: null, status: 'failed', latencyMs: null, reasons: f.reasons || [] }));
 }
 

@@ -1,7 +1,7 @@
 // Metrics and audit view: the manager's counters, Prometheus text, dashboard sync, and the hash-chained
 // audit log with its verification.
 import { guard, has, currentManager } from '../lib/guard.js';
-import { h, replace, errorText } from '../lib/dom.js';
+import { h, replace, errorText, download } from '../lib/dom.js';
 
 /**
  * Flattens nested numeric counters into `[['endpoints.weather.calls', 3], ...]`.
@@ -33,6 +33,22 @@ export function createMetricsView(panel) {
   const tbody = h('tbody');
   const empty = h('p', { class: 'empty', id: 'metrics-empty' }, 'No TimeoutManager yet: apply a policy in the Timeouts view first.');
   let records = [];
+  let fromFile = false;
+  const fileInput = h('input', { type: 'file', id: 'audit-file', accept: '.json,application/json', disabled: !has('verifyAuditLog') });
+  fileInput.addEventListener('change', async () => {
+    const file = fileInput.files?.[0];
+    if (!file) return;
+    try {
+      const parsed = JSON.parse(await file.text());
+      if (!Array.isArray(parsed)) throw new Error('expected a JSON array of audit records');
+      records = parsed;
+      fromFile = file.name;
+      verify();
+    } catch (err) {
+      verifyStatus.dataset.tone = 'bad';
+      verifyStatus.textContent = `${file.name}: ${errorText(err)}`;
+    }
+  });
 
   replace(panel,
     empty,
@@ -46,7 +62,10 @@ export function createMetricsView(panel) {
         h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => navigator.clipboard?.writeText(prom.textContent) }, 'Copy')))),
     h('section', { class: 'card' },
       h('div', { class: 'card-head' }, h('h2', {}, 'Audit log'),
-        h('button', { type: 'button', class: 'primary', id: 'verify-audit', onclick: verify, disabled: !has('verifyAuditLog') }, 'Verify hash chain')),
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', class: 'primary', id: 'verify-audit', onclick: verify, disabled: !has('verifyAuditLog') }, 'Verify hash chain'),
+          h('button', { type: 'button', id: 'dl-audit', onclick: () => download('audit-log.json', JSON.stringify(records, null, 2), 'application/json') }, 'Download'),
+          h('label', { class: 'file' }, 'Verify a file… ', fileInput))),
       verifyStatus,
       h('div', { class: 'table-wrap' }, h('table', { class: 'audit', id: 'audit-table' },
         h('thead', {}, h('tr', {}, ['#', 'Time', 'Event', 'Details', 'Hash'].map((t) => h('th', { scope: 'col' }, t)))), tbody))));
@@ -54,13 +73,18 @@ export function createMetricsView(panel) {
   function refresh() {
     const manager = currentManager();
     empty.hidden = Boolean(manager);
-    if (!manager) return;
+    if (!manager) {
+      if (fromFile) renderAudit();
+      return;
+    }
     try {
       replace(counters, flatten(manager.metrics()).map(([key, value]) => h('div', { class: 'counter', 'data-key': key },
         h('span', { class: 'counter-value' }, String(value)), h('span', { class: 'counter-key' }, key))));
       prom.textContent = manager.prometheus();
-      records = manager.auditLog();
-      renderAudit();
+      if (!fromFile) {
+        records = manager.auditLog();
+        renderAudit();
+      }
     } catch (err) {
       syncStatus.dataset.tone = 'bad';
       syncStatus.textContent = errorText(err);
@@ -92,13 +116,15 @@ export function createMetricsView(panel) {
     refresh();
   }
 
-  function verify() {
+  function verify(event) {
+    if (event) fromFile = false;
     refresh();
     const result = guard.verifyAuditLog(records);
+    const source = fromFile ? `${fromFile}: ` : '';
     verifyStatus.dataset.tone = result.ok ? 'ok' : 'bad';
     verifyStatus.textContent = result.ok
-      ? `✓ Chain intact: ${records.length} record(s), every hash links to the previous one.`
-      : `✗ Chain broken at record ${result.brokenAt}.`;
+      ? `✓ ${source}Chain intact: ${records.length} record(s), every hash links to the previous one.`
+      : `✗ ${source}Chain broken at record ${result.brokenAt}.`;
     renderAudit(result.ok ? undefined : result.brokenAt);
   }
 

@@ -3,7 +3,7 @@
 import { guard, has, getManager, currentManager, onManager } from '../lib/guard.js';
 import { h, replace, errorText, ms } from '../lib/dom.js';
 import { stateTimeline, legend } from '../lib/charts.js';
-import { endpointBreaker, lastRecoveryMs } from '../lib/breaker.js';
+import { createObserver, endpointBreaker, lastRecoveryMs } from '../lib/breaker.js';
 import { settings } from '../lib/settings.js';
 import { setFault, clearFault } from '../lib/sim.js';
 
@@ -179,7 +179,7 @@ export function createTimeoutsView(panel) {
       const url = new URL(form.urlInput.value.trim() || '/', settings().baseUrl + '/').href;
       let endpoint = endpoints.get(config.endpointId);
       if (!endpoint) {
-        endpoint = { id: config.endpointId, lastCall: null, auto: null };
+        endpoint = { id: config.endpointId, lastCall: null, auto: null, observer: createObserver() };
         endpoint.card = endpointCard(endpoint, { call, outage, toggleAuto });
         list.append(endpoint.card.el);
         endpoints.set(endpoint.id, endpoint);
@@ -243,7 +243,7 @@ export function createTimeoutsView(panel) {
     empty.hidden = endpoints.size > 0;
     if (!manager) return;
     for (const endpoint of endpoints.values()) {
-      const { state, history, stats } = endpointBreaker(manager, endpoint.id, endpoint.lastCall);
+      const { state, history, stats } = endpointBreaker(manager, endpoint.id, { lastCall: endpoint.lastCall, observer: endpoint.observer });
       const { pill, facts, timeline } = endpoint.card.refs;
       pill.dataset.state = state;
       pill.textContent = state.replace('_', '-');
@@ -252,7 +252,7 @@ export function createTimeoutsView(panel) {
         fact('Max wait', ms(endpoint.config.maxWaitTimeMs)),
         fact('SLA', ms(endpoint.config.slaThresholdMs)),
         fact('Retries', String(endpoint.config.retryAttempts ?? 2)),
-        fact('Failures', String(stats.failureCount ?? stats.failures ?? stats.consecutiveFailures ?? '–')),
+        fact('Failures in a row', String(stats.consecutiveFailures ?? stats.failureCount ?? '–')),
         fact('Last source', endpoint.lastCall?.source ?? '–', endpoint.lastCall?.degraded ? 'warn' : null),
         fact('Recovery latency', recovery === null ? '–' : ms(recovery), recovery === null ? null : 'good'));
       replace(timeline, stateTimeline(history, state, Date.now()));
