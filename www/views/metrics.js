@@ -50,16 +50,17 @@ export function createMetricsView(panel) {
     }
   });
 
-  replace(panel,
-    empty,
-    h('div', { class: 'two-col' },
+  const live = h('div', { class: 'two-col', hidden: true },
       h('section', { class: 'card' }, h('h2', {}, 'Counters'), counters,
         h('div', { class: 'actions' },
           h('button', { type: 'button', class: 'primary', id: 'sync-metrics', onclick: sync }, 'Sync to dashboard'),
           h('button', { type: 'button', onclick: refresh }, 'Refresh')),
         syncStatus),
       h('section', { class: 'card' }, h('h2', {}, 'Prometheus exposition'), prom,
-        h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => navigator.clipboard?.writeText(prom.textContent) }, 'Copy')))),
+        h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => navigator.clipboard?.writeText(prom.textContent) }, 'Copy'))));
+  replace(panel,
+    empty,
+    live,
     h('section', { class: 'card' },
       h('div', { class: 'card-head' }, h('h2', {}, 'Audit log'),
         h('div', { class: 'actions' },
@@ -73,6 +74,7 @@ export function createMetricsView(panel) {
   function refresh() {
     const manager = currentManager();
     empty.hidden = Boolean(manager);
+    live.hidden = !manager;
     if (!manager) {
       if (fromFile) renderAudit();
       return;
