@@ -62,7 +62,8 @@ export function currentManager() {
 }
 
 /**
- * Calls `listener(manager)` whenever a new manager is created.
+ * Calls `listener(manager)` whenever a new manager is created, and `listener(null)` when the current one
+ * is dropped (connection settings changed).
  * @param {(m: any) => void} listener
  */
 export function onManager(listener) {
@@ -87,6 +88,7 @@ function dropManager() {
     }
   }
   manager = null;
+  for (const listener of managerListeners) listener(null);
 }
 
 let lastKey = '';

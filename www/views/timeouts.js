@@ -259,6 +259,7 @@ export function createTimeoutsView(panel) {
     }
   }
 
+  // A new or dropped manager forgets every endpoint: the cards would describe breakers that are gone.
   onManager(() => {
     for (const endpoint of endpoints.values()) {
       if (endpoint.auto) clearInterval(endpoint.auto);
