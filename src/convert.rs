@@ -4,8 +4,9 @@
 //! it is faster for large payloads, and it turns cyclic or non-JSON input into an ordinary error
 //! instead of unbounded recursion.
 
-use cognigy_guard_core::Issue;
+use cognigy_guard_core::{GuardError, Issue};
 use serde::Serialize;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 
 /// JSON text of a JS value, or an issue when it has no JSON form (undefined, a function, a
@@ -44,4 +45,30 @@ pub fn error_message(thrown: &JsValue) -> String {
         .and_then(|m| m.as_string())
         .or_else(|| thrown.as_string())
         .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// A JS options object as JSON (`undefined`/`null` give `null`); functions inside are dropped by
+/// `JSON.stringify`. A value without a JSON form is a `CONFIG` error naming `what`.
+pub fn options_json(value: &JsValue, what: &str) -> Result<serde_json::Value, GuardError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(serde_json::Value::Null);
+    }
+    let text = json_text(value)
+        .map_err(|issue| GuardError::Config(format!("{what}: {}", issue.message)))?;
+    serde_json::from_str(&text).map_err(|_| GuardError::Config(format!("{what}: not JSON")))
+}
+
+/// The function stored under `key` of `obj`, if it is one.
+pub fn function_option(obj: &JsValue, key: &str) -> Option<js_sys::Function> {
+    if !obj.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.dyn_into::<js_sys::Function>().ok())
+}
+
+/// Sets `obj[key] = value` on a plain object (cannot fail for a fresh `Object`).
+pub fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }

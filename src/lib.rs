@@ -4,10 +4,12 @@
 //! answer back, and turn a core `GuardError` into a JS `Error` named `GuardError` (see [`error`]).
 
 pub mod auth;
+pub mod circuit_breaker;
 pub mod convert;
 pub mod error;
 pub mod http;
 pub mod platform;
+pub mod timeout_manager;
 pub mod validate;
 
 use wasm_bindgen::prelude::*;
@@ -28,3 +30,6 @@ pub fn version() -> String {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_VALIDATION: &str = include_str!("ts/validation.d.ts");
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_GUARD: &str = include_str!("ts/guard.d.ts");

@@ -154,6 +154,11 @@ impl AuditLog {
         record
     }
 
+    /// Replaces the redactor (e.g. when a new token became known); earlier records are unchanged.
+    pub fn set_redactor(&mut self, redactor: Redactor) {
+        self.redactor = redactor;
+    }
+
     /// The records kept in memory, oldest first.
     pub fn records(&self) -> &VecDeque<AuditRecord> {
         &self.records

@@ -10,6 +10,7 @@ pub mod breaker;
 pub mod cache;
 pub mod error;
 pub mod fallback;
+pub mod guard;
 pub mod issue;
 pub mod json;
 pub mod model;

@@ -6,6 +6,7 @@
 //! status, the response headers and the body text and return typed values or a [`GuardError`].
 
 pub mod cognigy_v2;
+pub mod custom;
 pub mod oauth;
 pub mod problem;
 pub mod request;

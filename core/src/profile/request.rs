@@ -23,6 +23,8 @@ pub enum Method {
     Put,
     /// `DELETE`.
     Delete,
+    /// `PATCH`.
+    Patch,
 }
 
 impl Method {
@@ -33,7 +35,24 @@ impl Method {
             Method::Post => "POST",
             Method::Put => "PUT",
             Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
         }
+    }
+
+    /// Parses a method name (ASCII case-insensitive): GET, POST, PUT, DELETE or PATCH.
+    pub fn parse(name: &str) -> Result<Self, GuardError> {
+        let method = [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Delete,
+            Method::Patch,
+        ]
+        .into_iter()
+        .find(|m| m.as_str().eq_ignore_ascii_case(name));
+        method.ok_or_else(|| {
+            GuardError::Config("method must be one of GET, POST, PUT, DELETE, PATCH".to_owned())
+        })
     }
 }
 
@@ -122,6 +141,12 @@ impl HttpRequest {
         Self::new(Method::Post, url, Some((FORM, form)))
     }
 
+    /// A request of any method with an optional body of the given content type (used by
+    /// [`super::custom`], which checks that a `GET` has no body).
+    pub(crate) fn with_body(method: Method, url: String, body: Option<(&str, String)>) -> Self {
+        Self::new(method, url, body)
+    }
+
     fn new(method: Method, url: String, body: Option<(&str, String)>) -> Self {
         let mut headers = vec![("Accept".to_owned(), JSON.to_owned())];
         let body = body.map(|(content_type, text)| {
@@ -155,6 +180,27 @@ impl HttpRequest {
         Ok(self)
     }
 
+    /// Adds caller-supplied headers (e.g. a dashboard's own auth). Names must be HTTP tokens,
+    /// values visible ASCII, space or tab (no CR/LF); the error names the header, never its value.
+    /// A header the request already carries (`Accept`, `Content-Type`, credentials) is replaced.
+    pub fn with_headers(mut self, headers: &[(String, String)]) -> Result<Self, GuardError> {
+        for (name, value) in headers {
+            if !is_header_name(name) {
+                return Err(GuardError::Config(
+                    "a header name is empty or not an HTTP token".to_owned(),
+                ));
+            }
+            if !is_header_value(value) {
+                return Err(GuardError::Config(format!(
+                    "header {name} holds characters an HTTP header cannot carry (CR, LF, controls or non-ASCII)"
+                )));
+            }
+            self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            self.headers.push((name.clone(), value.clone()));
+        }
+        Ok(self)
+    }
+
     /// The method.
     pub fn method(&self) -> Method {
         self.method
@@ -179,6 +225,15 @@ impl HttpRequest {
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
     }
+}
+
+/// Whether `name` is an RFC 9110 token (what `fetch` accepts as a header name).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Headers whose values are secrets.

@@ -1,0 +1,460 @@
+//! One guarded call as a sans-IO state machine.
+//!
+//! The boundary drives it: it feeds an [`Input`] (starting with [`Input::Start`]) and performs the
+//! [`Step`] it gets back: send attempt `attempt` with a per-attempt timeout, sleep, refresh the
+//! token, or hand the finished outcome to the caller. Every step consults the endpoint's breaker
+//! through the [`GuardEngine`]: each attempt needs a permit (a refused permit ends retrying and
+//! degrades), each outcome is reported. Retries follow the endpoint's policy (`retryAttempts`,
+//! jittered `backoffMs`, `Retry-After` honoured); a 401 gets one retry after a token refresh;
+//! everything is bounded by the call's deadline (no attempt runs past it, no wait ends after it).
+
+use super::engine::GuardEngine;
+use super::policy::{attempt_timeout_ms, retry_policy};
+use crate::breaker::BreakerState;
+use crate::error::GuardError;
+use crate::profile::{is_success, parse_error};
+use crate::retry::{
+    is_retryable, parse_retry_after, AttemptOutcome, GiveUpReason, RetryDecision, RetryPolicy,
+    TokenRefreshRetry,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// What the boundary must do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Send the request (attempt number `attempt`, from 1), aborting after `timeout_ms`; then
+    /// feed [`Input::Response`], [`Input::Timeout`] or [`Input::Network`].
+    Send {
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// Abort the attempt after this long.
+        timeout_ms: u64,
+    },
+    /// Wait `ms`, then feed [`Input::Slept`].
+    Sleep {
+        /// The wait.
+        ms: u64,
+    },
+    /// Forget the cached token, then feed [`Input::AuthRefreshed`] (the next attempt fetches a
+    /// fresh one).
+    RefreshAuth,
+    /// The call is over.
+    Finish(Box<CallOutcome>),
+}
+
+/// What happened since the last step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// Begin the call.
+    Start,
+    /// The requested sleep is over.
+    Slept,
+    /// The token was invalidated after a 401.
+    AuthRefreshed,
+    /// The attempt got an HTTP answer.
+    Response {
+        /// HTTP status.
+        status: u16,
+        /// The raw `Retry-After` header, if any.
+        retry_after: Option<String>,
+        /// The body text.
+        body: String,
+    },
+    /// The attempt exceeded its timeout.
+    Timeout,
+    /// The attempt got no HTTP answer.
+    Network(String),
+    /// Credentials could not be obtained (token request failed); the attempt was not sent.
+    AuthFailed(GuardError),
+}
+
+/// Where the answer of a call came from (`live | cache | fallback`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The upstream answered.
+    Live,
+    /// A last-known-good response.
+    Cache,
+    /// The endpoint's fallback template.
+    Fallback,
+}
+
+/// Why a degraded answer was served: the error the live call ended with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DegradedReason {
+    /// The error code (`TIMEOUT`, `CIRCUIT_OPEN`, ...).
+    pub code: String,
+    /// The (redacted) message.
+    pub message: String,
+    /// The HTTP status, when the upstream answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+/// A successful call result (camelCase JSON): `{ data, status, source, degraded, circuit,
+/// attempts, latencyMs, slaBreached, error? }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallResult {
+    /// The answer body (JSON, or text when the upstream sent no JSON; `null` when empty).
+    pub data: Value,
+    /// The upstream status of a live answer; `null` for degraded answers.
+    pub status: Option<u16>,
+    /// Where `data` came from.
+    pub source: Source,
+    /// Whether `data` is not a live answer.
+    pub degraded: bool,
+    /// The breaker state when the call ended.
+    pub circuit: BreakerState,
+    /// Attempts sent.
+    pub attempts: u32,
+    /// Time from start to finish, in ms.
+    pub latency_ms: f64,
+    /// Whether a live answer came slower than the SLA threshold.
+    pub sla_breached: bool,
+    /// For a degraded answer: why the live call failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<DegradedReason>,
+}
+
+/// A call result, or the error when no degraded answer exists.
+pub type CallOutcome = Result<CallResult, GuardError>;
+
+/// Per-call options.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallOptions {
+    /// Per-attempt timeout instead of the policy's `maxWaitTimeMs`.
+    pub timeout_ms: Option<u64>,
+    /// A fallback template instead of the policy's.
+    pub fallback_template: Option<Map<String, Value>>,
+    /// Whether a 401 may be retried once after a token refresh (OAuth credentials attached).
+    pub can_refresh_auth: bool,
+}
+
+/// One guarded call in progress; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct GuardedCall {
+    endpoint_id: String,
+    started_at: f64,
+    deadline_at: f64,
+    deadline_ms: u64,
+    attempt_timeout_ms: u64,
+    policy: RetryPolicy,
+    retries_done: u32,
+    attempts: u32,
+    attempt_started_at: f64,
+    holding_permit: bool,
+    token_retry: TokenRefreshRetry,
+    options: CallOptions,
+    last_error: Option<GuardError>,
+    finished: bool,
+}
+
+impl GuardedCall {
+    /// A call to `endpoint_id` (registered in `engine`) starting at `now`; fails with
+    /// [`GuardError::Config`] for an unknown endpoint. Counts the call in the metrics.
+    pub fn new(
+        engine: &mut GuardEngine,
+        endpoint_id: &str,
+        options: CallOptions,
+        now: f64,
+    ) -> Result<Self, GuardError> {
+        let policy = engine.policy(endpoint_id)?.clone();
+        engine.count_call(endpoint_id);
+        let deadline_ms = engine.deadline_ms();
+        Ok(GuardedCall {
+            endpoint_id: endpoint_id.to_owned(),
+            started_at: now,
+            deadline_at: now + deadline_ms as f64,
+            deadline_ms,
+            attempt_timeout_ms: attempt_timeout_ms(&policy, options.timeout_ms),
+            policy: retry_policy(&policy),
+            retries_done: 0,
+            attempts: 0,
+            attempt_started_at: now,
+            holding_permit: false,
+            token_retry: TokenRefreshRetry::new(),
+            options,
+            last_error: None,
+            finished: false,
+        })
+    }
+
+    /// The endpoint.
+    pub fn endpoint_id(&self) -> &str {
+        &self.endpoint_id
+    }
+
+    /// Attempts sent so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Feeds `input` at `now` and returns the next step. Never panics; inputs that make no sense
+    /// in the current state (a response without an attempt, anything after the finish) are
+    /// tolerated: the former is read as the answer of the last attempt, the latter ends in a
+    /// `CONFIG` error.
+    pub fn step(&mut self, engine: &mut GuardEngine, input: Input, now: f64) -> Step {
+        if self.finished {
+            return Step::Finish(Box::new(Err(GuardError::Config(
+                "the guarded call is already finished".to_owned(),
+            ))));
+        }
+        match input {
+            Input::Start | Input::Slept | Input::AuthRefreshed => self.attempt(engine, now),
+            Input::Response {
+                status,
+                retry_after,
+                body,
+            } => self.on_response(engine, status, retry_after, &body, now),
+            Input::Timeout => {
+                self.settle(engine, now, Settle::Failure(None));
+                engine.record_timeout(
+                    &self.endpoint_id,
+                    self.attempts,
+                    self.attempt_timeout_ms,
+                    now,
+                );
+                let err = GuardError::Timeout {
+                    timeout_ms: self.attempt_timeout_ms,
+                    attempts: self.attempts,
+                    endpoint_id: Some(self.endpoint_id.clone()),
+                };
+                self.retry_or_finish(engine, AttemptOutcome::Timeout, None, err, now)
+            }
+            Input::Network(message) => {
+                self.settle(engine, now, Settle::Failure(None));
+                let err = GuardError::Network {
+                    message,
+                    attempts: self.attempts,
+                    endpoint_id: Some(self.endpoint_id.clone()),
+                };
+                self.retry_or_finish(engine, AttemptOutcome::Network, None, err, now)
+            }
+            Input::AuthFailed(err) => {
+                self.settle(engine, now, Settle::Release);
+                engine.record_auth_failure(&self.endpoint_id, &err, now);
+                self.finish_failed(engine, err, now)
+            }
+        }
+    }
+
+    /// Asks the breaker for a permit and sends the next attempt, within the deadline.
+    fn attempt(&mut self, engine: &mut GuardEngine, now: f64) -> Step {
+        let remaining = self.deadline_at - now;
+        if remaining.is_nan() || remaining < 1.0 {
+            let err = GuardError::Deadline {
+                deadline_ms: self.deadline_ms,
+                attempts: self.attempts,
+                endpoint_id: Some(self.endpoint_id.clone()),
+            };
+            return self.finish_failed(engine, err, now);
+        }
+        let admission = engine.acquire(&self.endpoint_id, now);
+        if !admission.allowed {
+            if self.attempts == 0 {
+                engine.count_rejection(&self.endpoint_id);
+            }
+            let err = self.last_error.take().unwrap_or(GuardError::CircuitOpen {
+                endpoint_id: Some(self.endpoint_id.clone()),
+                retry_after_ms: admission.retry_after_ms,
+            });
+            return self.finish_failed(engine, err, now);
+        }
+        self.holding_permit = true;
+        self.attempts = self.attempts.saturating_add(1);
+        self.attempt_started_at = now;
+        // `remaining` is at least 1 here; the float-to-int conversion saturates.
+        let timeout_ms = self.attempt_timeout_ms.min(remaining.floor() as u64).max(1);
+        Step::Send {
+            attempt: self.attempts,
+            timeout_ms,
+        }
+    }
+
+    fn on_response(
+        &mut self,
+        engine: &mut GuardEngine,
+        status: u16,
+        retry_after: Option<String>,
+        body: &str,
+        now: f64,
+    ) -> Step {
+        if is_success(status) {
+            self.settle(engine, now, Settle::Success);
+            return self.finish_live(engine, status, parse_body(body), now);
+        }
+        let outcome = AttemptOutcome::Status(status);
+        if status == 401
+            && self.options.can_refresh_auth
+            && self.token_retry.should_refresh_and_retry(outcome)
+        {
+            self.settle(engine, now, Settle::Release);
+            return Step::RefreshAuth;
+        }
+        let retry_after_ms = retry_after
+            .as_deref()
+            .and_then(|v| parse_retry_after(v, now));
+        let headers: Vec<(String, String)> = retry_after
+            .map(|v| vec![("retry-after".to_owned(), v)])
+            .unwrap_or_default();
+        let err = with_context(
+            parse_error(status, &headers, body),
+            self.attempts,
+            &self.endpoint_id,
+            retry_after_ms,
+        );
+        if is_retryable(outcome) {
+            self.settle(engine, now, Settle::Failure(retry_after_ms));
+        } else {
+            // The upstream is up; the request itself was refused. Not a health signal.
+            self.settle(engine, now, Settle::Release);
+            if matches!(status, 401 | 403) {
+                engine.record_auth_failure(&self.endpoint_id, &err, now);
+            }
+        }
+        self.retry_or_finish(engine, outcome, retry_after_ms, err, now)
+    }
+
+    fn retry_or_finish(
+        &mut self,
+        engine: &mut GuardEngine,
+        outcome: AttemptOutcome,
+        retry_after_ms: Option<u64>,
+        err: GuardError,
+        now: f64,
+    ) -> Step {
+        let decision = self.policy.decide(
+            self.retries_done,
+            outcome,
+            retry_after_ms,
+            now,
+            self.deadline_at,
+            engine.random(),
+        );
+        match decision {
+            RetryDecision::RetryAfter { delay_ms } => {
+                self.retries_done = self.retries_done.saturating_add(1);
+                self.last_error = Some(err);
+                Step::Sleep { ms: delay_ms }
+            }
+            RetryDecision::GiveUp {
+                reason:
+                    GiveUpReason::DeadlineWouldPass {
+                        server_requested: false,
+                        ..
+                    },
+            } => {
+                let deadline = GuardError::Deadline {
+                    deadline_ms: self.deadline_ms,
+                    attempts: self.attempts,
+                    endpoint_id: Some(self.endpoint_id.clone()),
+                };
+                // A timeout or network error says more than "the deadline would pass".
+                let err = match err {
+                    GuardError::Timeout { .. } | GuardError::Network { .. } => err,
+                    _ => deadline,
+                };
+                self.finish_failed(engine, err, now)
+            }
+            RetryDecision::GiveUp { .. } => self.finish_failed(engine, err, now),
+        }
+    }
+
+    /// Reports the held permit's outcome to the breaker.
+    fn settle(&mut self, engine: &mut GuardEngine, now: f64, how: Settle) {
+        if !std::mem::take(&mut self.holding_permit) {
+            return;
+        }
+        let latency = now - self.attempt_started_at;
+        match how {
+            Settle::Success => engine.breaker_success(&self.endpoint_id, now, latency),
+            Settle::Failure(retry_after) => {
+                engine.breaker_failure(&self.endpoint_id, now, retry_after)
+            }
+            Settle::Release => engine.breaker_release(&self.endpoint_id, now),
+        }
+    }
+
+    fn finish_live(
+        &mut self,
+        engine: &mut GuardEngine,
+        status: u16,
+        data: Value,
+        now: f64,
+    ) -> Step {
+        self.finished = true;
+        let result = engine.finish_live(
+            &self.endpoint_id,
+            status,
+            data,
+            self.attempts,
+            self.started_at,
+            now,
+        );
+        Step::Finish(Box::new(Ok(result)))
+    }
+
+    fn finish_failed(&mut self, engine: &mut GuardEngine, err: GuardError, now: f64) -> Step {
+        self.finished = true;
+        self.settle(engine, now, Settle::Release);
+        let outcome = engine.finish_degraded(
+            &self.endpoint_id,
+            err,
+            self.options.fallback_template.as_ref(),
+            self.attempts,
+            self.started_at,
+            now,
+        );
+        Step::Finish(Box::new(outcome))
+    }
+}
+
+/// How a permit is settled.
+#[derive(Debug, Clone, Copy)]
+enum Settle {
+    Success,
+    Failure(Option<u64>),
+    Release,
+}
+
+/// The body as JSON when it is JSON, as text otherwise, `null` when empty.
+fn parse_body(body: &str) -> Value {
+    if body.trim().is_empty() {
+        return Value::Null;
+    }
+    crate::json::parse_untrusted(body).unwrap_or_else(|_| Value::String(body.to_owned()))
+}
+
+/// Sets the attempt count, endpoint and `Retry-After` on an error from [`parse_error`].
+fn with_context(
+    err: GuardError,
+    attempts: u32,
+    endpoint: &str,
+    retry_after_ms: Option<u64>,
+) -> GuardError {
+    let endpoint_id = Some(endpoint.to_owned());
+    match err {
+        GuardError::RateLimited { .. } => GuardError::RateLimited {
+            retry_after_ms,
+            attempts,
+            endpoint_id,
+        },
+        GuardError::Http {
+            status,
+            message,
+            problem,
+            ..
+        } => GuardError::Http {
+            status,
+            message,
+            problem,
+            attempts,
+            endpoint_id,
+        },
+        other => other,
+    }
+}

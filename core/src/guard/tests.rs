@@ -1,0 +1,442 @@
+//! Engine and call tests with explicit times, including the seed scenario and a property test.
+
+use super::*;
+use crate::breaker::config::BreakerConfig;
+use crate::breaker::BreakerState;
+use crate::error::{ErrorCode, GuardError};
+use crate::model::TimeoutConfig;
+use crate::redact::Redactor;
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+const T0: f64 = 1_700_000_000_000.0;
+const SECRET: &str = "super-secret-api-key";
+
+fn engine_with(breaker: Value, deadline_ms: u64) -> GuardEngine {
+    GuardEngine::new(
+        EngineConfig {
+            breaker: BreakerConfig::from_json(&breaker).unwrap(),
+            cache_ttl_ms: 300_000,
+            cache_max_entries: 1000,
+            deadline_ms,
+            outbox_prefix: "test".into(),
+            seed: 42,
+        },
+        Redactor::new(vec![SECRET.into()]),
+    )
+    .unwrap()
+}
+
+fn policy(id: &str, template: Value) -> TimeoutConfig {
+    TimeoutConfig {
+        endpoint_id: id.into(),
+        max_wait_time_ms: 15_000,
+        sla_threshold_ms: 10_000,
+        fallback_template: template.as_object().cloned().unwrap_or_default(),
+        retry_attempts: 2,
+        backoff_ms: 500,
+    }
+}
+
+/// Drives a call to the end: `respond(attempt, timeout_ms)` gives the input for each send and
+/// how long the attempt took. Returns the outcome, the sends made and the time at the end.
+fn drive(
+    engine: &mut GuardEngine,
+    id: &str,
+    options: CallOptions,
+    now: &mut f64,
+    mut respond: impl FnMut(u32, u64) -> (Input, f64),
+) -> (CallOutcome, Vec<(u32, u64)>) {
+    let mut call = GuardedCall::new(engine, id, options, *now).unwrap();
+    let mut sends = Vec::new();
+    let mut step = call.step(engine, Input::Start, *now);
+    for _ in 0..100 {
+        step = match step {
+            Step::Send {
+                attempt,
+                timeout_ms,
+            } => {
+                sends.push((attempt, timeout_ms));
+                let (input, took) = respond(attempt, timeout_ms);
+                *now += took;
+                call.step(engine, input, *now)
+            }
+            Step::Sleep { ms } => {
+                *now += ms as f64;
+                call.step(engine, Input::Slept, *now)
+            }
+            Step::RefreshAuth => call.step(engine, Input::AuthRefreshed, *now),
+            Step::Finish(outcome) => return (*outcome, sends),
+        };
+    }
+    panic!("call did not finish");
+}
+
+fn ok(body: &str) -> Input {
+    Input::Response {
+        status: 200,
+        retry_after: None,
+        body: body.into(),
+    }
+}
+
+fn status(code: u16, retry_after: Option<&str>) -> Input {
+    Input::Response {
+        status: code,
+        retry_after: retry_after.map(str::to_owned),
+        body: String::new(),
+    }
+}
+
+#[test]
+fn seed_scenario_open_fallback_probe_close() {
+    let mut e = engine_with(
+        json!({ "failureThreshold": 3, "resetTimeoutMs": 30000 }),
+        60_000,
+    );
+    let mut now = T0;
+    e.configure(
+        policy("ext_svc_weather_01", json!({ "message": "unavailable" })),
+        now,
+    )
+    .unwrap();
+
+    // One call, three timed-out attempts: the breaker opens, the template is served.
+    let (outcome, sends) = drive(
+        &mut e,
+        "ext_svc_weather_01",
+        CallOptions::default(),
+        &mut now,
+        |_, t| (Input::Timeout, t as f64),
+    );
+    let r = outcome.unwrap();
+    assert_eq!(sends.len(), 3);
+    assert_eq!(
+        (r.source, r.degraded, r.circuit, r.attempts),
+        (Source::Fallback, true, BreakerState::Open, 3)
+    );
+    assert_eq!(r.data["message"], "unavailable");
+    assert_eq!(
+        r.data["metadata"]["degraded"], true,
+        "metadata created although the template has none"
+    );
+    assert_eq!(r.error.as_ref().unwrap().code, "TIMEOUT");
+    let opened_at = now;
+
+    // While open: fallback without any send.
+    now += 1_000.0;
+    let (outcome, sends) = drive(
+        &mut e,
+        "ext_svc_weather_01",
+        CallOptions::default(),
+        &mut now,
+        |_, _| unreachable!(),
+    );
+    assert!(sends.is_empty());
+    let r = outcome.unwrap();
+    assert_eq!(
+        (r.source, r.attempts, r.error.unwrap().code.as_str()),
+        (Source::Fallback, 0, "CIRCUIT_OPEN")
+    );
+
+    // After 30 s: one probe, which succeeds and closes the breaker.
+    now = opened_at + 30_000.0;
+    let (outcome, sends) = drive(
+        &mut e,
+        "ext_svc_weather_01",
+        CallOptions::default(),
+        &mut now,
+        |_, _| (ok(r#"{"temp":21}"#), 120.0),
+    );
+    assert_eq!(sends.len(), 1);
+    let r = outcome.unwrap();
+    assert_eq!(
+        (r.source, r.degraded, r.circuit, r.status),
+        (Source::Live, false, BreakerState::Closed, Some(200))
+    );
+
+    let m = e.metrics(now);
+    let ep = &m["endpoints"]["ext_svc_weather_01"];
+    assert_eq!(ep["state"], "closed");
+    assert_eq!(ep["calls"], 3);
+    assert_eq!(ep["timeouts"], 3);
+    assert_eq!(ep["rejections"], 1);
+    assert_eq!(ep["fallbacks"], 2);
+    assert_eq!(ep["successes"], 1);
+    assert_eq!(ep["recoveryLatency"]["last"], json!(30_120.0));
+    let types: Vec<String> = e.audit_log().iter().map(|r| r.event_type.clone()).collect();
+    assert!(types.contains(&"circuit_state_change".to_owned()));
+    assert!(types.contains(&"fallback_served".to_owned()));
+    let closing = e
+        .audit_log()
+        .into_iter()
+        .rfind(|r| r.event_type == "circuit_state_change")
+        .unwrap();
+    assert_eq!(closing.details["to"], "closed");
+    assert_eq!(closing.details["recoveryLatencyMs"], json!(30_120.0));
+    assert!(
+        crate::audit::verify(
+            &e.audit_log()
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap())
+                .collect::<Vec<_>>()
+        )
+        .ok
+    );
+    assert_eq!(e.drain_notifications().len(), 2);
+}
+
+#[test]
+fn cache_wins_over_the_template_and_is_marked() {
+    let mut e = engine_with(json!({}), 20_000);
+    let mut now = T0;
+    e.configure(policy("q", json!({ "m": "fb", "metadata": {} })), now)
+        .unwrap();
+    let (o, _) = drive(&mut e, "q", CallOptions::default(), &mut now, |_, _| {
+        (ok(r#"{"seq":1}"#), 10.0)
+    });
+    assert_eq!(o.unwrap().data, json!({ "seq": 1 }));
+    let (o, _) = drive(&mut e, "q", CallOptions::default(), &mut now, |_, _| {
+        (Input::Network("refused".into()), 5.0)
+    });
+    let r = o.unwrap();
+    assert_eq!((r.source, r.data), (Source::Cache, json!({ "seq": 1 })));
+    assert_eq!(e.metrics(now)["endpoints"]["q"]["cacheHits"], 1);
+}
+
+#[test]
+fn retry_after_is_honoured_and_deadline_bounds_everything() {
+    let mut e = engine_with(json!({ "failureThreshold": 10 }), 20_000);
+    let mut now = T0;
+    e.configure(policy("r", json!({})), now).unwrap();
+    let mut waits = Vec::new();
+    let (o, sends) = drive(
+        &mut e,
+        "r",
+        CallOptions::default(),
+        &mut now,
+        |attempt, _| {
+            if attempt == 1 {
+                (status(429, Some("2")), 5.0)
+            } else {
+                (ok("{}"), 5.0)
+            }
+        },
+    );
+    waits.push(now - T0);
+    assert_eq!(sends.len(), 2);
+    assert_eq!(o.unwrap().attempts, 2);
+    assert_eq!(waits[0], 2_010.0);
+
+    // A Retry-After beyond the deadline gives up with RATE_LIMITED at once.
+    let start = now;
+    let (o, sends) = drive(&mut e, "r", CallOptions::default(), &mut now, |_, _| {
+        (status(429, Some("60")), 5.0)
+    });
+    let r = o.unwrap();
+    assert_eq!(
+        (sends.len(), r.error.unwrap().code.as_str()),
+        (1, "RATE_LIMITED")
+    );
+    assert_eq!(now - start, 5.0);
+
+    // Hanging upstream: attempts are cut so the call ends within the deadline.
+    let mut p = policy("h", json!({}));
+    p.max_wait_time_ms = 15_000;
+    e.configure(p, now).unwrap();
+    let start = now;
+    let (o, sends) = drive(&mut e, "h", CallOptions::default(), &mut now, |_, t| {
+        (Input::Timeout, t as f64)
+    });
+    assert!(now - start <= 20_000.0, "took {}", now - start);
+    assert!(sends.iter().map(|s| s.1).sum::<u64>() <= 20_000);
+    assert_eq!(o.unwrap().source, Source::Fallback);
+}
+
+#[test]
+fn a_401_gets_one_retry_after_refresh() {
+    let mut e = engine_with(json!({}), 20_000);
+    let mut now = T0;
+    e.configure(policy("a", json!({})), now).unwrap();
+    let opts = CallOptions {
+        can_refresh_auth: true,
+        ..CallOptions::default()
+    };
+    let (o, sends) = drive(&mut e, "a", opts.clone(), &mut now, |attempt, _| {
+        if attempt == 1 {
+            (status(401, None), 1.0)
+        } else {
+            (ok("{}"), 1.0)
+        }
+    });
+    assert_eq!((sends.len(), o.unwrap().source), (2, Source::Live));
+    let (o, sends) = drive(&mut e, "a", opts, &mut now, |_, _| (status(401, None), 1.0));
+    assert_eq!(sends.len(), 2);
+    assert_eq!(o.unwrap().error.unwrap().code, "AUTH");
+    assert!(e.audit_log().iter().any(|r| r.event_type == "auth_failure"));
+}
+
+#[test]
+fn unknown_endpoint_is_config_and_errors_are_redacted() {
+    let mut e = engine_with(json!({}), 20_000);
+    let err = GuardedCall::new(&mut e, "nope", CallOptions::default(), T0).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Config);
+    let v = e.error_value(&GuardError::Network {
+        message: format!("bad key {SECRET}"),
+        attempts: 1,
+        endpoint_id: None,
+    });
+    assert!(!v.to_string().contains(SECRET));
+}
+
+#[test]
+fn sync_acks_only_delivered_batches_with_a_stable_key() {
+    let mut e = engine_with(json!({}), 20_000);
+    let mut now = T0;
+    e.configure(policy("s", json!({})), now).unwrap();
+    drive(&mut e, "s", CallOptions::default(), &mut now, |_, t| {
+        (Input::Timeout, t as f64)
+    })
+    .0
+    .unwrap();
+    let pending = e.outbox_pending();
+    assert!(pending > 0);
+    let b1 = e.begin_sync().unwrap();
+    assert_eq!(e.end_sync(&b1.idempotency_key, false, Some(500), now), 0);
+    assert_eq!(e.outbox_pending(), pending);
+    let b2 = e.begin_sync().unwrap();
+    assert_eq!(b1, b2);
+    assert_eq!(
+        e.end_sync(&b2.idempotency_key, true, Some(200), now),
+        pending
+    );
+    assert_eq!(e.outbox_pending(), 0);
+    for ev in &b2.events {
+        assert!(ev["type"].is_string() && ev["endpointId"] == "s" && ev["timestamp"].is_string());
+    }
+}
+
+#[test]
+fn snapshot_restores_an_open_breaker_cache_outbox_and_audit_chain() {
+    let mut e = engine_with(json!({ "resetTimeoutMs": 30000 }), 60_000);
+    let mut now = T0;
+    let mut p = policy("x", json!({ "m": SECRET }));
+    p.retry_attempts = 0;
+    e.configure(p, now).unwrap();
+    drive(&mut e, "x", CallOptions::default(), &mut now, |_, _| {
+        (ok("{\"v\":1}"), 1.0)
+    })
+    .0
+    .unwrap();
+    for _ in 0..3 {
+        drive(&mut e, "x", CallOptions::default(), &mut now, |_, _| {
+            (status(503, None), 1.0)
+        })
+        .0
+        .unwrap();
+    }
+    assert_eq!(e.state("x", now), BreakerState::Open);
+    let snap = e.snapshot();
+    assert!(!snap.to_string().contains(SECRET));
+    let text = snap.to_string();
+    let mut restored = engine_with(json!({ "resetTimeoutMs": 30000 }), 60_000);
+    restored
+        .restore(&serde_json::from_str(&text).unwrap(), now + 10.0)
+        .unwrap();
+    assert_eq!(restored.state("x", now + 10.0), BreakerState::Open);
+    assert_eq!(restored.outbox_pending(), e.outbox_pending());
+    let mut t = now + 10.0;
+    let (o, sends) = drive(
+        &mut restored,
+        "x",
+        CallOptions::default(),
+        &mut t,
+        |_, _| unreachable!(),
+    );
+    assert!(sends.is_empty());
+    assert_eq!(o.unwrap().source, Source::Cache);
+    let rec = restored.audit("check", &json!({}), t);
+    assert_eq!(
+        rec.seq,
+        e.audit_log().last().unwrap().seq + 2,
+        "chain continues (plus the fallback record)"
+    );
+    assert!(restored.restore(&json!({ "v": 9 }), t).is_err());
+}
+
+#[test]
+fn prometheus_exposition_has_help_type_and_labels() {
+    let mut e = engine_with(json!({}), 20_000);
+    let mut now = T0;
+    e.configure(policy("w.1", json!({})), now).unwrap();
+    drive(&mut e, "w.1", CallOptions::default(), &mut now, |_, _| {
+        (ok("{}"), 12.0)
+    })
+    .0
+    .unwrap();
+    let text = e.prometheus(now);
+    assert!(text.contains("# HELP cognigy_guard_calls_total "));
+    assert!(text.contains("# TYPE cognigy_guard_calls_total counter"));
+    assert!(text.contains("cognigy_guard_calls_total{endpoint=\"w.1\"} 1"));
+    assert!(text.contains("cognigy_guard_latency_ms{endpoint=\"w.1\",quantile=\"0.5\"} 12"));
+    assert!(text.contains("cognigy_guard_circuit_state{endpoint=\"w.1\"} 0"));
+}
+
+#[test]
+fn sla_breach_is_counted() {
+    let mut e = engine_with(json!({}), 20_000);
+    let mut now = T0;
+    e.configure(policy("s", json!({})), now).unwrap();
+    let (o, _) = drive(&mut e, "s", CallOptions::default(), &mut now, |_, _| {
+        (ok("{}"), 12_000.0)
+    });
+    assert!(o.unwrap().sla_breached);
+    assert_eq!(e.metrics(now)["endpoints"]["s"]["slaBreaches"], 1);
+}
+
+fn arb_input() -> impl Strategy<Value = Input> {
+    prop_oneof![
+        Just(Input::Start),
+        Just(Input::Slept),
+        Just(Input::AuthRefreshed),
+        Just(Input::Timeout),
+        ".{0,8}".prop_map(Input::Network),
+        (
+            0u16..1000,
+            proptest::option::of("[0-9a-zA-Z ,:]{0,12}"),
+            ".{0,16}"
+        )
+            .prop_map(|(status, retry_after, body)| Input::Response {
+                status,
+                retry_after,
+                body
+            }),
+        Just(Input::AuthFailed(GuardError::Config("x".into()))),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn random_event_sequences_never_panic(
+        inputs in proptest::collection::vec((arb_input(), -1e6f64..1e7), 0..40),
+        refresh in any::<bool>(),
+        template in proptest::option::of(Just(Map::new())),
+    ) {
+        let mut e = engine_with(json!({ "failureThreshold": 2, "resetTimeoutMs": 1000 }), 5_000);
+        e.configure(policy("p", json!({})), T0).unwrap();
+        let mut now = T0;
+        let opts = CallOptions { can_refresh_auth: refresh, fallback_template: template, timeout_ms: None };
+        let mut call = GuardedCall::new(&mut e, "p", opts.clone(), now).unwrap();
+        for (input, dt) in inputs {
+            now += dt;
+            if let Step::Finish(_) = call.step(&mut e, input, now) {
+                call = GuardedCall::new(&mut e, "p", opts.clone(), now).unwrap();
+            }
+        }
+        let _ = e.metrics(now);
+        let _ = e.prometheus(now);
+        let snap = e.snapshot();
+        let mut r = engine_with(json!({}), 5_000);
+        prop_assert!(r.restore(&snap, now).is_ok());
+    }
+}

@@ -1,0 +1,208 @@
+/** Circuit breaker state. */
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** Options of a circuit breaker (all optional; defaults as in API.md). */
+export interface CircuitBreakerOptions {
+  failureThreshold?: number;
+  resetTimeoutMs?: number;
+  halfOpenMaxCalls?: number;
+  successThreshold?: number;
+  failureRateThreshold?: number;
+  slidingWindowSize?: number;
+  minimumCalls?: number;
+  slowCallMs?: number;
+  openBackoffMultiplier?: number;
+  maxResetTimeoutMs?: number;
+  halfOpenTimeoutMs?: number;
+  /** Clock in ms since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/** The answer of `tryAcquire()`. */
+export interface Admission {
+  allowed: boolean;
+  state: CircuitState;
+  /** When refused: ms until a call may be admitted again (0 when allowed). */
+  retryAfterMs: number;
+}
+
+/** Why a breaker changed state. */
+export type TransitionReason =
+  | 'failure_threshold' | 'failure_rate' | 'slow_calls' | 'reset_timeout_elapsed' | 'probe_failed'
+  | 'probe_expired' | 'success_threshold' | 'forced_open' | 'reset';
+
+/** One state transition. */
+export interface BreakerTransition {
+  at: string;
+  atMs: number;
+  from: CircuitState;
+  to: CircuitState;
+  reason: TransitionReason;
+  failureCount: number;
+  /** On a transition to closed: ms since the outage began; `null` otherwise. */
+  recoveryLatencyMs: number | null;
+}
+
+/** Counters of a breaker. */
+export interface CircuitBreakerStats {
+  state: CircuitState;
+  calls: number;
+  successes: number;
+  failures: number;
+  rejections: number;
+  consecutiveFailures: number;
+  slowCalls: number;
+  expiredProbes: number;
+  opens: number;
+  recoveries: number;
+  lastRecoveryLatencyMs: number | null;
+  meanRecoveryLatencyMs: number | null;
+  maxRecoveryLatencyMs: number | null;
+}
+
+/** A versioned breaker snapshot (opaque apart from `v` and `state`). */
+export interface CircuitBreakerSnapshot {
+  v: 1;
+  state: CircuitState;
+  [field: string]: Json;
+}
+
+/** `{ apiKey }` (X-API-Key) or OAuth2 client credentials. */
+export type GuardAuth =
+  | { apiKey: string }
+  | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
+
+/** Options of a TimeoutManager. */
+export interface TimeoutManagerOptions {
+  /** Wire profile (default `'cognigy-v2'`). */
+  api?: 'cognigy-v2' | 'seed-v1';
+  baseUrl: string;
+  auth?: GuardAuth;
+  /** Dashboard base URL; `syncMetrics()` posts to `{webhookUrl}/metrics/timeout-sync`. */
+  webhookUrl?: string;
+  /** Extra headers for the dashboard (e.g. its own `Authorization`); Cognigy credentials are never sent there. */
+  webhookHeaders?: { [name: string]: string };
+  /** Options of every endpoint's breaker. */
+  breaker?: Omit<CircuitBreakerOptions, 'now'>;
+  /** Default 300000. */
+  cacheTtlMs?: number;
+  /** Default 1000. */
+  cacheMaxEntries?: number;
+  /** Bound of a whole call, retries included (default 20000). */
+  deadlineMs?: number;
+  fetch?: (url: string, init: object) => Promise<unknown>;
+  now?: () => number;
+  /** Called with each audit record; a throwing sink is ignored. */
+  onAudit?: (record: AuditRecord) => void;
+  /** A `snapshot()` to restore. */
+  state?: ManagerSnapshot;
+  /** Allow http:// to non-loopback hosts (default false). */
+  allowInsecureHttp?: boolean;
+}
+
+/** The result of `configureTimeout`. */
+export interface ConfigureResult {
+  endpointId: string;
+  config: TimeoutConfig;
+  warnings: Issue[];
+  /** The platform's answer (`seed-v1`), `null` on `cognigy-v2`. */
+  remote: Json;
+}
+
+/** A fallback template: an object or a string holding one. */
+export type FallbackTemplate = { [key: string]: Json } | string;
+
+/** What `call` sends. A URL starting with `/` is resolved against `baseUrl`; Cognigy credentials are attached only to URLs under `baseUrl`. */
+export interface CallRequest {
+  url: string;
+  /** GET (default), POST, PUT, DELETE, PATCH. */
+  method?: string;
+  headers?: { [name: string]: string };
+  /** JSON body (a string is sent as is); not allowed with GET. */
+  body?: Json;
+  /** Per-attempt timeout instead of the policy's `maxWaitTimeMs`. */
+  timeoutMs?: number;
+  /** Template for this call instead of the policy's. */
+  fallbackTemplate?: FallbackTemplate;
+}
+
+/** The result of a guarded call. */
+export interface CallResult {
+  data: Json;
+  /** Upstream status of a live answer, `null` when degraded. */
+  status: number | null;
+  source: 'live' | 'cache' | 'fallback';
+  degraded: boolean;
+  circuit: CircuitState;
+  attempts: number;
+  latencyMs: number;
+  slaBreached: boolean;
+  /** For a degraded answer: why the live call failed. */
+  error?: { code: string; message: string; status?: number };
+}
+
+/** A degraded answer that was served. */
+export interface Notification {
+  endpointId: string;
+  action: 'cache_served' | 'fallback_injected';
+  source: 'cache' | 'fallback';
+  reason: string;
+  timestamp: string;
+}
+
+/** The result of `syncMetrics()`. */
+export interface SyncResult {
+  delivered: number;
+  pending: number;
+  dropped: number;
+  ok: boolean;
+  status: number | null;
+  error?: { code: string; message: string; status?: number };
+}
+
+/** Metrics of one endpoint. */
+export interface EndpointMetrics {
+  state: CircuitState;
+  calls: number;
+  successes: number;
+  failures: number;
+  timeouts: number;
+  rejections: number;
+  fallbacks: number;
+  cacheHits: number;
+  slaBreaches: number;
+  opens: number;
+  latency: { count: number; sumMs: number; p50: number | null; p95: number | null; p99: number | null; max: number | null };
+  recoveryLatency: { recoveries: number; last: number | null; mean: number | null; max: number | null };
+}
+
+/** The result of `metrics()`. */
+export interface ManagerMetrics {
+  endpoints: { [endpointId: string]: EndpointMetrics };
+  outbox: { pending: number; dropped: number };
+  notifications: { pending: number; dropped: number };
+}
+
+/** One hash-chained audit record. */
+export interface AuditRecord {
+  seq: number;
+  eventType: string;
+  timestamp: string;
+  details: Json;
+  prevHash: string;
+  hash: string;
+}
+
+/** The result of `verifyAuditLog`. */
+export interface AuditVerification {
+  ok: boolean;
+  brokenAt?: number;
+  index?: number;
+  reason?: string;
+}
+
+/** A versioned TimeoutManager snapshot. */
+export interface ManagerSnapshot {
+  v: 1;
+  [part: string]: Json;
+}

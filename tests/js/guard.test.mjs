@@ -1,0 +1,275 @@
+// TimeoutManager and CircuitBreaker of the built package, against the simulator (real HTTP on loopback).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { pkgDir } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const g = require(pkgDir);
+const { startSimulator } = require('../../sim');
+
+const CLIENT = { id: 'guard-client', secret: 'guard-client-secret-7f3a' };
+const API_KEY = 'guard-api-key-91bc';
+const SEED_TEMPLATE = '{"message": "Service temporarily unavailable. Please try again.", "metadata": {}}';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function withSim(options, fn) {
+  const sim = await startSimulator({ clients: [CLIENT], apiKeys: [API_KEY], ...options });
+  try {
+    return await fn(sim);
+  } finally {
+    await sim.close();
+  }
+}
+
+const oauth = (extra = {}) => ({
+  clientId: CLIENT.id,
+  clientSecret: CLIENT.secret,
+  scopes: ['externalService:write', 'bot:read', 'metrics:write', 'audit:write'],
+  ...extra,
+});
+
+function seedManager(sim, extra = {}) {
+  return new g.TimeoutManager({ api: 'seed-v1', baseUrl: sim.url, auth: oauth(), webhookUrl: sim.url, ...extra });
+}
+
+const tokenRequests = (sim) => sim.requests({ method: 'POST' }).filter((r) => r.path.endsWith('/oauth/token')).length;
+
+test('CircuitBreaker: opens, refuses, half-opens after resetTimeoutMs, closes with recovery latency', async () => {
+  let t = 1_000_000;
+  const b = new g.CircuitBreaker({ failureThreshold: 2, resetTimeoutMs: 1000, now: () => t });
+  assert.equal(b.state, 'closed');
+  for (let i = 0; i < 2; i++) { assert.equal(b.tryAcquire().allowed, true); b.recordFailure(); }
+  assert.equal(b.state, 'open');
+  assert.deepEqual(b.tryAcquire(), { allowed: false, state: 'open', retryAfterMs: 1000 });
+  await assert.rejects(b.execute(async () => 1), (e) => e.name === 'GuardError' && e.code === 'CIRCUIT_OPEN');
+  t += 1000;
+  assert.equal(b.state, 'half_open');
+  assert.equal(await b.execute(async () => 42), 42);
+  assert.equal(b.state, 'closed');
+  const closing = b.history().at(-1);
+  assert.equal(closing.to, 'closed');
+  assert.equal(closing.recoveryLatencyMs, 1000);
+  assert.equal(b.stats().lastRecoveryLatencyMs, 1000);
+  b.forceOpen();
+  const restored = g.CircuitBreaker.fromSnapshot(JSON.parse(JSON.stringify(b.snapshot())), { resetTimeoutMs: 1000, now: () => t });
+  assert.equal(restored.state, 'open');
+  await assert.rejects(b.execute(() => { throw new Error('x'); }), (e) => e.code === 'CIRCUIT_OPEN');
+  assert.throws(() => new g.CircuitBreaker({ failureThreshold: -1 }), (e) => e.code === 'CONFIG');
+});
+
+test('seed example end to end on seed-v1 with OAuth: configure, invoke, sync', async () => {
+  await withSim({}, async (sim) => {
+    const audit = [];
+    const m = seedManager(sim, { onAudit: (r) => { audit.push(r); throw new Error('sink failure is ignored'); } });
+    const configured = await m.configureTimeout({
+      endpoint_id: 'ext_svc_weather_01', max_wait_time_ms: 15000, fallback_template: SEED_TEMPLATE, sla_threshold_ms: 10000,
+    });
+    assert.equal(configured.remote.status, 'configured');
+    assert.equal(configured.warnings[0].code, 'BUDGET_EXCEEDED');
+    const put = sim.requests({ method: 'PUT' });
+    assert.equal(put.length, 1);
+    assert.equal(put[0].authScheme, 'Bearer');
+    const r = await m.invokeExternalService('ext_svc_weather_01', SEED_TEMPLATE);
+    assert.equal(r.source, 'live');
+    assert.equal(r.data.endpointId, 'ext_svc_weather_01');
+    sim.setFaults('POST /api/v1/externalServices/ext_svc_weather_01/invoke', [{ status: 503 }], { repeat: true });
+    const cached = await m.invokeExternalService('ext_svc_weather_01');
+    assert.equal(cached.source, 'cache');
+    assert.deepEqual(cached.data, r.data);
+    const s = await m.syncMetrics();
+    assert.equal(s.ok, true);
+    assert.ok(s.delivered > 0);
+    assert.equal(s.pending, 0);
+    const d = sim.deliveries('/metrics/timeout-sync');
+    assert.equal(d.count, 1);
+    assert.equal(d.deliveries[0].headers.authorization, undefined, 'the Cognigy token never goes to the dashboard');
+    assert.ok(audit.some((a) => a.eventType === 'timeout_configured'));
+    assert.deepEqual(g.verifyAuditLog(m.auditLog()), { ok: true });
+    assert.equal(m.flushNotifications().length, 1);
+  });
+});
+
+test('seed-v1 OAuth without the required scopes fails up front with AUTH', () => {
+  assert.throws(
+    () => new g.TimeoutManager({ api: 'seed-v1', baseUrl: 'http://127.0.0.1:1', auth: oauth({ scopes: ['bot:read'] }) }),
+    (e) => e.name === 'GuardError' && e.code === 'AUTH' && /metrics:write|externalService:write/.test(e.message),
+  );
+});
+
+test('cognigy-v2 with an API key: configure and call /ext/weather', async () => {
+  await withSim({}, async (sim) => {
+    const m = new g.TimeoutManager({ baseUrl: sim.url, auth: { apiKey: API_KEY } });
+    const c = await m.configureTimeout({ endpointId: 'weather', maxWaitTimeMs: 2000, slaThresholdMs: 1000, fallbackTemplate: { text: 'later' } });
+    assert.equal(c.remote, null);
+    const r = await m.call('weather', { url: '/ext/weather?city=Berlin' });
+    assert.equal(r.source, 'live');
+    assert.equal(r.status, 200);
+    assert.equal(r.data.city, 'Berlin');
+    assert.equal(r.attempts, 1);
+    assert.equal(sim.requests({ path: '/ext/weather' })[0].authScheme, 'ApiKey');
+    await assert.rejects(m.call('nope', { url: '/ext/weather?city=x' }), (e) => e.name === 'GuardError' && e.code === 'CONFIG');
+    await assert.rejects(m.call('weather', { url: '/ext/weather', body: { a: 1 } }), (e) => e.code === 'CONFIG');
+  });
+});
+
+test('hanging upstream gets the fallback within deadlineMs', async () => {
+  await withSim({}, async (sim) => {
+    const m = new g.TimeoutManager({ baseUrl: sim.url, deadlineMs: 1500 });
+    await m.configureTimeout({ endpointId: 'slow', maxWaitTimeMs: 1000, slaThresholdMs: 500, fallbackTemplate: { text: 'later' } });
+    sim.setFaults('/ext/quote', [{ hang: true }], { repeat: true });
+    const start = Date.now();
+    const r = await m.call('slow', { url: '/ext/quote' });
+    const elapsed = Date.now() - start;
+    assert.equal(r.source, 'fallback');
+    assert.equal(r.degraded, true);
+    assert.equal(r.data.metadata.degraded, true);
+    assert.ok(elapsed < 1500 + 250, `took ${elapsed} ms`);
+    assert.equal(m.metrics().endpoints.slow.timeouts >= 1, true);
+  });
+});
+
+test('3 failures open the breaker, no network while open, one probe closes it', async () => {
+  await withSim({}, async (sim) => {
+    const m = new g.TimeoutManager({ baseUrl: sim.url, breaker: { failureThreshold: 3, resetTimeoutMs: 300 } });
+    await m.configureTimeout({ endpointId: 'q', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { text: 'fb' } });
+    const live = await m.call('q', { url: '/ext/quote' });
+    assert.equal(live.source, 'live');
+    sim.setFaults('/ext/quote', [{ status: 500 }], { repeat: true });
+    for (let i = 0; i < 3; i++) assert.equal((await m.call('q', { url: '/ext/quote' })).source, 'cache');
+    const before = sim.requests({ path: '/ext/quote' }).length;
+    const open = await m.call('q', { url: '/ext/quote' });
+    assert.equal(open.circuit, 'open');
+    assert.equal(open.source, 'cache');
+    assert.equal(open.attempts, 0);
+    assert.equal(sim.requests({ path: '/ext/quote' }).length, before, 'no request while open');
+    sim.setFaults('/ext/quote', [{ pass: true }], { repeat: true });
+    await sleep(320);
+    const probe = await m.call('q', { url: '/ext/quote' });
+    assert.equal(probe.source, 'live');
+    assert.equal(probe.circuit, 'closed');
+    assert.equal(sim.requests({ path: '/ext/quote' }).length, before + 1);
+    const ep = m.metrics().endpoints.q;
+    assert.ok(ep.recoveryLatency.last >= 300, JSON.stringify(ep.recoveryLatency));
+    const closing = m.auditLog().filter((a) => a.eventType === 'circuit_state_change').at(-1);
+    assert.equal(closing.details.to, 'closed');
+    assert.ok(closing.details.recoveryLatencyMs >= 300);
+    assert.match(m.prometheus(), /cognigy_guard_rejections_total\{endpoint="q"\} 1/);
+  });
+});
+
+test('429 with Retry-After in seconds and as an HTTP date is honoured', async () => {
+  await withSim({}, async (sim) => {
+    const m = new g.TimeoutManager({ baseUrl: sim.url, breaker: { failureThreshold: 10 } });
+    await m.configureTimeout({ endpointId: 'w', maxWaitTimeMs: 2000, slaThresholdMs: 2000, backoffMs: 0, fallbackTemplate: {} });
+    sim.setFaults('/ext/weather', [{ status: 429, retryAfter: 1 }]);
+    let start = Date.now();
+    let r = await m.call('w', { url: '/ext/weather?city=Oslo' });
+    assert.equal(r.source, 'live');
+    assert.equal(r.attempts, 2);
+    assert.ok(Date.now() - start >= 950, `waited ${Date.now() - start}`);
+    sim.setFaults('/ext/weather', [{ status: 429, retryAfterDate: 1200 }]);
+    start = Date.now();
+    r = await m.call('w', { url: '/ext/weather?city=Oslo' });
+    assert.equal(r.attempts, 2);
+    assert.ok(Date.now() - start >= 150, `waited ${Date.now() - start}`);
+    // seed-v1 configuration upload: 429 retried per Retry-After.
+    const s = seedManager(sim);
+    sim.setFaults('PUT /api/v1/externalServices/x1/configuration', [{ status: 429, retryAfter: 1 }]);
+    start = Date.now();
+    const c = await s.configureTimeout({ endpointId: 'x1', maxWaitTimeMs: 2000, slaThresholdMs: 1000, fallbackTemplate: {} });
+    assert.equal(c.remote.status, 'configured');
+    assert.ok(Date.now() - start >= 950);
+    assert.equal(sim.requests({ method: 'PUT' }).length, 2);
+  });
+});
+
+test('a failing dashboard receives every event exactly once per idempotency key', async () => {
+  await withSim({}, async (sim) => {
+    const m = new g.TimeoutManager({ baseUrl: sim.url, webhookUrl: sim.url, webhookHeaders: { Authorization: 'Bearer dashboard-token-x' } });
+    await m.configureTimeout({ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: {} });
+    sim.setFaults('/ext/quote', [{ status: 500 }], { repeat: true });
+    await m.call('e', { url: '/ext/quote' });
+    sim.setFaults('/metrics/timeout-sync', [{ status: 503 }, { status: 500 }]);
+    const first = await m.syncMetrics();
+    assert.equal(first.ok, false);
+    assert.equal(first.delivered, 0);
+    const pending = first.pending;
+    assert.ok(pending > 0);
+    assert.equal((await m.syncMetrics()).pending, pending);
+    const third = await m.syncMetrics();
+    assert.deepEqual([third.ok, third.delivered, third.pending], [true, pending, 0]);
+    const d = sim.deliveries('/metrics/timeout-sync');
+    assert.equal(d.count, 1);
+    assert.equal(d.duplicates, 0);
+    assert.equal(d.withoutIdempotencyKey, 0);
+    assert.equal(d.deliveries[0].body.events.length, pending);
+    const keys = sim.requests({ path: '/metrics/timeout-sync' }).map((r) => r.headers['idempotency-key']);
+    assert.equal(new Set(keys).size, 1, 'the same key on every retry');
+    assert.equal((await m.syncMetrics()).delivered, 0);
+  });
+});
+
+test('an expired token is refreshed once, not per call; 401 gets one retry with a fresh token', async () => {
+  await withSim({}, async (sim) => {
+    const m = seedManager(sim);
+    await m.configureTimeout({ endpointId: 'svc_a', maxWaitTimeMs: 2000, slaThresholdMs: 1000, fallbackTemplate: {} });
+    await m.invokeExternalService('svc_a');
+    assert.equal(tokenRequests(sim), 1);
+    await fetch(`${sim.url}/__sim/tokens/expire`, { method: 'POST' });
+    for (let i = 0; i < 3; i++) assert.equal((await m.invokeExternalService('svc_a')).source, 'live');
+    assert.equal(tokenRequests(sim), 2);
+    const invokes = sim.requests({ path: '/api/v1/externalServices/svc_a/invoke' });
+    assert.equal(invokes.length, 5, 'one call retried once after the 401');
+  });
+});
+
+test('http:// to a remote host is refused unless allowInsecureHttp', async () => {
+  assert.throws(() => new g.TimeoutManager({ baseUrl: 'http://api.example.com' }), (e) => e.code === 'CONFIG');
+  const m = new g.TimeoutManager({ baseUrl: 'https://api.example.com' });
+  await m.configureTimeout({ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, fallbackTemplate: {} });
+  await assert.rejects(m.call('e', { url: 'http://weather.example.com/now' }), (e) => e.code === 'CONFIG');
+});
+
+test('snapshot -> new TimeoutManager({ state }) keeps an open breaker', async () => {
+  await withSim({}, async (sim) => {
+    const m = new g.TimeoutManager({ baseUrl: sim.url, breaker: { failureThreshold: 1, resetTimeoutMs: 60000 } });
+    await m.configureTimeout({ endpointId: 'o', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { t: 1 } });
+    sim.setFaults('/ext/quote', [{ status: 500 }]);
+    await m.call('o', { url: '/ext/quote' });
+    const state = JSON.parse(JSON.stringify(m.snapshot()));
+    const n = new g.TimeoutManager({ baseUrl: sim.url, breaker: { failureThreshold: 1, resetTimeoutMs: 60000 }, state });
+    const before = sim.requests({ path: '/ext/quote' }).length;
+    const r = await n.call('o', { url: '/ext/quote' });
+    assert.equal(r.circuit, 'open');
+    assert.equal(r.source, 'fallback');
+    assert.equal(sim.requests({ path: '/ext/quote' }).length, before);
+    assert.equal(n.metrics().endpoints.o.state, 'open');
+  });
+});
+
+test('no output ever contains a secret', async () => {
+  await withSim({}, async (sim) => {
+    const outputs = [];
+    const tokens = new Set();
+    const spy = (url, init) => {
+      const auth = init?.headers?.Authorization;
+      if (auth) tokens.add(auth.replace('Bearer ', ''));
+      return fetch(url, init);
+    };
+    const m = seedManager(sim, { onAudit: (r) => outputs.push(r), fetch: spy });
+    await m.configureTimeout({ endpointId: 'svc_s', maxWaitTimeMs: 1000, slaThresholdMs: 500, fallbackTemplate: { note: CLIENT.secret } });
+    await m.invokeExternalService('svc_s');
+    sim.setFaults('POST /api/v1/externalServices/svc_s/invoke', [{ status: 401 }], { repeat: true });
+    outputs.push(await m.invokeExternalService('svc_s'));
+    const bad = new g.TimeoutManager({ api: 'seed-v1', baseUrl: sim.url, auth: oauth({ clientSecret: 'wrong-secret-abcdef' }) });
+    await bad.configureTimeout({ endpointId: 'svc_s', maxWaitTimeMs: 1000, slaThresholdMs: 500, fallbackTemplate: {} }).catch((e) => outputs.push({ ...e, message: e.message }));
+    const k = new g.TimeoutManager({ baseUrl: sim.url, auth: { apiKey: API_KEY } });
+    await k.call('x', { url: '/ext/echo' }).catch((e) => outputs.push({ ...e, message: e.message }));
+    outputs.push(m.auditLog(), m.metrics(), m.prometheus(), m.snapshot(), m.flushNotifications(), await m.syncMetrics(), bad.auditLog());
+    assert.ok(tokens.size >= 1);
+    const text = JSON.stringify(outputs);
+    for (const secret of [CLIENT.secret, API_KEY, 'wrong-secret-abcdef', ...tokens]) assert.ok(!text.includes(secret), `leaked ${secret}`);
+    assert.ok(outputs.some((o) => o && o.code === 'AUTH'));
+  });
+});
