@@ -6,9 +6,12 @@
 pub mod auth;
 pub mod circuit_breaker;
 pub mod convert;
+pub mod drive;
 pub mod error;
 pub mod http;
+pub mod limiter;
 pub mod platform;
+pub mod test_suite_runner;
 pub mod timeout_manager;
 pub mod validate;
 
@@ -33,3 +36,6 @@ const TS_VALIDATION: &str = include_str!("ts/validation.d.ts");
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_GUARD: &str = include_str!("ts/guard.d.ts");
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TEST_SUITE_RUNNER: &str = include_str!("ts/test_suite_runner.d.ts");

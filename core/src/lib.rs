@@ -4,6 +4,7 @@
 //! milliseconds, randomness as numbers, HTTP as request descriptions and response bodies. The wasm
 //! boundary crate (`cognigy-guard`) converts values, performs the I/O and calls into this crate.
 
+pub mod aggregate;
 pub mod audit;
 pub mod auth;
 pub mod breaker;
@@ -13,11 +14,13 @@ pub mod fallback;
 pub mod guard;
 pub mod issue;
 pub mod json;
+pub mod junit;
 pub mod model;
 pub mod outbox;
 pub mod profile;
 pub mod redact;
 pub mod retry;
+pub mod suite_run;
 pub mod time;
 pub mod validation;
 

@@ -1,0 +1,286 @@
+use super::*;
+use crate::aggregate::{AggregateOptions, Gate};
+use crate::profile::Method;
+use crate::suite_run::finish::SuiteRun;
+use crate::suite_run::testkit::{drive, drive_until, network, ok, status, too_many};
+use crate::ErrorCode;
+use proptest::prelude::*;
+
+const T0: f64 = 1_700_000_000_000.0;
+
+fn spec() -> PlaybookSpec {
+    PlaybookSpec::from_json(&json!({
+        "playbookId": "pb1", "entrypoint": "ep", "flowId": "f1", "localeId": "l1"
+    }))
+    .unwrap()
+}
+
+fn timing() -> Timing {
+    Timing {
+        poll_interval_ms: 100,
+        max_poll_interval_ms: 1_000,
+        deadline_ms: None,
+    }
+}
+
+fn machine(want_intents: bool) -> PlaybookRun {
+    let base = BaseUrl::new("https://api-trial.cognigy.ai", false).unwrap();
+    PlaybookRun::new(base, spec(), want_intents, timing())
+}
+
+fn task(status: &str, run: Option<&str>) -> Input {
+    let data = run.map_or(json!({}), |r| json!({ "playbookRunId": r }));
+    ok(&json!({ "_id": "t1", "status": status, "data": data, "failReason": if status == "error" { json!("flow missing") } else { Value::Null } }).to_string())
+}
+
+fn run_answer() -> Input {
+    ok(&json!({ "_id": "r1", "status": "failed", "stepResults": [
+        { "status": "successful", "text": "hi", "latencyMs": 100, "asserts": [
+            { "type": "assertIntent", "status": "successful", "params": { "intent": "greeting" }, "negate": false, "actual": "greeting" } ] },
+        { "status": "failed", "text": "pizza", "latencyMs": 200, "asserts": [
+            { "type": "assertSlot", "status": "failed", "params": { "slot": "size" }, "negate": false, "actual": null } ] },
+        { "status": "successful", "text": "nothing", "asserts": [] }
+    ]}).to_string())
+}
+
+fn intents_page(names: std::ops::Range<usize>, total: usize) -> Input {
+    let items: Vec<Value> = names
+        .map(|i| json!({ "_id": i.to_string(), "name": format!("intent{i}") }))
+        .collect();
+    ok(&json!({ "items": items, "total": total }).to_string())
+}
+
+#[test]
+fn schedules_waits_for_the_late_run_id_reads_run_and_intents() {
+    let replies = vec![
+        task("queued", None),
+        task("active", None),
+        task("active", None),
+        task("active", Some("r1")),
+        task("done", Some("r1")),
+        run_answer(),
+        intents_page(0..100, 120),
+        intents_page(100..120, 120),
+    ];
+    let mut run = SuiteRun::new(machine(true), AggregateOptions::default(), None).unwrap();
+    let (report, log) = drive(&mut run, T0, replies);
+    let report = report.unwrap().report;
+    assert_eq!(
+        (
+            report.total,
+            report.passed,
+            report.failed,
+            report.unverified
+        ),
+        (3, 1, 1, 1)
+    );
+    assert_eq!(report.status.as_deref(), Some("done"));
+    assert_eq!(report.execution_id.as_deref(), Some("r1"));
+    assert_eq!(report.polls, Some(4));
+    assert_eq!(report.coverage.intent_coverage, 0.0);
+    let urls: Vec<_> = log.requests.iter().map(|r| r.url().to_owned()).collect();
+    assert_eq!(
+        urls[0],
+        "https://api-trial.cognigy.ai/new/v2.0/playbooks/pb1/schedule"
+    );
+    assert_eq!(log.requests[0].method(), Method::Post);
+    assert_eq!(urls[1], "https://api-trial.cognigy.ai/new/v2.0/tasks/t1");
+    assert_eq!(
+        urls[5],
+        "https://api-trial.cognigy.ai/new/v2.0/playbooks/pb1/runs/r1"
+    );
+    assert_eq!(
+        urls[6],
+        "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100&skip=0"
+    );
+    assert_eq!(
+        urls[7],
+        "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100&skip=100"
+    );
+    assert_eq!(urls.len(), 8);
+}
+
+#[test]
+fn known_intents_skip_the_intent_list_and_give_coverage() {
+    let opts = AggregateOptions {
+        known_intents: Some(vec!["greeting".into(), "orderPizza".into()]),
+        ..AggregateOptions::default()
+    };
+    let mut run = SuiteRun::new(machine(false), opts, None).unwrap();
+    let (report, log) = drive(
+        &mut run,
+        T0,
+        vec![task("queued", None), task("done", Some("r1")), run_answer()],
+    );
+    assert_eq!(report.unwrap().report.coverage.intent_coverage, 0.5);
+    assert_eq!(log.requests.len(), 3);
+}
+
+#[test]
+fn a_failed_task_is_reported_with_its_reason() {
+    let mut run = SuiteRun::new(machine(true), AggregateOptions::default(), None).unwrap();
+    let (report, log) = drive(
+        &mut run,
+        T0,
+        vec![task("queued", None), task("error", None)],
+    );
+    let report = report.unwrap();
+    assert_eq!(report.fail_reason.as_deref(), Some("flow missing"));
+    assert_eq!(report.report.status.as_deref(), Some("error"));
+    assert_eq!(report.report.gate, Gate::Failed);
+    assert_eq!(log.requests.len(), 2);
+}
+
+#[test]
+fn done_without_a_run_id_is_a_bad_response_after_a_few_polls() {
+    let replies = vec![
+        task("queued", None),
+        task("done", None),
+        task("done", None),
+        task("done", None),
+        task("done", None),
+    ];
+    let (outcome, log) = drive(&mut machine(true), T0, replies);
+    assert_eq!(outcome.unwrap_err().code(), ErrorCode::BadResponse);
+    assert_eq!(log.requests.len() as u32, 2 + MAX_RUNLESS_DONE_POLLS);
+}
+
+#[test]
+fn cancelling_calls_the_cancel_endpoint_then_rejects() {
+    let replies = vec![
+        task("queued", None),
+        task("active", None),
+        ok(r#"{"_id":"t1","status":"cancelling"}"#),
+    ];
+    let (outcome, log) = drive_until(&mut machine(true), T0, replies, Some(2));
+    assert_eq!(outcome.unwrap_err(), GuardError::Cancelled);
+    let last = log.requests.last().unwrap();
+    assert_eq!(
+        last.url(),
+        "https://api-trial.cognigy.ai/new/v2.0/tasks/t1/cancel"
+    );
+    assert_eq!(last.method(), Method::Post);
+    assert_eq!(*log.timeouts.last().unwrap(), CANCEL_TIMEOUT_MS);
+}
+
+#[test]
+fn the_deadline_cancels_a_running_task() {
+    let timing = Timing {
+        deadline_ms: Some(1_000),
+        ..timing()
+    };
+    let base = BaseUrl::new("https://h.example", false).unwrap();
+    let mut run = PlaybookRun::new(base, spec(), true, timing);
+    let mut replies = vec![task("queued", None)];
+    replies.extend(std::iter::repeat_n(task("active", None), 100));
+    let (outcome, log) = drive(&mut run, T0, replies);
+    assert_eq!(outcome.unwrap_err().code(), ErrorCode::Deadline);
+    assert!(log
+        .requests
+        .last()
+        .unwrap()
+        .url()
+        .ends_with("/tasks/t1/cancel"));
+}
+
+#[test]
+fn schedule_is_retried_only_when_rate_limited() {
+    let replies = vec![
+        too_many(1),
+        task("queued", None),
+        task("done", Some("r1")),
+        run_answer(),
+        intents_page(0..3, 3),
+    ];
+    let (outcome, log) = drive(&mut machine(true), T0, replies);
+    assert!(outcome.is_ok());
+    assert_eq!(log.sleeps[0], 1000);
+    let (outcome, log) = drive(
+        &mut machine(true),
+        T0,
+        vec![status(503), task("queued", None)],
+    );
+    assert_eq!(outcome.unwrap_err().fields().status, Some(503));
+    assert_eq!(log.requests.len(), 1);
+    let (outcome, _) = drive(&mut machine(true), T0, vec![network()]);
+    assert_eq!(outcome.unwrap_err().code(), ErrorCode::Network);
+}
+
+#[test]
+fn failing_intent_list_keeps_the_report() {
+    let replies = vec![
+        task("queued", None),
+        task("done", Some("r1")),
+        run_answer(),
+        status(404),
+    ];
+    let (outcome, _) = drive(&mut machine(true), T0, replies);
+    let outcome = outcome.unwrap();
+    assert_eq!(outcome.intents, None);
+    assert_eq!(outcome.status, "done");
+}
+
+#[test]
+fn spec_fields_are_required() {
+    for bad in [
+        json!(null),
+        json!({"playbookId": "p"}),
+        json!({"playbookId": "", "entrypoint": "e", "flowId": "f", "localeId": "l"}),
+    ] {
+        assert_eq!(
+            PlaybookSpec::from_json(&bad).unwrap_err().code(),
+            ErrorCode::Config
+        );
+    }
+}
+
+fn any_input() -> impl Strategy<Value = Input> {
+    let statuses = prop::sample::select(vec![200u16, 400, 404, 409, 429, 500, 503]);
+    let bodies = prop::sample::select(vec![
+        r#"{"_id":"t1","status":"queued"}"#.to_owned(),
+        r#"{"_id":"t1","status":"active"}"#.to_owned(),
+        r#"{"_id":"t1","status":"active","data":{"playbookRunId":"r1"}}"#.to_owned(),
+        r#"{"_id":"t1","status":"done","data":{"playbookRunId":"r1"}}"#.to_owned(),
+        r#"{"_id":"t1","status":"error","failReason":"x"}"#.to_owned(),
+        r#"{"_id":"t1","status":"cancelled"}"#.to_owned(),
+        r#"{"status":"running","stepResults":[]}"#.to_owned(),
+        r#"{"status":"successful","stepResults":[{"asserts":[]}]}"#.to_owned(),
+        r#"{"items":[{"name":"a"}],"total":1}"#.to_owned(),
+        "{\"_id\":".to_owned(),
+        String::new(),
+    ]);
+    prop_oneof![
+        (statuses, bodies, prop::option::of(0u32..100)).prop_map(|(status, body, retry)| {
+            Input::Response {
+                status,
+                headers: retry
+                    .map(|s| vec![("Retry-After".to_owned(), s.to_string())])
+                    .unwrap_or_default(),
+                body,
+            }
+        }),
+        Just(network()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Random answers never panic; the run ends within its deadline (plus one cancel request).
+    #[test]
+    fn random_answers_end_within_the_deadline(
+        replies in prop::collection::vec(any_input(), 0..60),
+        deadline in 1u64..120_000,
+        cancel_at in prop::option::of(0usize..20),
+    ) {
+        let timing = Timing { deadline_ms: Some(deadline), ..timing() };
+        let base = BaseUrl::new("https://h.example", false).unwrap();
+        let mut run = SuiteRun::new(
+            PlaybookRun::new(base, spec(), true, timing),
+            AggregateOptions::default(),
+            None,
+        ).unwrap();
+        let (_, log) = drive_until(&mut run, T0, replies, cancel_at);
+        let bound = T0 + deadline as f64 + crate::suite_run::testkit::EXCHANGE_MS;
+        prop_assert!(log.end <= bound, "ended {} ms after the start", log.end - T0);
+    }
+}

@@ -1,0 +1,153 @@
+/** A test execution payload as users write it (camelCase; the seed's snake_case names are accepted). */
+export type TestExecutionInput = TestExecution | { [key: string]: unknown };
+
+/** Options of `new TestSuiteRunner(...)`. */
+export interface TestSuiteRunnerOptions {
+  /** Wire dialect: the real platform (default) or the seed document's paths. */
+  api?: 'cognigy-v2' | 'seed-v1';
+  /** API base URL; `http://` only on loopback unless `allowInsecureHttp`. */
+  baseUrl: string;
+  /** Required. OAuth scopes default to `test:execute test:read webhook:write` with seed-v1. */
+  auth?: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
+  /** First poll interval (default 2000 ms); grows ×1.5 per poll. */
+  pollIntervalMs?: number;
+  /** Longest poll interval (default 15000 ms). */
+  maxPollIntervalMs?: number;
+  /** Overall deadline of a run; default executionTimeoutSeconds + 120 s (seed-v1), 1120 s (playbooks). */
+  deadlineMs?: number;
+  /** A `fetch` replacement. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** A clock replacement (epoch ms). */
+  now?: () => number;
+  /** Receives the audit record of every finished run. */
+  onAudit?: (record: SuiteAuditRecord) => void;
+  allowInsecureHttp?: boolean;
+  /** Runs beyond this many wait in a queue (default 10, Cognigy's limit of concurrent playbook runs). */
+  maxConcurrentRuns?: number;
+}
+
+/** A progress event. */
+export interface ProgressEvent {
+  phase: 'submitted' | 'polling' | 'results' | 'done';
+  polls: number;
+  /** The platform's status (`queued`, `running`, `active`, `completed`, `done`, ...). */
+  status: string;
+  elapsedMs: number;
+  completed?: number;
+  total?: number;
+}
+
+/** Options of `waitForCompletion`. */
+export interface WaitOptions {
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Options of aggregation. */
+export interface AggregateOptionsInput {
+  /** Pass rate the gate requires (default 0.95). */
+  passThreshold?: number;
+  /** The intents the bot knows (default: the expected ones; the flow's intents for playbooks). */
+  knownIntents?: string[];
+  knownEntities?: string[];
+  /** Intent coverage the audit record's coverageDelta is measured against (default 0.80). */
+  baselineIntentCoverage?: number;
+}
+
+/** Options of `run` and `runPlaybook`. */
+export interface RunOptions extends WaitOptions, AggregateOptionsInput {
+  /** CI webhook: POSTed `{ execution_id, status, pass_rate, coverage, timestamp }`, up to 3 attempts. */
+  webhookUrl?: string;
+}
+
+/** The playbook to run (cognigy-v2). */
+export interface PlaybookSpec {
+  playbookId: string;
+  entrypoint: string;
+  flowId: string;
+  localeId: string;
+}
+
+/** `submit`'s answer. */
+export interface SubmittedExecution {
+  executionId: string;
+  status: 'queued';
+}
+
+/** `waitForCompletion`'s answer. */
+export interface ExecutionStatusResult {
+  executionId: string;
+  status: 'completed' | 'failed' | 'timeout';
+  progress?: { completed: number; total: number };
+  polls: number;
+}
+
+/** Raw seed-v1 results (`GET /api/v1/executions/{id}/results`). */
+export interface SeedResults {
+  execution_id?: string;
+  status?: string;
+  test_results: Json[];
+  [key: string]: Json | undefined;
+}
+
+/** How a suite exercised one intent or entity. */
+export interface NameStats {
+  name: string;
+  cases: number;
+  passed: number;
+  failed: number;
+  known: boolean;
+}
+
+/** One case of a report. */
+export interface CaseResult {
+  index: number;
+  inputText: string;
+  status: 'passed' | 'failed' | 'unverified';
+  reasons: string[];
+  matchedIntent: string | null;
+  expectedIntent: string | null;
+  intentVerified: boolean;
+  entitiesExpected: string[];
+  entitiesExtracted: string[];
+  latencyMs: number | null;
+  allowedLatencyMs: number | null;
+}
+
+/** The audit record of a run. */
+export interface SuiteAuditRecord {
+  auditId: string;
+  executionId: string;
+  submissionTime: string;
+  executionLatencySeconds: number;
+  passRate: number;
+  coverageAnalysis: { intentCoverage: number; entityCoverage: number };
+  governanceStatus: 'compliant' | 'non_compliant';
+  mlopsMetrics: { failureRate: number; unverifiedRate: number; coverageDelta: number; baselineIntentCoverage: number };
+}
+
+/** The result of a suite run. A case with no assertions is `unverified`, never `passed`. */
+export interface SuiteReport {
+  executionId?: string;
+  /** seed-v1: completed | failed | timeout; cognigy-v2: done | error | cancelled (a run that did not complete fails the gate). */
+  status?: string;
+  total: number;
+  passed: number;
+  failed: number;
+  unverified: number;
+  passRate: number;
+  passThreshold: number;
+  gate: 'passed' | 'failed';
+  coverage: { intentCoverage: number; entityCoverage: number; intents: NameStats[]; entities: NameStats[] };
+  failures: { index: number; inputText: string; reasons: string[] }[];
+  latency: { p50: number | null; p95: number | null; max: number | null; overBudget: number };
+  cases: CaseResult[];
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  polls?: number;
+  webhook?: { delivered: boolean; attempts: number; idempotencyKey: string };
+  audit?: SuiteAuditRecord;
+  /** The platform's reason when a playbook task ended in `error`. */
+  failReason?: string;
+}
