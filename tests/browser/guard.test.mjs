@@ -41,9 +41,11 @@ test('outage: the breaker opens, the bot gets the fallback, the breaker recovers
   await stateIs(page, 'closed');
 
   await page.click(`${card} button:text("Inject outage")`);
+  await page.waitForFunction((sel) => /Outage injected/.test(document.querySelector(`${sel} .call-result`).textContent), card);
   assert.equal((await stack.sim.state.faults.list()).length, 1, 'fault script installed through the page');
   await page.click(`${card} button:text("Auto-call every 1 s")`);
   await stateIs(page, 'open');
+  await page.waitForTimeout(600); // let the timeline draw a visible open period
   assert.match(await page.textContent(`${card} .call-result`), /fallback|cache|CIRCUIT_OPEN/);
   await screenshot(page, 'timeouts-open-1280');
 
@@ -56,6 +58,8 @@ test('outage: the breaker opens, the bot gets the fallback, the breaker recovers
 
   await openTab(page, 'metrics');
   await page.waitForSelector('#metric-counters .counter');
+  const opens = await page.textContent('#metrics-table tr[data-endpoint="ext_svc_weather_01"] td:nth-of-type(10)');
+  assert.ok(Number(opens) >= 1, `opens ${opens}`);
   assert.match(await page.textContent('#prom-text'), /# (TYPE|HELP)/);
   await page.click('#sync-metrics');
   await page.waitForFunction(() => /Delivered \d+/.test(document.querySelector('#sync-status').textContent));

@@ -60,12 +60,12 @@ export function stateTimeline(history, current, now, windowMs = 60_000) {
 /**
  * Horizontal stacked bars: passed / failed / unverified per label.
  * @param {Array<{ label: string, passed: number, failed: number, unverified: number }>} rows
+ * @param {number} [width] drawing width in CSS pixels (text stays at its natural size)
  * @returns {SVGSVGElement}
  */
-export function passFailBars(rows) {
+export function passFailBars(rows, width = 600) {
   const rowH = 26;
-  const labelW = 190;
-  const width = 600;
+  const labelW = Math.min(190, Math.round(width * 0.45));
   const max = Math.max(1, ...rows.map((r) => r.passed + r.failed + r.unverified));
   const scale = (n) => (n / max) * (width - labelW - 40);
   return s('svg', { class: 'bars', viewBox: `0 0 ${width} ${rows.length * rowH + 4}`, role: 'img', 'aria-label': 'Passed and failed cases per intent' },
@@ -79,7 +79,7 @@ export function passFailBars(rows) {
         return rect;
       };
       return s('g', { class: 'bar-row' },
-        s('text', { x: labelW - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', class: 'label' }, truncate(row.label, 26)),
+        s('text', { x: labelW - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', class: 'label' }, truncate(row.label, Math.floor(labelW / 7.2))),
         part(row.passed, 'pass', 'passed'), part(row.failed, 'fail', 'failed'), part(row.unverified, 'unverified', 'unverified'),
         s('text', { x: x + 6, y: y + rowH / 2 + 4, class: 'count' }, `${row.passed}/${row.passed + row.failed + row.unverified}`));
     }));
@@ -88,11 +88,10 @@ export function passFailBars(rows) {
 /**
  * Histogram of latencies with a marker at `budgetMs` (when given).
  * @param {number[]} values latencies in ms
- * @param {{ bins?: number, budgetMs?: number }} [options]
+ * @param {{ bins?: number, budgetMs?: number, width?: number }} [options]
  * @returns {SVGSVGElement}
  */
-export function histogram(values, { bins = 10, budgetMs } = {}) {
-  const width = 600;
+export function histogram(values, { bins = 10, budgetMs, width = 600 } = {}) {
   const height = 160;
   const pad = 22;
   const max = Math.max(1, ...values, budgetMs || 0);

@@ -1,18 +1,35 @@
 // Metrics and audit view: the manager's counters, Prometheus text, dashboard sync, and the hash-chained
 // audit log with its verification.
 import { guard, has, currentManager } from '../lib/guard.js';
-import { h, replace, errorText, download } from '../lib/dom.js';
+import { h, replace, errorText, download, ms } from '../lib/dom.js';
 
-/**
- * Flattens nested numeric counters into `[['endpoints.weather.calls', 3], ...]`.
- * @param {unknown} value
- * @param {string} [prefix]
- * @returns {Array<[string, number | string]>}
- */
-export function flatten(value, prefix = '') {
-  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return [[prefix || 'value', value]];
-  if (!value || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, v]) => flatten(v, prefix ? `${prefix}.${key}` : key));
+const ENDPOINT_COLUMNS = [
+  ['State', (m) => h('span', { class: 'pill', 'data-state': m.state }, String(m.state ?? '–').replace('_', '-'))],
+  ['Calls', (m) => m.calls], ['Live', (m) => m.successes], ['Failures', (m) => m.failures], ['Timeouts', (m) => m.timeouts],
+  ['Refused', (m) => m.rejections], ['Cache', (m) => m.cacheHits], ['Fallback', (m) => m.fallbacks],
+  ['SLA breaches', (m) => m.slaBreaches], ['Opens', (m) => m.opens],
+  ['p50 / p95', (m) => `${ms(m.latency?.p50)} / ${ms(m.latency?.p95)}`],
+  ['Last recovery', (m) => ms(m.recoveryLatency?.last)],
+];
+
+function endpointTable(endpoints) {
+  const ids = Object.keys(endpoints || {});
+  if (!ids.length) return h('p', { class: 'empty' }, 'No endpoint configured.');
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'metrics-table', id: 'metrics-table' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Endpoint'), ENDPOINT_COLUMNS.map(([label]) => h('th', { scope: 'col', class: 'num' }, label)))),
+    h('tbody', {}, ids.map((id) => h('tr', { 'data-endpoint': id },
+      h('th', { scope: 'row' }, h('code', {}, id)),
+      ENDPOINT_COLUMNS.map(([, cell]) => h('td', { class: 'num' }, cell(endpoints[id]) ?? '–')))))));
+}
+
+function queueTiles(metrics) {
+  const tile = (label, value, tone) => h('div', { class: 'counter', 'data-key': label },
+    h('span', { class: ['counter-value', tone] }, String(value ?? '–')), h('span', { class: 'counter-key' }, label));
+  return h('div', { class: 'counters' },
+    tile('metric events waiting', metrics.outbox?.pending, metrics.outbox?.pending ? 'warn' : null),
+    tile('metric events dropped', metrics.outbox?.dropped, metrics.outbox?.dropped ? 'bad' : null),
+    tile('notifications waiting', metrics.notifications?.pending),
+    tile('notifications dropped', metrics.notifications?.dropped, metrics.notifications?.dropped ? 'bad' : null));
 }
 
 function shortHash(hash) {
@@ -26,7 +43,7 @@ function shortHash(hash) {
  * @returns {{ show(): void, hide(): void }}
  */
 export function createMetricsView(panel) {
-  const counters = h('div', { class: 'counters', id: 'metric-counters' });
+  const counters = h('div', { class: 'metrics-body', id: 'metric-counters' });
   const prom = h('pre', { class: 'prom', id: 'prom-text', tabindex: 0 });
   const syncStatus = h('p', { class: 'status-line', id: 'sync-status', role: 'status' });
   const verifyStatus = h('p', { class: 'status-line', id: 'audit-status', role: 'status' });
@@ -50,13 +67,13 @@ export function createMetricsView(panel) {
     }
   });
 
-  const live = h('div', { class: 'two-col', hidden: true },
-      h('section', { class: 'card' }, h('h2', {}, 'Counters'), counters,
+  const live = h('div', { class: 'stack', hidden: true },
+      h('section', { class: 'card' }, h('h2', {}, 'Endpoints and queues'), counters,
         h('div', { class: 'actions' },
           h('button', { type: 'button', class: 'primary', id: 'sync-metrics', onclick: sync }, 'Sync to dashboard'),
           h('button', { type: 'button', onclick: refresh }, 'Refresh')),
         syncStatus),
-      h('section', { class: 'card' }, h('h2', {}, 'Prometheus exposition'), prom,
+      h('section', { class: 'card' }, h('h2', {}, 'Prometheus exposition (text format 0.0.4)'), prom,
         h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => navigator.clipboard?.writeText(prom.textContent) }, 'Copy'))));
   replace(panel,
     empty,
@@ -80,8 +97,8 @@ export function createMetricsView(panel) {
       return;
     }
     try {
-      replace(counters, flatten(manager.metrics()).map(([key, value]) => h('div', { class: 'counter', 'data-key': key },
-        h('span', { class: 'counter-value' }, String(value)), h('span', { class: 'counter-key' }, key))));
+      const metrics = manager.metrics();
+      replace(counters, queueTiles(metrics), endpointTable(metrics.endpoints));
       prom.textContent = manager.prometheus();
       if (!fromFile) {
         records = manager.auditLog();

@@ -50,6 +50,9 @@ export function renderResults(el, report, rows, { title, budgetMs }) {
   const latencies = rows.map((r) => r.latencyMs).filter((v) => typeof v === 'number');
   const gate = report.gate === 'passed';
   const name = String(report.executionId || 'run').replace(/[^\w.-]+/g, '_');
+  const barsFigure = h('figure', { class: 'chart' }, h('figcaption', {}, 'Cases per intent'),
+    legend([['pass', 'passed'], ['fail', 'failed'], ['unverified', 'unverified']]));
+  const histFigure = h('figure', { class: 'chart' }, h('figcaption', {}, `Latency distribution (ms)${budgetMs ? ', dashed line: budget' : ''}`));
   replace(el,
     h('header', { class: 'results-head' },
       h('h2', {}, title),
@@ -64,13 +67,14 @@ export function renderResults(el, report, rows, { title, budgetMs }) {
       stat('entity coverage', pct(report.coverage?.entityCoverage)),
       stat('latency p50 / p95', `${ms(report.latency?.p50)} / ${ms(report.latency?.p95)}`),
       stat('over budget', String(report.latency?.overBudget ?? '–'))),
-    h('div', { class: 'charts' },
-      h('figure', { class: 'chart' }, h('figcaption', {}, 'Cases per intent'),
-        legend([['pass', 'passed'], ['fail', 'failed'], ['unverified', 'unverified']]), passFailBars(perIntent(rows))),
-      h('figure', { class: 'chart' }, h('figcaption', {}, `Latency distribution (ms)${budgetMs ? ', dashed line: budget' : ''}`),
-        latencies.length ? histogram(latencies, { budgetMs }) : h('p', { class: 'empty' }, 'No latencies reported (the real platform reports none for playbooks).'))),
+    h('div', { class: 'charts' }, barsFigure, histFigure),
     h('div', { class: 'actions' },
       h('button', { type: 'button', id: 'dl-json', onclick: () => download(`${name}.json`, JSON.stringify({ report, cases: rows }, null, 2), 'application/json') }, 'Download JSON'),
       h('button', { type: 'button', id: 'dl-junit', disabled: typeof guard.toJUnitXml !== 'function', onclick: () => download(`${name}.junit.xml`, guard.toJUnitXml(report), 'application/xml') }, 'Download JUnit XML')),
     caseTable(rows));
+  // Drawn once the figures are in the page, at their real width, so the text keeps its size on a phone.
+  const width = (figure) => Math.max(280, figure.clientWidth - 26);
+  barsFigure.append(passFailBars(perIntent(rows), width(barsFigure)));
+  histFigure.append(latencies.length ? histogram(latencies, { budgetMs, width: width(histFigure) })
+    : h('p', { class: 'empty' }, 'No latencies reported (the real platform reports none for playbooks).'));
 }

@@ -3,7 +3,7 @@
 import { guard, has, getManager, currentManager, onManager } from '../lib/guard.js';
 import { h, replace, errorText, ms } from '../lib/dom.js';
 import { stateTimeline, legend } from '../lib/charts.js';
-import { createObserver, endpointBreaker, lastRecoveryMs } from '../lib/breaker.js';
+import { endpointBreaker } from '../lib/breaker.js';
 import { settings } from '../lib/settings.js';
 import { setFault, clearFault } from '../lib/sim.js';
 
@@ -120,6 +120,15 @@ function endpointCard(endpoint, actions) {
   return { el, refs };
 }
 
+/**
+ * The timeline's width: the time since the endpoint was configured, rounded up to 10 s, within 10 s..5 min.
+ * @param {number} ageMs
+ * @returns {number}
+ */
+export function timelineWindow(ageMs) {
+  return Math.min(300_000, Math.max(10_000, Math.ceil(ageMs / 10_000) * 10_000));
+}
+
 function fact(label, value, tone) {
   return h('div', {}, h('dt', {}, label), h('dd', { class: tone || null }, value));
 }
@@ -179,7 +188,7 @@ export function createTimeoutsView(panel) {
       const url = new URL(form.urlInput.value.trim() || '/', settings().baseUrl + '/').href;
       let endpoint = endpoints.get(config.endpointId);
       if (!endpoint) {
-        endpoint = { id: config.endpointId, lastCall: null, auto: null, observer: createObserver() };
+        endpoint = { id: config.endpointId, auto: null, since: Date.now() };
         endpoint.card = endpointCard(endpoint, { call, outage, toggleAuto });
         list.append(endpoint.card.el);
         endpoints.set(endpoint.id, endpoint);
@@ -195,16 +204,16 @@ export function createTimeoutsView(panel) {
   }
 
   async function call(endpoint) {
+    const out = endpoint.card.refs.result;
     const started = performance.now();
     try {
-      const result = await getManager().call(endpoint.id, { url: endpoint.url });
-      endpoint.lastCall = result;
-      endpoint.card.refs.result.dataset.tone = result.degraded ? 'warn' : 'ok';
-      endpoint.card.refs.result.textContent = `${result.source}${result.degraded ? ' (degraded)' : ''} · HTTP ${result.status ?? '–'} · ${ms(result.latencyMs)} · ${result.attempts} attempt(s)\n${JSON.stringify(result.data, null, 2)}`;
+      const r = await getManager().call(endpoint.id, { url: endpoint.url });
+      const why = r.error ? ` — ${r.error.message}` : '';
+      out.dataset.tone = r.degraded ? 'warn' : 'ok';
+      out.textContent = `${r.source}${r.degraded ? ' (degraded)' : ''} · ${r.status ? `HTTP ${r.status}` : 'no live answer'} · ${ms(r.latencyMs)} · ${r.attempts} attempt(s)${r.slaBreached ? ' · SLA breached' : ''}${why}\n${JSON.stringify(r.data, null, 2)}`;
     } catch (err) {
-      endpoint.lastCall = { circuit: err.code === 'CIRCUIT_OPEN' ? 'open' : undefined };
-      endpoint.card.refs.result.dataset.tone = 'bad';
-      endpoint.card.refs.result.textContent = `${errorText(err)} (after ${ms(performance.now() - started)})`;
+      out.dataset.tone = 'bad';
+      out.textContent = `${errorText(err)} (after ${ms(performance.now() - started)})`;
     }
     refresh();
   }
@@ -243,19 +252,20 @@ export function createTimeoutsView(panel) {
     empty.hidden = endpoints.size > 0;
     if (!manager) return;
     for (const endpoint of endpoints.values()) {
-      const { state, history, stats } = endpointBreaker(manager, endpoint.id, { lastCall: endpoint.lastCall, observer: endpoint.observer });
+      const { state, history, metrics } = endpointBreaker(manager, endpoint.id);
       const { pill, facts, timeline } = endpoint.card.refs;
       pill.dataset.state = state;
       pill.textContent = state.replace('_', '-');
-      const recovery = lastRecoveryMs(history);
+      const recovery = metrics.recoveryLatency?.last ?? null;
       replace(facts,
-        fact('Max wait', ms(endpoint.config.maxWaitTimeMs)),
-        fact('SLA', ms(endpoint.config.slaThresholdMs)),
-        fact('Retries', String(endpoint.config.retryAttempts ?? 2)),
-        fact('Failures in a row', String(stats.consecutiveFailures ?? stats.failureCount ?? '–')),
-        fact('Last source', endpoint.lastCall?.source ?? '–', endpoint.lastCall?.degraded ? 'warn' : null),
+        fact('Policy', `${ms(endpoint.config.maxWaitTimeMs)} × ${1 + (endpoint.config.retryAttempts ?? 2)}, SLA ${ms(endpoint.config.slaThresholdMs)}`),
+        fact('Calls', `${metrics.calls ?? 0} (${metrics.successes ?? 0} live)`),
+        fact('Failures / refused', `${metrics.failures ?? 0} / ${metrics.rejections ?? 0}`),
+        fact('Served degraded', `${(metrics.cacheHits ?? 0) + (metrics.fallbacks ?? 0)}`, (metrics.cacheHits || metrics.fallbacks) ? 'warn' : null),
+        fact('Latency p95', ms(metrics.latency?.p95)),
         fact('Recovery latency', recovery === null ? '–' : ms(recovery), recovery === null ? null : 'good'));
-      replace(timeline, stateTimeline(history, state, Date.now()));
+      const now = Date.now();
+      replace(timeline, stateTimeline(history, state, now, timelineWindow(now - endpoint.since)));
     }
   }
 
