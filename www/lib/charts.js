@@ -50,11 +50,18 @@ export function stateTimeline(history, current, now, windowMs = 60_000) {
   const x = (t) => ((t - start) / windowMs) * width;
   const segments = stateSegments(history, current, start, now);
   const label = segments.map((seg) => `${seg.state.replace('_', '-')} ${Math.round((seg.to - seg.from) / 1000)} s`).join(', ');
-  return s('svg', { class: 'timeline', viewBox: `0 0 ${width} 34`, preserveAspectRatio: 'none', role: 'img', 'aria-label': `Breaker states over the last ${windowMs / 1000} s: ${label}` },
+  return s('svg', { class: 'timeline', viewBox: `0 0 ${width} 26`, preserveAspectRatio: 'none', role: 'img', 'aria-label': `Breaker states over the last ${windowMs / 1000} s: ${label}` },
     segments.map((seg) => s('rect', { class: STATE_CLASS[seg.state] || 'st-unknown', x: x(seg.from), y: 2, width: Math.max(1, x(seg.to) - x(seg.from)), height: 22 },
-      s('title', {}, `${seg.state.replace('_', '-')}: ${Math.round((seg.to - seg.from) / 100) / 10} s`))),
-    s('text', { x: 2, y: 33, class: 'axis' }, `−${windowMs / 1000} s`),
-    s('text', { x: width - 2, y: 33, class: 'axis', 'text-anchor': 'end' }, 'now'));
+      s('title', {}, `${seg.state.replace('_', '-')}: ${Math.round((seg.to - seg.from) / 100) / 10} s`))));
+}
+
+/**
+ * The time axis under a timeline, in HTML so its text keeps its size however the SVG is stretched.
+ * @param {number} windowMs
+ * @returns {HTMLElement}
+ */
+export function timelineAxis(windowMs) {
+  return h('div', { class: 'timeline-axis', 'aria-hidden': 'true' }, h('span', {}, `−${windowMs / 1000} s`), h('span', {}, 'now'));
 }
 
 /**

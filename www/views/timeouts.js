@@ -2,7 +2,7 @@
 // circuit breakers (state, timeline, recovery), guarded test calls and simulator outages.
 import { guard, has, getManager, currentManager, onManager } from '../lib/guard.js';
 import { h, replace, errorText, ms } from '../lib/dom.js';
-import { stateTimeline, legend } from '../lib/charts.js';
+import { stateTimeline, timelineAxis, legend } from '../lib/charts.js';
 import { endpointBreaker } from '../lib/breaker.js';
 import { settings } from '../lib/settings.js';
 import { setFault, clearFault } from '../lib/sim.js';
@@ -265,7 +265,8 @@ export function createTimeoutsView(panel) {
         fact('Latency p95', ms(metrics.latency?.p95)),
         fact('Recovery latency', recovery === null ? '–' : ms(recovery), recovery === null ? null : 'good'));
       const now = Date.now();
-      replace(timeline, stateTimeline(history, state, now, timelineWindow(now - endpoint.since)));
+      const windowMs = timelineWindow(now - endpoint.since);
+      replace(timeline, stateTimeline(history, state, now, windowMs), timelineAxis(windowMs));
     }
   }
 
