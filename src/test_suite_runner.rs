@@ -77,13 +77,14 @@ impl TestSuiteRunner {
     pub fn run(
         &self,
         #[wasm_bindgen(unchecked_param_type = "TestExecutionInput")] payload: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: Option<JsValue>,
     ) -> Promise {
         let shared = Rc::clone(&self.shared);
         let prepared = (|| {
             shared.require(ApiProfile::SeedV1, "run")?;
             let execution = validated(&payload)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
+            let run_options =
+                RunOptions::read(&options.unwrap_or_default(), shared.allow_insecure_http)?;
             let machine = SeedRun::run(
                 shared.base.clone(),
                 execution,
@@ -108,13 +109,14 @@ impl TestSuiteRunner {
     pub fn run_playbook(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PlaybookSpec")] playbook: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: Option<JsValue>,
     ) -> Promise {
         let shared = Rc::clone(&self.shared);
         let prepared = (|| {
             shared.require(ApiProfile::CognigyV2, "runPlaybook")?;
             let spec = PlaybookSpec::from_json(&json_value(&playbook)?)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
+            let run_options =
+                RunOptions::read(&options.unwrap_or_default(), shared.allow_insecure_http)?;
             let want_intents = run_options.aggregate.known_intents.is_none();
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
             let suite = SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)?;
@@ -158,12 +160,12 @@ impl TestSuiteRunner {
     pub fn wait_for_completion(
         &self,
         id: String,
-        #[wasm_bindgen(unchecked_param_type = "WaitOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
         let shared = Rc::clone(&self.shared);
         let prepared = (|| {
             shared.require(ApiProfile::SeedV1, "waitForCompletion")?;
-            let hooks = Hooks::read(&options)?;
+            let hooks = Hooks::read(&options.unwrap_or_default())?;
             let machine = SeedRun::existing(shared.base.clone(), id, shared.timing, SeedGoal::Wait);
             Ok((machine, hooks))
         })();
@@ -194,14 +196,13 @@ impl TestSuiteRunner {
 #[wasm_bindgen(js_name = aggregateResults, unchecked_return_type = "SuiteReport")]
 pub fn aggregate_results(
     #[wasm_bindgen(unchecked_param_type = "unknown")] raw: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "AggregateOptionsInput | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AggregateOptionsInput")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
         let raw = json_value(&raw)?;
-        let opts = if options.is_undefined() || options.is_null() {
-            AggregateOptions::default()
-        } else {
-            AggregateOptions::from_json(&json_value(&options)?)?
+        let opts = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
+            None => AggregateOptions::default(),
+            Some(options) => AggregateOptions::from_json(&json_value(&options)?)?,
         };
         aggregate(&raw, &opts)
     })();
