@@ -108,6 +108,7 @@ test('runs a sample playbook (cognigy-v2); failures match the simulated bot', ne
   await page.waitForSelector('#results:not([hidden]) #pass-rate', { timeout: 30_000 });
   assert.equal(Number(await page.textContent('#count-failed .stat-value')), failed);
   assert.equal(await page.$$eval('#case-table tbody tr[data-status="failed"]', (r) => r.length), failed);
+  await screenshot(page, 'suites-playbook-1280');
   assert.deepEqual(problems(), []);
   await context.close();
 });
