@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test layer, installing what is missing first (see scripts/setup.sh):
 #   lint (rustfmt, clippy), native core tests, wasm-bindgen tests in Node, the built pkg/ tested
-#   from JS (node --test, against the simulator), and the browser tests when present.
+#   from JS (node --test, against the simulator), and the admin page in Chromium (tests/browser/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 layer() { printf '\n==== %s\n' "$*"; }
@@ -25,3 +25,8 @@ node scripts/build.mjs
 layer "layer 3: JS tests of the built package (node --test)"
 shopt -s nullglob
 node --test --test-concurrency=2 tests/js/*.test.mjs tests/sim/*.test.js
+
+if [ -d tests/browser ]; then
+  layer "layer 4: the admin page (www/) in headless Chromium (node --test + playwright-core)"
+  node --test --test-concurrency=2 tests/browser/*.test.mjs
+fi

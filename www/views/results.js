@@ -1,0 +1,80 @@
+// The results of one suite or playbook run: headline numbers, charts, sortable case table, downloads.
+import { guard } from '../lib/guard.js';
+import { h, replace, download, pct, ms } from '../lib/dom.js';
+import { passFailBars, histogram, legend } from '../lib/charts.js';
+import { perIntent, sortRows } from '../lib/cases.js';
+
+const COLUMNS = [
+  ['index', '#'], ['inputText', 'Input'], ['intent', 'Expected intent'], ['status', 'Status'], ['latencyMs', 'Latency'], ['reasons', 'Failure reasons'],
+];
+
+function stat(label, value, extra = {}) {
+  return h('div', { class: 'stat', ...extra }, h('span', { class: 'stat-value' }, value), h('span', { class: 'stat-label' }, label));
+}
+
+function caseTable(rows) {
+  let sortKey = 'index';
+  let dir = 1;
+  const tbody = h('tbody');
+  const headers = COLUMNS.map(([key, label]) => {
+    const button = h('button', { type: 'button', class: 'sort', onclick: () => sortBy(key) }, label);
+    return h('th', { scope: 'col', 'data-key': key, 'aria-sort': key === sortKey ? 'ascending' : 'none' }, button);
+  });
+  function render() {
+    replace(tbody, sortRows(rows, sortKey, dir).map((row) => h('tr', { 'data-status': row.status },
+      h('td', { class: 'num' }, String(row.index)),
+      h('td', { class: 'input' }, row.inputText),
+      h('td', {}, row.intent ?? '–'),
+      h('td', {}, h('span', { class: 'pill', 'data-tone': { passed: 'ok', failed: 'bad', unverified: 'warn' }[row.status] }, row.status)),
+      h('td', { class: 'num' }, ms(row.latencyMs)),
+      h('td', { class: 'reasons' }, row.reasons.length ? h('ul', {}, row.reasons.map((r) => h('li', {}, r))) : ''))));
+  }
+  function sortBy(key) {
+    dir = key === sortKey ? -dir : 1;
+    sortKey = key;
+    for (const th of headers) th.setAttribute('aria-sort', th.dataset.key === key ? (dir === 1 ? 'ascending' : 'descending') : 'none');
+    render();
+  }
+  render();
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'cases', id: 'case-table' }, h('thead', {}, h('tr', {}, headers)), tbody));
+}
+
+/**
+ * Renders a SuiteReport and its case rows into `el`.
+ * @param {HTMLElement} el
+ * @param {any} report SuiteReport
+ * @param {Array<{ index: number, inputText: string, intent: string | null, status: string, latencyMs: number | null, reasons: string[] }>} rows
+ * @param {{ title: string, budgetMs?: number }} meta
+ */
+export function renderResults(el, report, rows, { title, budgetMs }) {
+  const latencies = rows.map((r) => r.latencyMs).filter((v) => typeof v === 'number');
+  const gate = report.gate === 'passed';
+  const name = String(report.executionId || 'run').replace(/[^\w.-]+/g, '_');
+  const barsFigure = h('figure', { class: 'chart' }, h('figcaption', {}, 'Cases per intent'),
+    legend([['pass', 'passed'], ['fail', 'failed'], ['unverified', 'unverified']]));
+  const histFigure = h('figure', { class: 'chart' }, h('figcaption', {}, `Latency distribution (ms)${budgetMs ? ', dashed line: budget' : ''}`));
+  replace(el,
+    h('header', { class: 'results-head' },
+      h('h2', {}, title),
+      h('span', { class: 'pill gate', id: 'gate', 'data-tone': gate ? 'ok' : 'bad' }, `gate ${gate ? 'passed' : 'failed'}`),
+      h('span', { class: 'muted' }, `${report.status} · ${report.executionId} · ${ms(report.durationMs)} · ${report.polls} polls`)),
+    h('div', { class: 'stats' },
+      stat('pass rate', pct(report.passRate), { id: 'pass-rate', 'data-value': String(report.passRate) }),
+      stat('passed', String(report.passed), { id: 'count-passed' }),
+      stat('failed', String(report.failed), { id: 'count-failed' }),
+      stat('unverified', String(report.unverified), { id: 'count-unverified' }),
+      stat('intent coverage', pct(report.coverage?.intentCoverage), { id: 'intent-coverage' }),
+      stat('entity coverage', pct(report.coverage?.entityCoverage)),
+      stat('latency p50 / p95', `${ms(report.latency?.p50)} / ${ms(report.latency?.p95)}`),
+      stat('over budget', String(report.latency?.overBudget ?? '–'))),
+    h('div', { class: 'charts' }, barsFigure, histFigure),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', id: 'dl-json', onclick: () => download(`${name}.json`, JSON.stringify({ report, cases: rows }, null, 2), 'application/json') }, 'Download JSON'),
+      h('button', { type: 'button', id: 'dl-junit', disabled: typeof guard.toJUnitXml !== 'function', onclick: () => download(`${name}.junit.xml`, guard.toJUnitXml(report), 'application/xml') }, 'Download JUnit XML')),
+    caseTable(rows));
+  // Drawn once the figures are in the page, at their real width, so the text keeps its size on a phone.
+  const width = (figure) => Math.max(280, figure.clientWidth - 26);
+  barsFigure.append(passFailBars(perIntent(rows), width(barsFigure)));
+  histFigure.append(latencies.length ? histogram(latencies, { budgetMs, width: width(histFigure) })
+    : h('p', { class: 'empty' }, 'No latencies reported (the real platform reports none for playbooks).'));
+}

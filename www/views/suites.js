@@ -1,0 +1,220 @@
+// Test suites view: load (sample, file, paste) and validate a suite, run it (seed-v1) or a playbook
+// (cognigy-v2) with progress, then show the results.
+import { guard, has, createRunner } from '../lib/guard.js';
+import { h, replace, errorText } from '../lib/dom.js';
+import { caseRows } from '../lib/cases.js';
+import { listPlaybooks } from '../lib/sim.js';
+import { settings } from '../lib/settings.js';
+import { renderResults } from './results.js';
+
+async function loadSamples() {
+  const res = await fetch(new URL('../samples/index.json', import.meta.url));
+  return res.ok ? res.json() : [];
+}
+
+function progressBlock(id) {
+  const bar = h('progress', { id: `${id}-bar`, max: 1, 'aria-label': 'Run progress' });
+  const text = h('span', { id: `${id}-text`, class: 'muted', 'aria-live': 'polite' });
+  const wrap = h('div', { class: 'progress', hidden: true }, bar, text);
+  return {
+    wrap,
+    start() {
+      wrap.hidden = false;
+      bar.removeAttribute('value');
+      text.textContent = 'submitting…';
+    },
+    update(p) {
+      const done = p.completed ?? p.progress?.completed;
+      const total = p.total ?? p.progress?.total;
+      if (typeof done === 'number' && total) bar.value = done / total;
+      const counts = typeof done === 'number' && total ? ` ${done}/${total}` : '';
+      text.textContent = `${p.phase ?? ''} ${p.status ?? ''}${counts} · poll ${p.polls ?? 0}`.trim();
+    },
+    finish(message) {
+      bar.value = 1;
+      text.textContent = message;
+    },
+  };
+}
+
+/** Raw per-case results of a finished run, when the runner can fetch them (null otherwise). */
+async function rawResults(runner, report) {
+  if (Array.isArray(report.cases)) return null;
+  try {
+    return typeof runner.fetchResults === 'function' ? await runner.fetchResults(report.executionId) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Mounts the Test suites view into `panel`.
+ * @param {HTMLElement} panel
+ * @returns {{ show(): void, hide(): void }}
+ */
+export function createSuitesView(panel) {
+  let validation = { ok: false };
+  let controller = null;
+  const canRun = has('TestSuiteRunner');
+
+  const sampleSelect = h('select', { id: 'suite-sample', 'aria-label': 'Bundled sample suites' }, h('option', { value: '' }, 'Bundled samples…'));
+  const fileInput = h('input', { type: 'file', id: 'suite-file', accept: '.json,application/json' });
+  const text = h('textarea', { id: 'suite-json', rows: 12, spellcheck: 'false', placeholder: 'Paste a test suite (JSON) here', 'aria-describedby': 'suite-validation' });
+  const validationOut = h('div', { id: 'suite-validation', class: 'validation', 'aria-live': 'polite' });
+  const runButton = h('button', { type: 'button', class: 'primary', id: 'suite-run', disabled: true }, 'Run suite (seed-v1)');
+  const cancelButton = h('button', { type: 'button', id: 'suite-cancel', hidden: true }, 'Cancel');
+  const threshold = h('input', { id: 'suite-threshold', type: 'number', min: 0, max: 100, step: 1, value: 95 });
+  const suiteProgress = progressBlock('suite-progress');
+  const suiteStatus = h('p', { class: 'status-line', id: 'suite-status', role: 'status' });
+
+  const playbookSelect = h('select', { id: 'playbook-select', 'aria-label': 'Playbook' });
+  const playbookButton = h('button', { type: 'button', class: 'primary', id: 'playbook-run', disabled: true }, 'Run playbook (cognigy-v2)');
+  const playbookProgress = progressBlock('playbook-progress');
+  const playbookStatus = h('p', { class: 'status-line', id: 'playbook-status', role: 'status' });
+  let playbooks = [];
+
+  const results = h('section', { class: 'card results', id: 'results', hidden: true, 'aria-live': 'polite' });
+  const missing = canRun ? null : h('p', { class: 'note' }, 'This build of cognigy-guard has no TestSuiteRunner yet: suites validate but cannot run.');
+
+  replace(panel,
+    missing,
+    h('div', { class: 'two-col' },
+      h('section', { class: 'card' }, h('h2', {}, 'Test suite'),
+        h('div', { class: 'loader' }, sampleSelect, h('label', { class: 'file' }, 'Open file… ', fileInput)),
+        h('label', { for: 'suite-json', class: 'sr-only' }, 'Suite JSON'), text, validationOut,
+        h('div', { class: 'actions' }, runButton, cancelButton,
+          h('label', { class: 'inline' }, 'Gate at ', threshold, ' % pass rate')),
+        suiteProgress.wrap, suiteStatus),
+      h('section', { class: 'card' }, h('h2', {}, 'Cognigy Playbook'),
+        h('p', { class: 'muted' }, 'Runs a playbook on the platform (POST …/schedule, poll the task, read the run).'),
+        h('label', { for: 'playbook-select' }, 'Playbook'), playbookSelect,
+        h('p', { class: 'hint', id: 'playbook-desc' }),
+        h('div', { class: 'actions' }, playbookButton, h('button', { type: 'button', onclick: refreshPlaybooks }, 'Reload list')),
+        playbookProgress.wrap, playbookStatus)),
+    results);
+
+  function validate() {
+    const source = text.value;
+    if (!source.trim()) {
+      replace(validationOut);
+      runButton.disabled = true;
+      return;
+    }
+    validation = guard.validateTestExecutionJson(source);
+    const items = [
+      ...(validation.ok ? [] : validation.errors).map((e) => h('li', { class: 'error', 'data-path': e.path }, h('code', {}, e.path || '(suite)'), ` ${e.message}`)),
+      ...(validation.warnings || []).map((w) => h('li', { class: 'warning', 'data-path': w.path }, h('code', {}, w.path || '(suite)'), ` ${w.message}`)),
+    ];
+    const summary = validation.ok
+      ? h('p', { class: 'ok-line' }, `✓ ${validation.value.suiteId}: ${validation.value.testCases.length} cases, timeout ${validation.value.executionTimeoutSeconds} s`)
+      : h('p', { class: 'bad-line' }, `✗ ${validation.errors.length} problem(s)`);
+    replace(validationOut, summary, items.length ? h('ul', {}, items) : null);
+    runButton.disabled = !validation.ok || !canRun || Boolean(controller);
+  }
+
+  function setSuite(json) {
+    text.value = json;
+    validate();
+  }
+
+  async function runWith(progress, status, button, title, start) {
+    controller = new AbortController();
+    button.disabled = true;
+    cancelButton.hidden = false;
+    progress.start();
+    status.dataset.tone = '';
+    status.textContent = '';
+    try {
+      const { runner, report } = await start(controller.signal);
+      progress.finish(`${report.status} · ${report.total} cases`);
+      const rows = caseRows(report, await rawResults(runner, report));
+      results.hidden = false;
+      renderResults(results, report, rows, { title });
+      status.dataset.tone = report.gate === 'passed' ? 'ok' : 'bad';
+      status.textContent = `Finished: gate ${report.gate}.`;
+    } catch (err) {
+      progress.finish('stopped');
+      status.dataset.tone = 'bad';
+      status.textContent = errorText(err);
+    } finally {
+      controller = null;
+      cancelButton.hidden = true;
+      button.disabled = false;
+      validate();
+    }
+  }
+
+  function runSuite() {
+    const payload = JSON.parse(text.value);
+    const base = settings().baseUrl.replace(/\/+$/, '');
+    return runWith(suiteProgress, suiteStatus, runButton, `Suite ${validation.value.suiteId}`, async (signal) => {
+      const runner = createRunner('seed-v1');
+      const report = await runner.run(payload, {
+        webhookUrl: `${base}/ci/webhook`,
+        passThreshold: Number(threshold.value) / 100,
+        onProgress: (p) => suiteProgress.update(p),
+        signal,
+      });
+      return { runner, report };
+    });
+  }
+
+  function runPlaybook() {
+    const playbook = playbooks.find((p) => p._id === playbookSelect.value);
+    if (!playbook) return undefined;
+    return runWith(playbookProgress, playbookStatus, playbookButton, `Playbook ${playbook.name}`, async (signal) => {
+      const runner = createRunner('cognigy-v2');
+      const report = await runner.runPlaybook(
+        { playbookId: playbook._id, entrypoint: playbook.entrypoint, flowId: playbook.flowId, localeId: playbook.localeId },
+        { passThreshold: Number(threshold.value) / 100, onProgress: (p) => playbookProgress.update(p), signal });
+      return { runner, report };
+    });
+  }
+
+  async function refreshPlaybooks() {
+    try {
+      playbooks = await listPlaybooks();
+      replace(playbookSelect, playbooks.map((p) => h('option', { value: p._id }, `${p.name} (${p.stepCount ?? '?'} steps)`)));
+      playbookStatus.textContent = '';
+      describePlaybook();
+    } catch (err) {
+      playbookStatus.dataset.tone = 'bad';
+      playbookStatus.textContent = `Could not list playbooks: ${errorText(err)}`;
+    }
+    playbookButton.disabled = !playbooks.length || !canRun;
+  }
+
+  function describePlaybook() {
+    const playbook = playbooks.find((p) => p._id === playbookSelect.value);
+    panel.querySelector('#playbook-desc').textContent = playbook?.description || '';
+  }
+
+  text.addEventListener('input', validate);
+  runButton.addEventListener('click', runSuite);
+  cancelButton.addEventListener('click', () => controller?.abort());
+  playbookButton.addEventListener('click', runPlaybook);
+  playbookSelect.addEventListener('change', describePlaybook);
+  fileInput.addEventListener('change', async () => {
+    const file = fileInput.files?.[0];
+    if (file) setSuite(await file.text());
+  });
+  sampleSelect.addEventListener('change', async () => {
+    if (!sampleSelect.value) return;
+    const res = await fetch(new URL(`../samples/${sampleSelect.value}`, import.meta.url));
+    setSuite(await res.text());
+  });
+  loadSamples().then((samples) => {
+    sampleSelect.append(...samples.map((s) => h('option', { value: s.file }, s.title)));
+  }).catch(() => {});
+
+  let listed = false;
+  return {
+    show() {
+      if (!listed) {
+        listed = true;
+        refreshPlaybooks();
+      }
+    },
+    hide() {},
+  };
+}
