@@ -5,7 +5,7 @@
 use crate::auth::Authenticator;
 use crate::convert::{json_text, to_js};
 use crate::drive::{drive, Hooks, Io};
-use crate::error::to_js_error;
+use crate::error::{to_js_error, to_js_error_redacted};
 use crate::http::HttpClient;
 use crate::limiter::Limiter;
 use cognigy_guard_core::aggregate::{aggregate, AggregateOptions, SuiteReport};
@@ -13,12 +13,14 @@ use cognigy_guard_core::auth::AuthConfig;
 use cognigy_guard_core::json::parse_untrusted;
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
+use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::suite_run::finish::{RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
 use cognigy_guard_core::suite_run::poll::{
     Timing, DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_POLL_INTERVAL_MS,
 };
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
+use cognigy_guard_core::suite_run::Machine;
 use cognigy_guard_core::validation::validate_test_execution_json;
 use cognigy_guard_core::{GuardError, Issue};
 use js_sys::{Function, Promise, Reflect};
@@ -94,12 +96,7 @@ impl TestSuiteRunner {
             let suite = SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)?;
             Ok((suite, run_options.hooks))
         })();
-        spawn(async move {
-            let (suite, hooks) = prepared?;
-            let _permit = shared.limiter.acquire().await;
-            let report = drive(suite, &shared.io, &hooks).await?;
-            shared.finish(&report)
-        })
+        launch_suite(shared, prepared)
     }
 
     /// Schedules a playbook, waits for its run, reads the flow's intents for coverage, then
@@ -122,12 +119,7 @@ impl TestSuiteRunner {
             let suite = SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)?;
             Ok((suite, run_options.hooks))
         })();
-        spawn(async move {
-            let (suite, hooks) = prepared?;
-            let _permit = shared.limiter.acquire().await;
-            let report = drive(suite, &shared.io, &hooks).await?;
-            shared.finish(&report)
-        })
+        launch_suite(shared, prepared)
     }
 
     /// Validates and submits `payload`; resolves `{ executionId }` (`seed-v1`).
@@ -148,7 +140,7 @@ impl TestSuiteRunner {
                 shared.timing,
             ))
         })();
-        spawn(async move {
+        spawn(Rc::clone(&shared.io.auth), async move {
             let outcome = drive(prepared?, &shared.io, &Hooks::default()).await?;
             js(&json!({ "executionId": outcome.execution_id, "status": "queued" }))
         })
@@ -169,7 +161,7 @@ impl TestSuiteRunner {
             let machine = SeedRun::existing(shared.base.clone(), id, shared.timing, SeedGoal::Wait);
             Ok((machine, hooks))
         })();
-        spawn(async move {
+        spawn(Rc::clone(&shared.io.auth), async move {
             let (machine, hooks) = prepared?;
             let outcome = drive(machine, &shared.io, &hooks).await?;
             status_answer(&outcome)
@@ -183,7 +175,7 @@ impl TestSuiteRunner {
         let prepared = shared
             .require(ApiProfile::SeedV1, "fetchResults")
             .map(|()| SeedRun::existing(shared.base.clone(), id, shared.timing, SeedGoal::Results));
-        spawn(async move {
+        spawn(Rc::clone(&shared.io.auth), async move {
             let outcome = drive(prepared?, &shared.io, &Hooks::default()).await?;
             js(&outcome.results.unwrap_or(Value::Null))
         })
@@ -392,12 +384,35 @@ fn status_answer(outcome: &SeedOutcome) -> Result<JsValue, GuardError> {
     js(&answer)
 }
 
-/// Runs `future` as a Promise, rejecting with a `GuardError` JS error.
-fn spawn<F>(future: F) -> Promise
+/// Runs a prepared whole-suite machine (seed run or playbook) under the concurrency limit, then
+/// hands its report to `onAudit` and JS.
+fn launch_suite<M>(
+    shared: Rc<Shared>,
+    prepared: Result<(SuiteRun<M>, Hooks), GuardError>,
+) -> Promise
+where
+    SuiteRun<M>: Machine<Output = RunReport> + 'static,
+{
+    let auth = Rc::clone(&shared.io.auth);
+    spawn(auth, async move {
+        let (suite, hooks) = prepared?;
+        let _permit = shared.limiter.acquire().await;
+        let report = drive(suite, &shared.io, &hooks).await?;
+        shared.finish(&report)
+    })
+}
+
+/// Runs `future` as a Promise, rejecting with a `GuardError` JS error from which every secret
+/// `auth` knows (API key, client secret, current token) is redacted, in case a server echoed one.
+fn spawn<F>(auth: Rc<Authenticator>, future: F) -> Promise
 where
     F: Future<Output = Result<JsValue, GuardError>> + 'static,
 {
-    future_to_promise(async move { future.await.map_err(|e| to_js_error(&e)) })
+    future_to_promise(async move {
+        future
+            .await
+            .map_err(|e| to_js_error_redacted(&e, &Redactor::new(auth.secrets())))
+    })
 }
 
 fn js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, GuardError> {
