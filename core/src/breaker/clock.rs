@@ -14,7 +14,8 @@ pub const MAX_EPOCH_MS: f64 = 8.64e15;
 /// the monotonic time equals the wall time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clock {
-    /// Monotonic time of the last step.
+    /// Monotonic time of the last step (`-MAX_EPOCH_MS` before any finite step, so the
+    /// first finite step can never move it backwards).
     mono: f64,
     /// Wall time of the last step; `None` until a finite `now` was seen.
     wall: Option<f64>,
@@ -24,7 +25,7 @@ impl Clock {
     /// A clock that has seen no time yet.
     pub fn new() -> Self {
         Clock {
-            mono: 0.0,
+            mono: -MAX_EPOCH_MS,
             wall: None,
         }
     }
@@ -45,7 +46,7 @@ impl Clock {
         }
         let now = clamp_instant(now);
         match self.wall {
-            None => self.mono = now,
+            None => self.mono = self.mono.max(now),
             Some(last) if now > last => self.mono += now - last,
             Some(_) => {}
         }
@@ -105,9 +106,19 @@ mod tests {
     }
 
     #[test]
+    fn a_nan_first_step_never_lets_time_run_backwards() {
+        let mut c = Clock::new();
+        let first = c.tick(f64::NAN);
+        assert!(c.tick(-6.7e137) >= first);
+        let mut c = Clock::new();
+        c.tick(f64::NAN);
+        assert_eq!(c.tick(1_000.0), 1_000.0);
+    }
+
+    #[test]
     fn ignores_nan_and_clamps_infinities() {
         let mut c = Clock::new();
-        assert_eq!(c.tick(f64::NAN), 0.0);
+        assert_eq!(c.tick(f64::NAN), -MAX_EPOCH_MS);
         assert_eq!(c.wall(), None);
         assert_eq!(c.tick(f64::INFINITY), MAX_EPOCH_MS);
         assert_eq!(c.tick(f64::NEG_INFINITY), MAX_EPOCH_MS);

@@ -147,7 +147,9 @@ impl CircuitBreaker {
         let t = self.advance(now);
         let refused_for = match self.state {
             BreakerState::Closed => None,
-            BreakerState::Open => Some(self.open_until - t),
+            // Bounded by the longest open time: at large instants `open_until - t` carries
+            // float rounding that must not show as an extra millisecond.
+            BreakerState::Open => Some((self.open_until - t).min(self.config.max_open_ms() as f64)),
             BreakerState::HalfOpen => {
                 if self.probes.len() < self.max_probes() {
                     self.probes.push_back(t);
@@ -155,7 +157,7 @@ impl CircuitBreaker {
                 } else {
                     // Full: a permit frees up at the latest when the oldest probe expires.
                     let oldest = self.probes.front().copied().unwrap_or(t);
-                    Some(oldest + self.half_open_timeout() - t)
+                    Some((oldest + self.half_open_timeout() - t).min(self.half_open_timeout()))
                 }
             }
         };
