@@ -31,6 +31,17 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// Bytes of WebAssembly linear memory the module holds now (it grows, never shrinks), for
+/// watching memory use over a long-running process.
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_VALIDATION: &str = include_str!("ts/validation.d.ts");
 

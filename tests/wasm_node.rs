@@ -131,3 +131,17 @@ async fn aborted_fetch_reports_aborted_and_injected_fetch_is_used() {
     assert_eq!(resp.retry_after.as_deref(), Some("7"));
     assert!(resp.body.contains("\"method\":\"POST\""));
 }
+
+#[wasm_bindgen_test]
+fn wasm_memory_bytes_counts_whole_pages_and_sees_growth() {
+    const PAGE: f64 = 65_536.0;
+    let before = cognigy_guard::wasm_memory_bytes();
+    assert!(before >= PAGE && before % PAGE == 0.0);
+    let big = vec![1u8; 8 * 1024 * 1024];
+    let after = cognigy_guard::wasm_memory_bytes();
+    assert!(after >= big.len() as f64 && after % PAGE == 0.0);
+    assert_eq!(
+        big.iter().map(|&b| usize::from(b)).sum::<usize>(),
+        big.len()
+    );
+}
