@@ -18,7 +18,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qF "$wb_version"; then
   cargo install wasm-bindgen-cli --version "$wb_version" --locked
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# `npm ls` also catches a package missing from an otherwise present node_modules.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || ! npm ls --depth=0 >/dev/null 2>&1; then
   step "npm ci"
   npm ci --no-audit --no-fund
 fi

@@ -32,10 +32,13 @@ pub fn json_text(value: &JsValue) -> Result<String, Issue> {
 }
 
 /// A plain JS value (objects, arrays, numbers, strings) for a serializable Rust value.
+///
+/// Serialized to JSON text in Rust and parsed by `JSON.parse`: one boundary crossing whatever
+/// the value's size, and one serializer in the binary (the core already needs `serde_json`).
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(JsValue::from)
+    let text = serde_json::to_string(value)
+        .map_err(|e| JsValue::from(js_sys::Error::new(&format!("cannot serialize: {e}"))))?;
+    js_sys::JSON::parse(&text)
 }
 
 /// The `message` of a thrown JS value, or its string form when it is not an `Error`.
