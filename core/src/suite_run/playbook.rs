@@ -3,10 +3,8 @@
 //! flow's intents for coverage (paginated, 100 per page). Cancelling (or running out of time) while
 //! the task is still going calls the task's cancel endpoint.
 
-use super::poll::{
-    ErrorBudget, PollSchedule, RunClock, Timing, CANCEL_TIMEOUT_MS, DEFAULT_PLAYBOOK_DEADLINE_MS,
-};
-use super::reply::{classify, transient_wait, with_attempts, Verdict};
+use super::poll::{Pacing, RunClock, Timing, CANCEL_TIMEOUT_MS, DEFAULT_PLAYBOOK_DEADLINE_MS};
+use super::reply::{classify, with_attempts, Verdict};
 use super::{already_finished, fail, require, Call, Input, Machine, Phase, ProgressEvent, Step};
 use crate::error::GuardError;
 use crate::profile::cognigy_v2::{
@@ -96,13 +94,7 @@ pub struct PlaybookRun {
     spec: PlaybookSpec,
     want_intents: bool,
     phase: PlaybookPhase,
-    timing: Timing,
-    clock: RunClock,
-    schedule: PollSchedule,
-    backoff: PollSchedule,
-    budget: ErrorBudget,
-    attempts: u32,
-    polls: u32,
+    pacing: Pacing,
     task: Option<Task>,
     run_id: Option<String>,
     runless_done_polls: u32,
@@ -122,13 +114,7 @@ impl PlaybookRun {
             spec,
             want_intents,
             phase: PlaybookPhase::Scheduling,
-            timing,
-            clock: RunClock::new(0.0, timing.deadline_or(DEFAULT_PLAYBOOK_DEADLINE_MS)),
-            schedule: PollSchedule::new(&timing),
-            backoff: PollSchedule::new(&timing),
-            budget: ErrorBudget::default(),
-            attempts: 0,
-            polls: 0,
+            pacing: Pacing::new(timing, timing.deadline_or(DEFAULT_PLAYBOOK_DEADLINE_MS)),
             task: None,
             run_id: None,
             runless_done_polls: 0,
@@ -142,7 +128,7 @@ impl PlaybookRun {
 
     /// The run's clock (start and deadline).
     pub fn clock(&self) -> &RunClock {
-        &self.clock
+        self.pacing.clock()
     }
 
     fn call(&self) -> Call {
@@ -160,18 +146,10 @@ impl PlaybookRun {
     }
 
     fn send(&mut self, now: f64) -> Step<PlaybookOutcome> {
-        if self.clock.expired(now) {
-            let error = self.clock.deadline_error(self.attempts);
-            return self.stop(error);
-        }
-        self.attempts = self.attempts.saturating_add(1);
         let call = self.call();
-        if call == Call::Task {
-            self.polls = self.polls.saturating_add(1);
-        }
-        Step::Send {
-            call,
-            timeout_ms: self.clock.request_timeout(now),
+        match self.pacing.send(now, call == Call::Task) {
+            Ok(timeout_ms) => Step::Send { call, timeout_ms },
+            Err(error) => self.stop(error),
         }
     }
 
@@ -190,9 +168,7 @@ impl PlaybookRun {
 
     fn enter(&mut self, phase: PlaybookPhase) {
         self.phase = phase;
-        self.backoff = PollSchedule::new(&self.timing);
-        self.budget.reset();
-        self.attempts = 0;
+        self.pacing.enter_phase();
     }
 
     fn finish(&mut self, result: Result<PlaybookOutcome, GuardError>) -> Step<PlaybookOutcome> {
@@ -217,8 +193,8 @@ impl PlaybookRun {
             fail_reason: task.fail_reason,
             run,
             intents,
-            polls: self.polls,
-            started_ms: self.clock.started_ms(),
+            polls: self.pacing.polls(),
+            started_ms: self.pacing.clock().started_ms(),
         }))
     }
 
@@ -231,22 +207,21 @@ impl PlaybookRun {
             .map(|steps| steps.len() as u64);
         self.progress.push(ProgressEvent {
             phase,
-            polls: self.polls,
+            polls: self.pacing.polls(),
             status: self
                 .task
                 .as_ref()
                 .map_or("queued", |t| t.status.as_str())
                 .to_owned(),
-            elapsed_ms: self.clock.elapsed(now),
+            elapsed_ms: self.pacing.clock().elapsed(now),
             completed,
             total: completed.filter(|_| phase == Phase::Done),
         });
     }
 
     fn wait_to_poll(&mut self, now: f64, random: f64) -> Step<PlaybookOutcome> {
-        let delay = self.schedule.next_delay(random);
         Step::Sleep {
-            ms: self.clock.bounded_sleep(delay, now),
+            ms: self.pacing.poll_wait(now, random),
         }
     }
 
@@ -257,20 +232,11 @@ impl PlaybookRun {
         now: f64,
         random: f64,
     ) -> Step<PlaybookOutcome> {
-        let own = if self.phase == PlaybookPhase::Polling {
-            self.schedule.next_delay(random)
-        } else {
-            self.backoff.next_delay(random)
-        };
-        match transient_wait(
-            &mut self.budget,
-            &self.clock,
-            error,
-            retry_after_ms,
-            own,
-            self.attempts,
-            now,
-        ) {
+        let polling = self.phase == PlaybookPhase::Polling;
+        match self
+            .pacing
+            .retry_wait(polling, error, retry_after_ms, now, random)
+        {
             Ok(ms) => Step::Sleep { ms },
             // Intents only refine the coverage: without them the report is still complete.
             Err(_) if self.phase == PlaybookPhase::ReadingIntents => self.complete(None),
@@ -279,7 +245,7 @@ impl PlaybookRun {
     }
 
     fn after_task(&mut self, answer: Task, now: f64, random: f64) -> Step<PlaybookOutcome> {
-        self.budget.reset();
+        self.pacing.answered();
         if let Some(run_id) = &answer.playbook_run_id {
             self.run_id = Some(run_id.clone());
         }
@@ -367,7 +333,7 @@ impl PlaybookRun {
             },
             PlaybookPhase::ReadingIntents => match parse_intents_page(status, headers, body) {
                 Ok(page) => {
-                    self.budget.reset();
+                    self.pacing.answered();
                     let got = page.items.len();
                     self.intents.extend(page.items);
                     self.intent_pages = self.intent_pages.saturating_add(1);
@@ -397,7 +363,7 @@ impl Machine for PlaybookRun {
     type Output = PlaybookOutcome;
 
     fn start(&mut self, now: f64) -> Step<PlaybookOutcome> {
-        self.clock = RunClock::new(now, self.clock.deadline_ms());
+        self.pacing.start(now);
         self.enter(PlaybookPhase::Scheduling);
         self.send(now)
     }
@@ -421,7 +387,7 @@ impl Machine for PlaybookRun {
                 if self.phase == PlaybookPhase::Scheduling
                     && !matches!(error, GuardError::RateLimited { .. }) =>
             {
-                self.finish(Err(with_attempts(error, self.attempts)))
+                self.finish(Err(with_attempts(error, self.pacing.attempts())))
             }
             Verdict::Transient {
                 error,
@@ -430,7 +396,7 @@ impl Machine for PlaybookRun {
             Verdict::Fatal(GuardError::Cancelled) => self.stop(GuardError::Cancelled),
             Verdict::Fatal(_) if self.phase == PlaybookPhase::ReadingIntents => self.complete(None),
             Verdict::Fatal(error) => {
-                let error = with_attempts(error, self.attempts);
+                let error = with_attempts(error, self.pacing.attempts());
                 self.stop(error)
             }
         }
@@ -497,7 +463,7 @@ impl Machine for PlaybookRun {
     }
 
     fn deadline_at(&self) -> f64 {
-        self.clock.deadline_at()
+        self.pacing.clock().deadline_at()
     }
 
     fn take_progress(&mut self) -> Vec<ProgressEvent> {

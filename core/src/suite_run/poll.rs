@@ -1,6 +1,8 @@
 //! Time rules shared by every run: the overall deadline, the per-request timeout, the growing poll
-//! interval with jitter, and the budget of consecutive transient errors.
+//! interval with jitter, and the budget of consecutive transient errors, bundled per run in
+//! [`Pacing`].
 
+use super::reply::transient_wait;
 use crate::error::GuardError;
 
 /// Default first poll interval (Cognigy's own CLI polls every 2 s).
@@ -212,6 +214,113 @@ impl ErrorBudget {
     }
 }
 
+/// The pace of one run, shared by the seed-v1 and playbook machines: its clock, the poll
+/// schedule, the retry backoff and error budget of the current phase, and the request counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pacing {
+    timing: Timing,
+    clock: RunClock,
+    schedule: PollSchedule,
+    /// Waits between retries of a non-poll request (the poll schedule, restarted per phase).
+    backoff: PollSchedule,
+    budget: ErrorBudget,
+    attempts: u32,
+    polls: u32,
+}
+
+impl Pacing {
+    /// The pace of a run with `timing` that must end within `deadline_ms` of its start.
+    pub fn new(timing: Timing, deadline_ms: u64) -> Self {
+        Pacing {
+            timing,
+            clock: RunClock::new(0.0, deadline_ms),
+            schedule: PollSchedule::new(&timing),
+            backoff: PollSchedule::new(&timing),
+            budget: ErrorBudget::default(),
+            attempts: 0,
+            polls: 0,
+        }
+    }
+
+    /// Starts the run's clock at `now`.
+    pub fn start(&mut self, now: f64) {
+        self.clock = RunClock::new(now, self.clock.deadline_ms());
+    }
+
+    /// The run's clock (start and deadline).
+    pub fn clock(&self) -> &RunClock {
+        &self.clock
+    }
+
+    /// Requests sent in the current phase.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Status polls sent so far.
+    pub fn polls(&self) -> u32 {
+        self.polls
+    }
+
+    /// Counts a request about to be sent (a status poll when `poll`) and gives its timeout;
+    /// the run's `DEADLINE` error once its time is up.
+    pub fn send(&mut self, now: f64, poll: bool) -> Result<u64, GuardError> {
+        if self.clock.expired(now) {
+            return Err(self.clock.deadline_error(self.attempts));
+        }
+        self.attempts = self.attempts.saturating_add(1);
+        if poll {
+            self.polls = self.polls.saturating_add(1);
+        }
+        Ok(self.clock.request_timeout(now))
+    }
+
+    /// A new phase: its retries start over.
+    pub fn enter_phase(&mut self) {
+        self.backoff = PollSchedule::new(&self.timing);
+        self.budget.reset();
+        self.attempts = 0;
+    }
+
+    /// A usable answer: the error streak starts over.
+    pub fn answered(&mut self) {
+        self.budget.reset();
+    }
+
+    /// The wait before the next status poll.
+    pub fn poll_wait(&mut self, now: f64, random: f64) -> u64 {
+        let delay = self.schedule.next_delay(random);
+        self.clock.bounded_sleep(delay, now)
+    }
+
+    /// The wait before retrying after the transient `error` (the poll schedule while
+    /// `polling`, the phase's backoff otherwise; `Retry-After` wins); the error to end with
+    /// when the budget or the deadline does not allow another try.
+    pub fn retry_wait(
+        &mut self,
+        polling: bool,
+        error: GuardError,
+        retry_after_ms: Option<u64>,
+        now: f64,
+        random: f64,
+    ) -> Result<u64, GuardError> {
+        let own = if polling {
+            self.schedule.next_delay(random)
+        } else {
+            self.backoff.next_delay(random)
+        };
+        transient_wait(
+            &mut self.budget,
+            &self.clock,
+            error,
+            retry_after_ms,
+            own,
+            self.attempts,
+            now,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +385,58 @@ mod tests {
             );
         }
         assert_eq!(Timing::default().deadline_or(7), 7);
+    }
+
+    #[test]
+    fn pacing_counts_requests_per_phase_and_stops_at_the_deadline() {
+        let mut pacing = Pacing::new(Timing::default(), 10_000);
+        pacing.start(1_000.0);
+        assert_eq!(pacing.send(1_000.0, false), Ok(10_000));
+        assert_eq!(pacing.send(6_000.0, true), Ok(5_000));
+        assert_eq!((pacing.attempts(), pacing.polls()), (2, 1));
+        assert_eq!(pacing.poll_wait(6_000.0, 0.5), 2_000);
+        assert_eq!(pacing.poll_wait(10_000.0, 0.5), 1_000);
+        pacing.enter_phase();
+        assert_eq!((pacing.attempts(), pacing.polls()), (0, 1));
+        let error = pacing.send(11_000.0, false).unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::Deadline);
+    }
+
+    #[test]
+    fn pacing_retries_on_the_phase_backoff_within_the_budget() {
+        let mut pacing = Pacing::new(Timing::default(), 600_000);
+        pacing.start(0.0);
+        let network = || GuardError::Network {
+            message: "reset".to_owned(),
+            attempts: 0,
+            endpoint_id: None,
+        };
+        assert_eq!(
+            pacing.retry_wait(false, network(), None, 0.0, 0.5),
+            Ok(2_000)
+        );
+        assert_eq!(
+            pacing.retry_wait(false, network(), None, 0.0, 0.5),
+            Ok(3_000)
+        );
+        assert_eq!(
+            pacing.retry_wait(false, network(), Some(7_000), 0.0, 0.5),
+            Ok(7_000)
+        );
+        pacing.enter_phase();
+        assert_eq!(
+            pacing.retry_wait(false, network(), None, 0.0, 0.5),
+            Ok(2_000)
+        );
+        for _ in 1..MAX_CONSECUTIVE_ERRORS {
+            assert!(pacing.retry_wait(true, network(), None, 0.0, 0.5).is_ok());
+        }
+        let spent = pacing
+            .retry_wait(true, network(), None, 0.0, 0.5)
+            .unwrap_err();
+        assert_eq!(spent.code(), crate::ErrorCode::Network);
+        pacing.answered();
+        assert!(pacing.retry_wait(true, network(), None, 0.0, 0.5).is_ok());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! The same machine serves the single steps of the JS API (`submit`, `waitForCompletion`,
 //! `fetchResults`) through its [`SeedGoal`].
 
-use super::poll::{ErrorBudget, PollSchedule, RunClock, Timing, SEED_DEADLINE_MARGIN_MS};
-use super::reply::{classify, transient_wait, with_attempts, Verdict};
+use super::poll::{Pacing, RunClock, Timing, SEED_DEADLINE_MARGIN_MS};
+use super::reply::{classify, with_attempts, Verdict};
 use super::{already_finished, fail, require, Call, Input, Machine, Phase, ProgressEvent, Step};
 use crate::error::GuardError;
 use crate::model::TestExecution;
@@ -65,14 +65,7 @@ pub struct SeedRun {
     execution_id: Option<String>,
     goal: SeedGoal,
     phase: SeedPhase,
-    timing: Timing,
-    clock: RunClock,
-    schedule: PollSchedule,
-    /// Waits between retries of a submit or a results read (the poll schedule, restarted per phase).
-    backoff: PollSchedule,
-    budget: ErrorBudget,
-    attempts: u32,
-    polls: u32,
+    pacing: Pacing,
     last: Option<ExecutionStatus>,
     progress: Vec<ProgressEvent>,
 }
@@ -150,13 +143,7 @@ impl SeedRun {
             execution_id: None,
             goal,
             phase: SeedPhase::Submitting,
-            timing,
-            clock: RunClock::new(0.0, deadline),
-            schedule: PollSchedule::new(&timing),
-            backoff: PollSchedule::new(&timing),
-            budget: ErrorBudget::default(),
-            attempts: 0,
-            polls: 0,
+            pacing: Pacing::new(timing, deadline),
             last: None,
             progress: Vec::new(),
         }
@@ -164,7 +151,7 @@ impl SeedRun {
 
     /// The run's clock (start and deadline).
     pub fn clock(&self) -> &RunClock {
-        &self.clock
+        self.pacing.clock()
     }
 
     fn call(&self) -> Call {
@@ -176,25 +163,16 @@ impl SeedRun {
     }
 
     fn send(&mut self, now: f64) -> Step<SeedOutcome> {
-        if self.clock.expired(now) {
-            return self.finish(Err(self.clock.deadline_error(self.attempts)));
-        }
-        self.attempts = self.attempts.saturating_add(1);
         let call = self.call();
-        if call == Call::ExecutionStatus {
-            self.polls = self.polls.saturating_add(1);
-        }
-        Step::Send {
-            call,
-            timeout_ms: self.clock.request_timeout(now),
+        match self.pacing.send(now, call == Call::ExecutionStatus) {
+            Ok(timeout_ms) => Step::Send { call, timeout_ms },
+            Err(error) => self.finish(Err(error)),
         }
     }
 
     fn enter(&mut self, phase: SeedPhase) {
         self.phase = phase;
-        self.backoff = PollSchedule::new(&self.timing);
-        self.budget.reset();
-        self.attempts = 0;
+        self.pacing.enter_phase();
     }
 
     fn finish(&mut self, result: Result<SeedOutcome, GuardError>) -> Step<SeedOutcome> {
@@ -210,9 +188,9 @@ impl SeedRun {
         Ok(SeedOutcome {
             execution_id,
             status: self.last.clone(),
-            polls: self.polls,
+            polls: self.pacing.polls(),
             results,
-            started_ms: self.clock.started_ms(),
+            started_ms: self.pacing.clock().started_ms(),
         })
     }
 
@@ -220,9 +198,9 @@ impl SeedRun {
         let status = self.last.as_ref();
         self.progress.push(ProgressEvent {
             phase,
-            polls: self.polls,
+            polls: self.pacing.polls(),
             status: status.map_or("queued", |s| s.status.as_str()).to_owned(),
-            elapsed_ms: self.clock.elapsed(now),
+            elapsed_ms: self.pacing.clock().elapsed(now),
             completed: status.and_then(|s| s.progress).map(|p| p.completed),
             total: status
                 .and_then(|s| s.progress)
@@ -233,9 +211,8 @@ impl SeedRun {
 
     /// Sleeps until the next poll.
     fn wait_to_poll(&mut self, now: f64, random: f64) -> Step<SeedOutcome> {
-        let delay = self.schedule.next_delay(random);
         Step::Sleep {
-            ms: self.clock.bounded_sleep(delay, now),
+            ms: self.pacing.poll_wait(now, random),
         }
     }
 
@@ -246,20 +223,11 @@ impl SeedRun {
         now: f64,
         random: f64,
     ) -> Step<SeedOutcome> {
-        let own = if self.phase == SeedPhase::Polling {
-            self.schedule.next_delay(random)
-        } else {
-            self.backoff.next_delay(random)
-        };
-        match transient_wait(
-            &mut self.budget,
-            &self.clock,
-            error,
-            retry_after_ms,
-            own,
-            self.attempts,
-            now,
-        ) {
+        let polling = self.phase == SeedPhase::Polling;
+        match self
+            .pacing
+            .retry_wait(polling, error, retry_after_ms, now, random)
+        {
             Ok(ms) => Step::Sleep { ms },
             Err(error) => self.finish(Err(error)),
         }
@@ -289,7 +257,7 @@ impl SeedRun {
             },
             SeedPhase::Polling => match parse_status(status, headers, body) {
                 Ok(state) => {
-                    self.budget.reset();
+                    self.pacing.answered();
                     let terminal = state.is_terminal();
                     self.last = Some(state);
                     self.note(Phase::Polling, now);
@@ -354,7 +322,7 @@ impl SeedRun {
             let outcome = self.outcome(Some(empty));
             return self.finish(outcome);
         }
-        self.finish(Err(with_attempts(error, self.attempts)))
+        self.finish(Err(with_attempts(error, self.pacing.attempts())))
     }
 }
 
@@ -370,7 +338,7 @@ impl Machine for SeedRun {
     type Output = SeedOutcome;
 
     fn start(&mut self, now: f64) -> Step<SeedOutcome> {
-        self.clock = RunClock::new(now, self.clock.deadline_ms());
+        self.pacing.start(now);
         self.phase = match self.goal {
             SeedGoal::Submit | SeedGoal::Run => SeedPhase::Submitting,
             SeedGoal::Wait => SeedPhase::Polling,
@@ -401,7 +369,7 @@ impl Machine for SeedRun {
                     let status = status_of(&error);
                     return self.results_refused(error, status, now, random);
                 }
-                self.finish(Err(with_attempts(error, self.attempts)))
+                self.finish(Err(with_attempts(error, self.pacing.attempts())))
             }
         }
     }
@@ -447,7 +415,7 @@ impl Machine for SeedRun {
     }
 
     fn deadline_at(&self) -> f64 {
-        self.clock.deadline_at()
+        self.pacing.clock().deadline_at()
     }
 
     fn take_progress(&mut self) -> Vec<ProgressEvent> {
