@@ -179,14 +179,14 @@ impl GuardEngine {
     /// Counts a started call.
     pub(super) fn count_call(&mut self, id: &str) {
         if let Some(e) = self.endpoints.get_mut(id) {
-            e.metrics.calls = e.metrics.calls.saturating_add(1);
+            e.metrics.counters.calls = e.metrics.counters.calls.saturating_add(1);
         }
     }
 
     /// Counts a call the breaker refused before any attempt.
     pub(super) fn count_rejection(&mut self, id: &str) {
         if let Some(e) = self.endpoints.get_mut(id) {
-            e.metrics.rejections = e.metrics.rejections.saturating_add(1);
+            e.metrics.counters.rejections = e.metrics.counters.rejections.saturating_add(1);
         }
     }
 
@@ -232,7 +232,7 @@ impl GuardEngine {
     /// Counts, audits and queues an attempt that timed out.
     pub(super) fn record_timeout(&mut self, id: &str, attempt: u32, timeout_ms: u64, now: f64) {
         if let Some(e) = self.endpoints.get_mut(id) {
-            e.metrics.timeouts = e.metrics.timeouts.saturating_add(1);
+            e.metrics.counters.timeouts = e.metrics.counters.timeouts.saturating_add(1);
         }
         let details = json!({ "endpointId": id, "attempt": attempt, "timeoutMs": timeout_ms });
         self.audit("timeout", &details, now);
@@ -259,11 +259,11 @@ impl GuardEngine {
         let latency_ms = (now - started_at).max(0.0);
         let mut sla = None;
         if let Some(e) = self.endpoints.get_mut(id) {
-            e.metrics.successes = e.metrics.successes.saturating_add(1);
+            e.metrics.counters.successes = e.metrics.counters.successes.saturating_add(1);
             e.metrics.record_latency(latency_ms);
             let threshold = f64::from(e.policy.sla_threshold_ms);
             if latency_ms > threshold {
-                e.metrics.sla_breaches = e.metrics.sla_breaches.saturating_add(1);
+                e.metrics.counters.sla_breaches = e.metrics.counters.sla_breaches.saturating_add(1);
                 sla = Some(threshold);
             }
         }
@@ -315,7 +315,7 @@ impl GuardEngine {
         let Some(e) = self.endpoints.get_mut(id) else {
             return Err(err);
         };
-        e.metrics.failures = e.metrics.failures.saturating_add(1);
+        e.metrics.counters.failures = e.metrics.counters.failures.saturating_add(1);
         e.metrics.record_latency(latency_ms);
         let Some((data, source)) = served else {
             let details = json!({ "endpointId": id, "code": reason.code, "attempts": attempts });
@@ -325,11 +325,11 @@ impl GuardEngine {
         };
         let source = match source {
             DegradedSource::Cache => {
-                e.metrics.cache_hits = e.metrics.cache_hits.saturating_add(1);
+                e.metrics.counters.cache_hits = e.metrics.counters.cache_hits.saturating_add(1);
                 Source::Cache
             }
             DegradedSource::Fallback => {
-                e.metrics.fallbacks = e.metrics.fallbacks.saturating_add(1);
+                e.metrics.counters.fallbacks = e.metrics.counters.fallbacks.saturating_add(1);
                 Source::Fallback
             }
         };

@@ -9,9 +9,10 @@ use std::collections::VecDeque;
 /// Latencies kept per endpoint for the percentiles (the most recent ones).
 pub const LATENCY_WINDOW: usize = 1024;
 
-/// Running counters and recent latencies of one endpoint.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EndpointMetrics {
+/// Running call counters of one endpoint (flattened into its report's JSON).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallCounters {
     /// Guarded calls started.
     pub calls: u64,
     /// Calls answered live.
@@ -28,6 +29,13 @@ pub struct EndpointMetrics {
     pub cache_hits: u64,
     /// Live calls slower than the SLA threshold.
     pub sla_breaches: u64,
+}
+
+/// Running counters and recent latencies of one endpoint.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EndpointMetrics {
+    /// The call counters.
+    pub counters: CallCounters,
     latencies: VecDeque<f64>,
     latency_sum_ms: f64,
     latency_count: u64,
@@ -67,14 +75,7 @@ impl EndpointMetrics {
     pub fn report(&self, breaker: &BreakerStats) -> EndpointReport {
         EndpointReport {
             state: breaker.state,
-            calls: self.calls,
-            successes: self.successes,
-            failures: self.failures,
-            timeouts: self.timeouts,
-            rejections: self.rejections,
-            fallbacks: self.fallbacks,
-            cache_hits: self.cache_hits,
-            sla_breaches: self.sla_breaches,
+            counters: self.counters,
             latency: self.latency(),
             recovery_latency: RecoveryLatency {
                 recoveries: breaker.recoveries,
@@ -136,22 +137,9 @@ pub struct RecoveryLatency {
 pub struct EndpointReport {
     /// Breaker state at the time of the report.
     pub state: BreakerState,
-    /// See [`EndpointMetrics::calls`].
-    pub calls: u64,
-    /// See [`EndpointMetrics::successes`].
-    pub successes: u64,
-    /// See [`EndpointMetrics::failures`].
-    pub failures: u64,
-    /// See [`EndpointMetrics::timeouts`].
-    pub timeouts: u64,
-    /// See [`EndpointMetrics::rejections`].
-    pub rejections: u64,
-    /// See [`EndpointMetrics::fallbacks`].
-    pub fallbacks: u64,
-    /// See [`EndpointMetrics::cache_hits`].
-    pub cache_hits: u64,
-    /// See [`EndpointMetrics::sla_breaches`].
-    pub sla_breaches: u64,
+    /// The call counters.
+    #[serde(flatten)]
+    pub counters: CallCounters,
     /// Call latencies.
     pub latency: LatencySummary,
     /// Outage durations.

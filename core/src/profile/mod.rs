@@ -122,16 +122,18 @@ pub(crate) fn count(value: &Value) -> Option<u64> {
     })
 }
 
+/// Owned header pairs from literals (for tests).
+#[cfg(test)]
+pub(crate) fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
 
     #[test]
     fn profile_names_round_trip_and_default_is_cognigy_v2() {

@@ -187,15 +187,9 @@ pub fn status_text(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::h;
     use crate::ErrorCode;
     use serde_json::json;
-
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
 
     const PROBLEM: &str = r#"{"type":"https://docs.cognigy.com/errors/not-found","title":"Not Found",
         "status":404,"detail":"Playbook 'p1' was not found","instance":"/new/v2.0/playbooks/p1",
