@@ -2,8 +2,8 @@
 // Packs the extension for Cognigy's "Upload Extension" (Manage → Extensions):
 //   cognigy-guard-extension.tar.gz = build/module.js, package.json, package-lock.json, README.md, icon.png
 // The package.json and package-lock.json inside are derived from this folder's: same name, version
-// and `main`, but no dependencies, because build/module.js is self-contained. Cognigy installs an
-// upload's dependencies from its lockfile, and ours would name `file:../../pkg`, which only exists
+// and `main`, but no dependencies, because build/module.js is self-contained; should the platform
+// install an upload's dependencies, this folder's lockfile names `file:../../pkg`, which exists only
 // in this repository.
 // Usage: node scripts/zip.mjs [--out DIR]   (default: this folder)
 import { execFileSync } from 'node:child_process';
