@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test layer, installing what is missing first (see scripts/setup.sh):
-#   lint (rustfmt, clippy), native core tests, wasm-bindgen tests in Node, the built pkg/ tested
-#   from JS (node --test, against the simulator), and the admin page in Chromium (tests/browser/).
+#   lint (rustfmt, clippy), native core tests, wasm-bindgen tests in Node, the built pkg/ and the
+#   example Cognigy Extension tested from JS (node --test, against the simulator), and the admin
+#   page in Chromium (tests/browser/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 layer() { printf '\n==== %s\n' "$*"; }
@@ -21,6 +22,14 @@ cargo test -p cognigy-guard --target wasm32-unknown-unknown
 
 layer "build pkg/ (release)"
 node scripts/build.mjs
+
+layer "build the example Cognigy Extension (examples/cognigy-extension -> build/module.js)"
+# After pkg/: the example depends on it as "cognigy-guard": "file:../../pkg".
+ext=examples/cognigy-extension
+if [ ! -d "$ext/node_modules" ] || [ "$ext/package-lock.json" -nt "$ext/node_modules/.package-lock.json" ]; then
+  npm ci --prefix "$ext" --no-audit --no-fund
+fi
+npm run build --prefix "$ext"
 
 layer "layer 3: JS tests of the built package (node --test)"
 shopt -s nullglob

@@ -1,0 +1,242 @@
+import { createNodeDescriptor, type INodeFunctionBaseParams } from '@cognigy/extension-tools';
+import { TestSuiteRunner, aggregateResults, validateTestExecution, type SuiteReport } from 'cognigy-guard/inline';
+import type { ApiKeyConnection, OAuthConnection } from '../connections';
+import {
+  EXECUTION_BUDGET_MS, LimitedApi, MAX_API_OBJECT_BYTES, SAFETY_MARGIN_MS, authFrom, errorInfo, jsonBytes,
+  numberField, objectField, truncate,
+} from '../lib/limits';
+import type { NodeCognigy } from './guardedHttpRequest';
+
+export interface RunTestSuiteConfig {
+  api?: 'seed-v1' | 'cognigy-v2';
+  baseUrl?: string;
+  authType?: 'apiKey' | 'oauth';
+  apiKeyConnection?: ApiKeyConnection;
+  oauthConnection?: OAuthConnection;
+  suite?: unknown;
+  playbookId?: string;
+  entrypoint?: string;
+  flowId?: string;
+  localeId?: string;
+  passThreshold?: number;
+  pollIntervalMs?: number;
+  budgetMs?: number;
+  contextKey?: string;
+  allowInsecureHttp?: boolean;
+}
+
+export interface RunTestSuiteParams extends INodeFunctionBaseParams {
+  config: RunTestSuiteConfig;
+}
+
+/** What the node writes under `contextKey`: the aggregate, never the per-case report. */
+export interface SuiteSummary {
+  api: 'seed-v1' | 'cognigy-v2';
+  /** `finished`: a report; `running`: the seed-v1 execution outlived this execution's budget (run the node again to collect it); `error`. */
+  state: 'finished' | 'running' | 'error';
+  executionId?: string;
+  suiteId?: string;
+  status?: string;
+  gate: 'passed' | 'failed' | 'pending';
+  passRate?: number;
+  passThreshold?: number;
+  total?: number;
+  passed?: number;
+  failed?: number;
+  unverified?: number;
+  coverage?: { intentCoverage: number; entityCoverage: number; intents: number; entities: number };
+  latency?: SuiteReport['latency'];
+  polls?: number;
+  durationMs?: number;
+  failures?: { index: number; inputText: string; reasons: string[] }[];
+  failuresOmitted?: number;
+  failReason?: string;
+  submittedAt?: string;
+  error?: { code: string; message: string };
+  at: string;
+}
+
+const MAX_FAILURES_LISTED = 10;
+
+export const runTestSuite = createNodeDescriptor({
+  type: 'runTestSuite',
+  defaultLabel: 'Run test suite',
+  summary: 'Runs a bot test suite (seed-v1) or a Cognigy Playbook and stores pass rate, coverage and gate in the context',
+  fields: [
+    { key: 'api', type: 'select', label: 'API', defaultValue: 'cognigy-v2', params: { options: [
+      { label: 'Cognigy Playbook (cognigy-v2)', value: 'cognigy-v2' }, { label: 'Test-suite execution API (seed-v1)', value: 'seed-v1' },
+    ] } },
+    { key: 'baseUrl', type: 'cognigyText', label: 'API base URL', defaultValue: 'https://api-trial.cognigy.ai', params: { required: true } },
+    { key: 'authType', type: 'select', label: 'Authentication', defaultValue: 'apiKey', params: { options: [
+      { label: 'API key (X-API-Key; cognigy-v2)', value: 'apiKey' }, { label: 'OAuth2 client credentials', value: 'oauth' },
+    ] } },
+    { key: 'apiKeyConnection', type: 'connection', label: 'API key', params: { connectionType: 'cognigy-guard-api-key', required: true }, condition: { key: 'authType', value: 'apiKey' } },
+    { key: 'oauthConnection', type: 'connection', label: 'OAuth2 client', params: { connectionType: 'cognigy-guard-oauth', required: true }, condition: { key: 'authType', value: 'oauth' } },
+    { key: 'suite', type: 'json', label: 'Test execution payload (suite_id, test_cases, execution_timeout_seconds)', defaultValue: {}, condition: { key: 'api', value: 'seed-v1' } },
+    { key: 'playbookId', type: 'cognigyText', label: 'Playbook id', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
+    { key: 'entrypoint', type: 'cognigyText', label: 'Entrypoint (endpoint URL token)', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
+    { key: 'flowId', type: 'cognigyText', label: 'Flow id', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
+    { key: 'localeId', type: 'cognigyText', label: 'Locale id', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
+    { key: 'passThreshold', type: 'number', label: 'Pass rate the gate requires (0..1)', defaultValue: 0.95 },
+    { key: 'pollIntervalMs', type: 'number', label: 'First poll interval (ms)', defaultValue: 1000, params: { min: 100, max: 5000 } },
+    { key: 'budgetMs', type: 'number', label: 'Time budget of this execution (ms, at most 18500)', defaultValue: 15000, params: { min: 1000, max: 18500 } },
+    { key: 'contextKey', type: 'cognigyText', label: 'Context key of the summary', defaultValue: 'testSuite', params: { required: true } },
+    { key: 'allowInsecureHttp', type: 'toggle', label: 'Allow http:// to non-loopback hosts', defaultValue: false },
+  ],
+  sections: [
+    { key: 'connection', label: 'API and credentials', defaultCollapsed: false, fields: ['api', 'baseUrl', 'authType', 'apiKeyConnection', 'oauthConnection'] },
+    { key: 'what', label: 'What to run', defaultCollapsed: false, fields: ['suite', 'playbookId', 'entrypoint', 'flowId', 'localeId'] },
+    { key: 'run', label: 'Gate, polling and storage', defaultCollapsed: true, fields: ['passThreshold', 'pollIntervalMs', 'budgetMs', 'contextKey', 'allowInsecureHttp'] },
+  ],
+  form: [
+    { type: 'section', key: 'connection' },
+    { type: 'section', key: 'what' },
+    { type: 'section', key: 'run' },
+  ],
+  appearance: { color: '#4a3f8f' },
+  tags: ['service'],
+  function: async ({ cognigy, config }: RunTestSuiteParams) => {
+    await runTestSuiteNode(cognigy as unknown as NodeCognigy, config);
+  },
+});
+
+function summarize(api: SuiteSummary['api'], report: SuiteReport, extra: Partial<SuiteSummary>): SuiteSummary {
+  const failures = report.failures.slice(0, MAX_FAILURES_LISTED).map((f) => ({
+    index: f.index,
+    inputText: truncate(f.inputText, 200),
+    reasons: f.reasons.slice(0, 3).map((r) => truncate(r, 200)),
+  }));
+  const summary: SuiteSummary = {
+    api,
+    state: 'finished',
+    executionId: report.executionId,
+    status: report.status,
+    gate: report.gate,
+    passRate: report.passRate,
+    passThreshold: report.passThreshold,
+    total: report.total,
+    passed: report.passed,
+    failed: report.failed,
+    unverified: report.unverified,
+    coverage: {
+      intentCoverage: report.coverage.intentCoverage,
+      entityCoverage: report.coverage.entityCoverage,
+      intents: report.coverage.intents.length,
+      entities: report.coverage.entities.length,
+    },
+    latency: report.latency,
+    ...(report.polls !== undefined ? { polls: report.polls } : {}),
+    ...(report.durationMs !== undefined ? { durationMs: report.durationMs } : {}),
+    failures,
+    failuresOmitted: report.failures.length - failures.length,
+    ...(report.failReason ? { failReason: truncate(report.failReason, 500) } : {}),
+    ...extra,
+    at: new Date().toISOString(),
+  };
+  if (jsonBytes(summary) > MAX_API_OBJECT_BYTES - 1000) {
+    summary.failuresOmitted = report.failures.length;
+    summary.failures = [];
+  }
+  return summary;
+}
+
+export async function runTestSuiteNode(cognigy: NodeCognigy, config: RunTestSuiteConfig): Promise<SuiteSummary> {
+  const startedAt = Date.now();
+  const apiName: SuiteSummary['api'] = config.api === 'seed-v1' ? 'seed-v1' : 'cognigy-v2';
+  const contextKey = config.contextKey || 'testSuite';
+  const { auth, secrets, problem } = authFrom(config.authType, config.apiKeyConnection, config.oauthConnection);
+  const api = new LimitedApi(cognigy.api, secrets);
+  const write = (summary: SuiteSummary): SuiteSummary => {
+    api.addToContext(contextKey, summary);
+    if (summary.state === 'finished') {
+      api.log('info', `cognigy-guard suite ${summary.executionId}: ${summary.passed}/${summary.total} passed (${Math.round((summary.passRate ?? 0) * 1000) / 10} %), gate ${summary.gate}`);
+    } else if (summary.state === 'running') {
+      api.log('info', `cognigy-guard suite ${summary.executionId}: still running after this execution's budget; run the node again to collect it`);
+    } else {
+      api.log('error', `cognigy-guard suite: ${summary.error?.code} ${summary.error?.message}`);
+    }
+    return summary;
+  };
+  const failed = (error: { code: string; message: string }, extra: Partial<SuiteSummary> = {}) =>
+    write({ api: apiName, state: 'error', gate: 'failed', error, ...extra, at: new Date().toISOString() });
+  if (problem) return failed({ code: 'CONFIG', message: problem });
+  if (!auth) return failed({ code: 'CONFIG', message: 'choose an API key or OAuth connection' });
+
+  // Everything (polls included) ends before Cognigy's 20 s limit, with room left to write the summary.
+  const budget = Math.min(
+    numberField(config.budgetMs, 15000, 1000, EXECUTION_BUDGET_MS - SAFETY_MARGIN_MS),
+    EXECUTION_BUDGET_MS - SAFETY_MARGIN_MS - (Date.now() - startedAt),
+  );
+  const pollIntervalMs = numberField(config.pollIntervalMs, 1000, 100, 5000);
+  const passThreshold = typeof config.passThreshold === 'number' && config.passThreshold >= 0 && config.passThreshold <= 1 ? config.passThreshold : 0.95;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(1, budget - 500));
+  let runner: TestSuiteRunner | undefined;
+  try {
+    runner = new TestSuiteRunner({
+      api: apiName,
+      baseUrl: String(config.baseUrl ?? '').trim(),
+      auth,
+      pollIntervalMs,
+      maxPollIntervalMs: Math.max(pollIntervalMs, 4000),
+      deadlineMs: budget,
+      allowInsecureHttp: config.allowInsecureHttp === true,
+    });
+
+    if (apiName === 'cognigy-v2') {
+      const spec = {
+        playbookId: String(config.playbookId ?? '').trim(),
+        entrypoint: String(config.entrypoint ?? '').trim(),
+        flowId: String(config.flowId ?? '').trim(),
+        localeId: String(config.localeId ?? '').trim(),
+      };
+      const missing = Object.entries(spec).filter(([, v]) => !v).map(([k]) => k);
+      if (missing.length) return failed({ code: 'CONFIG', message: `missing ${missing.join(', ')}` });
+      // Aborting at the budget cancels the platform task instead of leaving it running.
+      const report = await runner.runPlaybook(spec, { passThreshold, signal: controller.signal });
+      return write(summarize(apiName, report, {}));
+    }
+
+    // seed-v1: submit, or pick up the execution a previous run of this node left running.
+    const payload = objectField(config.suite);
+    const valid = validateTestExecution(payload);
+    if (!valid.ok) {
+      return failed({ code: 'VALIDATION', message: truncate(valid.errors.map((e) => `${e.path}: ${e.message}`).join('; '), 500) });
+    }
+    const suiteId = valid.value.suiteId;
+    const previous = cognigy.context?.[contextKey] as Partial<SuiteSummary> | undefined;
+    let executionId: string;
+    let submittedAt: string;
+    if (previous?.state === 'running' && previous.suiteId === suiteId && typeof previous.executionId === 'string') {
+      executionId = previous.executionId;
+      submittedAt = previous.submittedAt ?? new Date(startedAt).toISOString();
+    } else {
+      executionId = (await runner.submit(valid.value)).executionId;
+      submittedAt = new Date().toISOString();
+    }
+    let polls = 0;
+    try {
+      const done = await runner.waitForCompletion(executionId, { signal: controller.signal, onProgress: (e) => { polls = e.polls; } });
+      polls = done.polls;
+    } catch (e) {
+      const info = errorInfo(e, secrets);
+      if (info.code === 'CANCELLED' || info.code === 'DEADLINE') {
+        return write({ api: apiName, state: 'running', gate: 'pending', executionId, suiteId, submittedAt, polls, at: new Date().toISOString() });
+      }
+      throw e;
+    }
+    const report = aggregateResults(await runner.fetchResults(executionId), { passThreshold });
+    return write(summarize(apiName, report, {
+      suiteId, submittedAt, polls, durationMs: Date.now() - Date.parse(submittedAt),
+    }));
+  } catch (e) {
+    const info = errorInfo(e, secrets);
+    if (info.code === 'CANCELLED' && controller.signal.aborted) {
+      info.message = `the ${budget} ms budget of this execution ran out; the playbook task was cancelled`;
+    }
+    return failed(info);
+  } finally {
+    clearTimeout(timer);
+    runner?.free();
+  }
+}
