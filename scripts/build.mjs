@@ -7,13 +7,15 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dev = process.argv.includes('--dev');
 const pkg = join(root, 'pkg');
 const stage = join(root, 'target', 'pkg-stage');
+// Where cargo writes its output (CARGO_TARGET_DIR, relative to the root, when set).
+const cargoTarget = resolve(root, process.env.CARGO_TARGET_DIR || 'target');
 const WASM_BINDGEN_VERSION = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/wasm-bindgen = "=([^"]+)"/)[1];
 
 function run(cmd, args, opts = {}) {
@@ -41,7 +43,7 @@ run('cargo', ['build', '-p', 'cognigy-guard', '--lib', '--target', 'wasm32-unkno
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(join(stage, 'entry'), { recursive: true });
 run('wasm-bindgen', ['--target', 'web', '--out-dir', join(stage, 'web'),
-  join(root, 'target', 'wasm32-unknown-unknown', profile, 'cognigy_guard.wasm')]);
+  join(cargoTarget, 'wasm32-unknown-unknown', profile, 'cognigy_guard.wasm')]);
 
 const wasmFile = join(stage, 'web', 'cognigy_guard_bg.wasm');
 const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');

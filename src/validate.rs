@@ -41,7 +41,7 @@ pub fn validate_test_execution_text(text: &str) -> JsValue {
 /// Throws `GuardError` with code `VALIDATION` and every issue in `errors`.
 #[wasm_bindgen(js_name = buildTimeoutPayload, unchecked_return_type = "SeedTimeoutPayload")]
 pub fn build_timeout_payload(
-    #[wasm_bindgen(unchecked_param_type = "TimeoutConfigInput")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TimeoutConfigInput | TimeoutConfig")] config: JsValue,
 ) -> Result<JsValue, JsValue> {
     let text = json_text(&config)
         .map_err(|issue| to_js_error(&cognigy_guard_core::GuardError::Validation(vec![issue])))?;

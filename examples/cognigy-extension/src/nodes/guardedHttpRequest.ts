@@ -187,8 +187,7 @@ export async function runGuardedHttpRequest(cognigy: NodeCognigy, config: Guarde
   }
 
   try {
-    // `{ ...value }`: TimeoutConfig (an interface) lacks the index signature of TimeoutConfigInput.
-    await manager.configureTimeout({ ...policy.value });
+    await manager.configureTimeout(policy.value);
     let answer: CallResult;
     try {
       answer = await manager.call(endpointId, { url, method, ...(headers ? { headers } : {}), ...(body !== undefined ? { body: body as never } : {}) });
