@@ -50,6 +50,7 @@ export async function compare(variants, { iterations, samples, warmup = 2 }) {
 /** Formats nanoseconds for humans. */
 export function fmtNs(ns) {
   if (!Number.isFinite(ns)) return String(ns);
+  if (ns < 0) return `-${fmtNs(-ns)}`;
   if (ns < 1e3) return `${ns.toFixed(0)} ns`;
   if (ns < 1e6) return `${(ns / 1e3).toFixed(ns < 1e4 ? 2 : 1)} µs`;
   if (ns < 1e9) return `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 1)} ms`;
