@@ -1,0 +1,72 @@
+// 4. Aggregation of seed-v1 results (from the simulator's bot) for 500, 10 000 and 100 000 cases:
+// ours (`aggregateResults`) vs a straightforward JS implementation (lib/aggregate-js.mjs). The two
+// reports are checked for deep equality first (every field: counts, pass rate, gate, coverage with
+// the per-name breakdown, failures and reasons, latency percentiles, per-case results).
+import { isDeepStrictEqual } from 'node:util';
+import { compare } from '../lib/stats.mjs';
+import { loadGuard } from '../lib/paths.mjs';
+import { seedResults } from '../lib/payload.mjs';
+import { aggregateJs } from '../lib/aggregate-js.mjs';
+
+function firstDifference(a, b) {
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (!isDeepStrictEqual(a[key], b[key])) {
+      if (Array.isArray(a[key]) && Array.isArray(b[key])) {
+        const i = a[key].findIndex((x, j) => !isDeepStrictEqual(x, b[key][j]));
+        return `${key}[${i}]: ours ${JSON.stringify(a[key][i])} js ${JSON.stringify(b[key][i])}`;
+      }
+      return `${key}: ours ${JSON.stringify(a[key])?.slice(0, 300)} js ${JSON.stringify(b[key])?.slice(0, 300)}`;
+    }
+  }
+  return null;
+}
+
+export async function benchAggregate(cfg) {
+  const g = loadGuard();
+  const rows = [];
+  const targets = [];
+  const data = {};
+  for (const n of cfg.aggregate.sizes) {
+    const raw = seedResults(n);
+    const bytes = JSON.stringify(raw).length;
+    const js = aggregateJs(raw);
+    let ours = null;
+    let oursError = null;
+    try {
+      ours = g.aggregateResults(raw, {});
+    } catch (e) {
+      oursError = `${e.code ?? e.name}: ${e.message}`;
+    }
+    if (ours) {
+      const diff = firstDifference(ours, js);
+      if (diff) throw new Error(`the JS aggregation differs from ours at ${n} cases: ${diff}`);
+    }
+    const { iterations, samples, warmup } = cfg.aggregate.runs(n);
+    const times = (fn) => (k) => { for (let i = 0; i < k; i += 1) fn(); };
+    const variants = { 'JS implementation': times(() => aggregateJs(raw)) };
+    if (ours) variants.ours = times(() => g.aggregateResults(raw, {}));
+    const res = await compare(variants, { iterations, samples, warmup });
+    const group = `aggregation, ${n.toLocaleString('en-US')} cases (${(bytes / 1024 / 1024).toFixed(1)} MiB of results)`;
+    const jsMedian = res['JS implementation'].median;
+    rows.push({ group, name: 'JS implementation', ...pick(res['JS implementation']), unit: 'ns/aggregation' });
+    if (ours) {
+      rows.push({ group, name: 'ours', ...pick(res.ours), unit: 'ns/aggregation', ratio: res.ours.median / jsMedian, ratioLabel: 'vs JS' });
+    } else {
+      rows.push({ group, name: 'ours', median: NaN, unit: 'ns/aggregation', note: `fails: ${oursError}` });
+    }
+    data[n] = { bytes, passRate: js.passRate, intentCoverage: js.coverage.intentCoverage,
+      entityCoverage: js.coverage.entityCoverage, latency: js.latency, equal: ours ? true : null, oursError, ...res };
+    targets.push({
+      id: `aggregate-${n}`,
+      target: `aggregation no slower than the JS implementation (${n.toLocaleString('en-US')} cases)`,
+      met: ours ? res.ours.median <= jsMedian : false,
+      figures: ours
+        ? `ours ${ms(res.ours.median)} vs JS ${ms(jsMedian)} (${(res.ours.median / jsMedian).toFixed(2)}x the time)`
+        : `ours fails (${oursError.slice(0, 120)}); JS ${ms(jsMedian)}`,
+    });
+  }
+  return { rows, targets, data };
+}
+
+const pick = (s) => ({ median: s.median, p25: s.p25, p75: s.p75 });
+const ms = (ns) => `${(ns / 1e6).toFixed(2)} ms`;

@@ -1,0 +1,32 @@
+// 6. Size of the built package, raw and gzipped (level 9), per file and per entry. Reuses
+// scripts/size.mjs (run with --no-readme: it writes artifacts/size.json and leaves the README's
+// size table to `npm run size`) and adds the target's "total": the .wasm plus the JS glue of the
+// main entry (node/index.cjs, which bundles the wasm-bindgen glue), each gzipped, summed.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from '../lib/paths.mjs';
+
+export const TOTAL_ENTRY = 'require / Node ESM (node/index.cjs + .wasm)';
+
+export async function benchSize() {
+  execFileSync(process.execPath, [join(root, 'scripts', 'size.mjs'), '--no-readme'], { cwd: root, stdio: 'ignore' });
+  const report = JSON.parse(readFileSync(join(root, 'artifacts', 'size.json'), 'utf8'));
+  const total = report.entries[TOTAL_ENTRY];
+  if (!total) throw new Error(`scripts/size.mjs has no entry "${TOTAL_ENTRY}"`);
+  const rows = [
+    ...report.files.map((f) => ({ group: 'size (bytes)', name: `\`${f.file}\``, raw: f.raw, gzip: f.gzip })),
+    ...Object.entries(report.entries).map(([name, s]) => ({ group: 'size (bytes)', name: `entry: ${name}`, raw: s.raw, gzip: s.gzip })),
+  ];
+  const wasm = report.files.find((f) => f.file.endsWith('.wasm'));
+  return {
+    rows,
+    targets: [{
+      id: 'size',
+      target: 'total gzipped size < 100 KB (the .wasm + node/index.cjs, each gzipped -9)',
+      met: total.gzip < 100 * 1000,
+      figures: `${(total.gzip / 1000).toFixed(1)} kB (${(total.gzip / 1024).toFixed(1)} KiB), of which .wasm ${(wasm.gzip / 1000).toFixed(1)} kB`,
+    }],
+    data: report,
+  };
+}

@@ -1,0 +1,85 @@
+// 3. Validation of a 500-case seed-v1 TestExecutionPayload, valid and invalid (10 errors spread
+// over the cases, all collected): ours from a JS object (`validateTestExecution`) and from JSON text
+// (`validateTestExecutionJson`) vs ajv (compiled JSON schema, allErrors) and zod (`safeParse`);
+// for JSON text, ours-from-text vs `JSON.parse` + ajv. Also diagnostic rows that split our cost.
+import { compare } from '../lib/stats.mjs';
+import { loadGuard } from '../lib/paths.mjs';
+import { invalidSuite, validSuite } from '../lib/payload.mjs';
+import { ajvValidator, zodSchema } from '../lib/schemas.mjs';
+
+export async function benchValidation(cfg) {
+  const g = loadGuard();
+  const ajv = ajvValidator();
+  const zod = zodSchema();
+  const valid = validSuite(500);
+  const { payload: invalid, expectedErrors } = invalidSuite(500);
+  const inputs = { valid, invalid };
+
+  // Every validator must agree on validity and find every planted error.
+  const checks = {};
+  for (const [kind, obj] of Object.entries(inputs)) {
+    const text = JSON.stringify(obj);
+    const fromObj = g.validateTestExecution(obj);
+    const fromText = g.validateTestExecutionJson(text);
+    const a = ajv(JSON.parse(text));
+    const z = zod.safeParse(obj);
+    const want = kind === 'valid';
+    const counts = {
+      ours: fromObj.ok ? 0 : fromObj.errors.length,
+      oursText: fromText.ok ? 0 : fromText.errors.length,
+      ajv: a.errors.length,
+      zod: z.success ? 0 : z.error.issues.length,
+    };
+    if (fromObj.ok !== want || fromText.ok !== want || a.ok !== want || z.success !== want) {
+      throw new Error(`validators disagree on the ${kind} payload: ${JSON.stringify(counts)}`);
+    }
+    if (!want && (counts.ours !== expectedErrors || counts.oursText !== expectedErrors
+      || counts.ajv < expectedErrors || counts.zod < expectedErrors)) {
+      throw new Error(`not every error was collected: ${JSON.stringify(counts)}`);
+    }
+    checks[kind] = { bytes: text.length, errors: counts };
+  }
+
+  const rows = [];
+  const data = {};
+  const targets = [];
+  for (const [kind, obj] of Object.entries(inputs)) {
+    const text = JSON.stringify(obj);
+    const times = (fn) => (n) => { for (let i = 0; i < n; i += 1) fn(); };
+    const res = await compare({
+      'ours, from object': times(() => g.validateTestExecution(obj)),
+      'ours, from JSON text': times(() => g.validateTestExecutionJson(text)),
+      'ajv (object)': times(() => ajv(obj)),
+      'JSON.parse + ajv (text)': times(() => ajv(JSON.parse(text))),
+      'zod safeParse (object)': times(() => zod.safeParse(obj)),
+      // Diagnostics: the pieces of our from-object path done in JS.
+      'JSON.stringify alone (diagnostic)': times(() => JSON.stringify(obj)),
+      'JSON.parse alone (diagnostic)': times(() => JSON.parse(text)),
+    }, cfg.validation);
+    data[kind] = res;
+    const group = `validation, 500 cases, ${kind} (${(text.length / 1024).toFixed(0)} KiB JSON${kind === 'invalid' ? `, ${expectedErrors} errors` : ''})`;
+    const zodMedian = res['zod safeParse (object)'].median;
+    for (const [name, s] of Object.entries(res)) {
+      rows.push({ group, name, median: s.median, p25: s.p25, p75: s.p75, unit: 'ns/validation',
+        ratio: name.startsWith('ours') ? s.median / zodMedian : null, ratioLabel: 'vs zod' });
+    }
+    const oursText = res['ours, from JSON text'].median;
+    const parseAjv = res['JSON.parse + ajv (text)'].median;
+    targets.push({
+      id: `validation-text-${kind}`,
+      target: `validation from JSON text faster than JSON.parse + ajv (${kind})`,
+      met: oursText < parseAjv,
+      figures: `ours ${ms(oursText)} vs JSON.parse + ajv ${ms(parseAjv)} (${(oursText / parseAjv).toFixed(2)}x the time)`,
+    });
+    const oursObj = res['ours, from object'].median;
+    targets.push({
+      id: `validation-object-${kind}`,
+      target: `validation from objects >= 3x faster than zod (${kind})`,
+      met: zodMedian / oursObj >= 3,
+      figures: `ours ${ms(oursObj)} vs zod ${ms(zodMedian)}: zod time / ours = ${(zodMedian / oursObj).toFixed(2)} (3 needed)`,
+    });
+  }
+  return { rows, targets, data: { ...data, checks } };
+}
+
+const ms = (ns) => `${(ns / 1e6).toFixed(3)} ms`;
