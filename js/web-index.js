@@ -1,7 +1,9 @@
 // Browser and bundler entry: instantiates the wasm next to this file before the importer runs
 // (top-level await), so every export is usable once `import` resolves.
-import init from './cognigy_guard.js';
+import init, { CircuitBreaker } from './cognigy_guard.js';
+import { installExecute } from './execute.js';
 
 await init({ module_or_path: new URL('./cognigy_guard_bg.wasm', import.meta.url) });
+installExecute(CircuitBreaker);
 
 export * from './cognigy_guard.js';

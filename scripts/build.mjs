@@ -65,6 +65,7 @@ mkdirSync(join(pkg, 'node'), { recursive: true });
 cpSync(join(stage, 'web'), join(pkg, 'web'), { recursive: true });
 rmSync(join(pkg, 'web', '.gitignore'), { force: true });
 cpSync(join(root, 'js', 'web-index.js'), join(pkg, 'web', 'index.js'));
+cpSync(join(root, 'js', 'execute.mjs'), join(pkg, 'web', 'execute.js'));
 
 const esbuild = createRequire(import.meta.url)(join(root, 'node_modules', 'esbuild'));
 const bundle = (entry, outfile, platform) => esbuild.buildSync({

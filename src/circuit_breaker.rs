@@ -9,11 +9,9 @@ use crate::platform::Clock;
 use cognigy_guard_core::breaker::config::BreakerConfig;
 use cognigy_guard_core::breaker::{BreakerState, CircuitBreaker as Core};
 use cognigy_guard_core::GuardError;
-use js_sys::{Function, Object, Promise};
-use std::cell::RefCell;
-use std::rc::Rc;
+use js_sys::Object;
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 /// The wire name of a state.
 pub fn state_name(state: BreakerState) -> &'static str {
@@ -27,8 +25,10 @@ pub fn state_name(state: BreakerState) -> &'static str {
 /// A circuit breaker for any async work (see API.md).
 #[wasm_bindgen]
 pub struct CircuitBreaker {
-    core: Rc<RefCell<Core>>,
-    clock: Rc<Clock>,
+    core: RefCell<Core>,
+    clock: Clock,
+    /// `retryAfterMs` of the latest call `__admit` refused.
+    refused_for_ms: Cell<u64>,
 }
 
 fn config_from(options: &JsValue) -> Result<BreakerConfig, JsValue> {
@@ -140,42 +140,61 @@ impl CircuitBreaker {
         to_js(&self.core.borrow().snapshot())
     }
 
-    /// Runs `fn()` under the breaker: rejects `GuardError(CIRCUIT_OPEN)` without calling it when
-    /// refused; otherwise records its success (with latency) or failure and settles like it.
-    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
-    pub fn execute(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "() => unknown")] work: Function,
-    ) -> Promise {
-        let (core, clock) = (Rc::clone(&self.core), Rc::clone(&self.clock));
-        future_to_promise(async move {
-            let started = clock.now();
-            let admission = core.borrow_mut().try_acquire(started);
-            if !admission.allowed {
-                return Err(to_js_error(&GuardError::CircuitOpen {
-                    endpoint_id: None,
-                    retry_after_ms: admission.retry_after_ms,
-                }));
-            }
-            let outcome = match work.call0(&JsValue::UNDEFINED) {
-                Ok(value) => JsFuture::from(Promise::resolve(&value)).await,
-                Err(thrown) => Err(thrown),
-            };
-            let now = clock.now();
-            match &outcome {
-                Ok(_) => core.borrow_mut().record_success(now, now - started),
-                Err(_) => core.borrow_mut().record_failure(now),
-            }
-            outcome
+    /// First half of `execute` (whose async part is JS, `js/execute.mjs`, so a guarded call
+    /// crosses into wasm twice and allocates nothing here): admits one call and returns its
+    /// start instant, or NaN when refused (the rejection is then [`Self::refusal`]).
+    #[wasm_bindgen(js_name = __admit, skip_typescript)]
+    pub fn admit(&self) -> f64 {
+        let mut core = self.core.borrow_mut();
+        let now = self.hot_path_now(&core);
+        let admission = core.try_acquire(now);
+        if admission.allowed {
+            now
+        } else {
+            self.refused_for_ms.set(admission.retry_after_ms);
+            f64::NAN
+        }
+    }
+
+    /// The `GuardError(CIRCUIT_OPEN)` of the call [`Self::admit`] just refused.
+    #[wasm_bindgen(js_name = __refusal, skip_typescript)]
+    pub fn refusal(&self) -> JsValue {
+        to_js_error(&GuardError::CircuitOpen {
+            endpoint_id: None,
+            retry_after_ms: self.refused_for_ms.get(),
         })
+    }
+
+    /// Second half of `execute`: the call admitted at `started` settled (`ok` when it
+    /// fulfilled); records its success with its latency, or its failure.
+    #[wasm_bindgen(js_name = __settle, skip_typescript)]
+    pub fn settle(&self, started: f64, ok: bool) {
+        let mut core = self.core.borrow_mut();
+        if ok {
+            let now = self.hot_path_now(&core);
+            core.record_success(now, now - started);
+        } else {
+            core.record_failure(self.clock.now());
+        }
     }
 }
 
 impl CircuitBreaker {
+    /// The time for an admission or a success report: the clock's last reading when the core
+    /// does not need a fresh one (see `Core::needs_time`), which saves a clock read per call.
+    fn hot_path_now(&self, core: &Core) -> f64 {
+        if core.needs_time() {
+            self.clock.now()
+        } else {
+            self.clock.last()
+        }
+    }
+
     fn wrap(core: Core, options: &JsValue) -> Self {
         CircuitBreaker {
-            core: Rc::new(RefCell::new(core)),
-            clock: Rc::new(Clock::new(function_option(options, "now"))),
+            core: RefCell::new(core),
+            clock: Clock::new(function_option(options, "now")),
+            refused_for_ms: Cell::new(0),
         }
     }
 }

@@ -44,6 +44,11 @@ impl Clock {
         self.last.set(t);
         t
     }
+
+    /// The latest reading, without reading the source again.
+    pub fn last(&self) -> f64 {
+        self.last.get()
+    }
 }
 
 /// Resolves after `ms` milliseconds (a `setTimeout` that is cleared if the future is dropped).

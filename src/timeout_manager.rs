@@ -90,7 +90,8 @@ impl TimeoutManager {
     #[wasm_bindgen(js_name = configureTimeout, unchecked_return_type = "Promise<ConfigureResult>")]
     pub fn configure_timeout(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "TimeoutConfigInput | TimeoutConfig")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "TimeoutConfigInput | TimeoutConfig")]
+        config: JsValue,
     ) -> Promise {
         let shared = Rc::clone(&self.shared);
         let text = json_text(&config);

@@ -49,23 +49,27 @@ fn invalid_options_throw_config() {
 }
 
 #[wasm_bindgen_test]
-async fn execute_rejects_circuit_open_without_running_the_function() {
-    let b = CircuitBreaker::new(options("{ now: () => 1 }")).unwrap();
-    b.force_open();
-    let work = Function::new_no_args("globalThis.__ran = true; return 1;");
-    let err = JsFuture::from(b.execute(work)).await.err().unwrap();
-    assert_eq!(get(&err, "name").as_string().unwrap(), "GuardError");
-    assert_eq!(get(&err, "code").as_string().unwrap(), "CIRCUIT_OPEN");
-    assert!(get(&js_sys::global(), "__ran").is_undefined());
-}
-
-#[wasm_bindgen_test]
-async fn execute_passes_results_through() {
-    let b = CircuitBreaker::new(JsValue::UNDEFINED).unwrap();
-    let work = Function::new_no_args("return Promise.resolve(7);");
-    let value = JsFuture::from(b.execute(work)).await.unwrap();
-    assert_eq!(value.as_f64(), Some(7.0));
+fn admit_and_settle_measure_latency_and_refuse_with_circuit_open() {
+    let clock = js_sys::eval("globalThis.__t = 1000; () => globalThis.__t").unwrap();
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"now".into(), &clock).unwrap();
+    js_sys::Reflect::set(&opts, &"slowCallMs".into(), &JsValue::from(50)).unwrap();
+    js_sys::Reflect::set(&opts, &"failureThreshold".into(), &JsValue::from(1)).unwrap();
+    let b = CircuitBreaker::new(opts.into()).unwrap();
+    let started = b.admit();
+    assert_eq!(started, 1000.0);
+    js_sys::eval("globalThis.__t = 1020").unwrap();
+    b.settle(started, true);
     assert_eq!(get(&b.stats().unwrap(), "successes").as_f64(), Some(1.0));
+    assert_eq!(b.state(), "closed");
+    let started = b.admit();
+    js_sys::eval("globalThis.__t = 1100").unwrap();
+    b.settle(started, true);
+    assert_eq!(b.state(), "open", "an 80 ms success is slow: it trips");
+    assert!(b.admit().is_nan());
+    let err = b.refusal();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "CIRCUIT_OPEN");
+    assert!(get(&err, "retryAfterMs").as_f64().unwrap() >= 1.0);
 }
 
 #[wasm_bindgen_test]

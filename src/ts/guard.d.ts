@@ -18,6 +18,15 @@ export interface CircuitBreakerOptions {
   now?: () => number;
 }
 
+/** `execute` is defined in JavaScript (js/execute.mjs) and merged into the class. */
+export interface CircuitBreaker {
+  /**
+   * Runs `fn()` under the breaker: rejects `GuardError(CIRCUIT_OPEN)` without calling it when
+   * refused; otherwise records its success (with its latency) or failure and settles like it.
+   */
+  execute<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
+}
+
 /** The answer of `tryAcquire()`. */
 export interface Admission {
   allowed: boolean;

@@ -90,3 +90,25 @@ test('outage: the breaker opens, the bot gets the fallback, the breaker recovers
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('CircuitBreaker.execute in Chromium: the JS half loaded by the browser entry settles like fn and refuses when open', async () => {
+  const { page, context } = await openPage(stack.browser, stack.sim.url);
+  const result = await page.evaluate(async () => {
+    const { CircuitBreaker } = await import('/pkg/web/index.js');
+    let t = 1_000;
+    const b = new CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 100, now: () => t });
+    const value = await b.execute(async () => 'ok');
+    const failure = await b.execute(() => { throw new Error('boom'); }).catch((e) => e.message);
+    const refused = await b.execute(async () => 'not run').catch((e) => `${e.name}:${e.code}`);
+    t += 100;
+    const probe = await b.execute(() => 'probe');
+    return { value, failure, refused, probe, state: b.state, stats: b.stats() };
+  });
+  assert.deepEqual(
+    { value: result.value, failure: result.failure, refused: result.refused, probe: result.probe, state: result.state },
+    { value: 'ok', failure: 'boom', refused: 'GuardError:CIRCUIT_OPEN', probe: 'probe', state: 'closed' },
+  );
+  assert.equal(result.stats.successes, 2);
+  assert.equal(result.stats.failures, 1);
+  await context.close();
+});

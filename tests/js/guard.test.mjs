@@ -58,6 +58,30 @@ test('CircuitBreaker: opens, refuses, half-opens after resetTimeoutMs, closes wi
   assert.throws(() => new g.CircuitBreaker({ failureThreshold: -1 }), (e) => e.code === 'CONFIG');
 });
 
+test('CircuitBreaker.execute: settles like fn, records sync throws, latency from the clock, probes while half-open', async () => {
+  let t = 5_000;
+  const b = new g.CircuitBreaker({ failureThreshold: 2, resetTimeoutMs: 100, slowCallMs: 50, now: () => t });
+  await assert.rejects(b.execute(42), TypeError);
+  assert.equal(b.stats().calls, 0, 'a non-function is refused before admission');
+  const thrown = new Error('sync');
+  await assert.rejects(b.execute(() => { throw thrown; }), (e) => e === thrown);
+  await assert.rejects(b.execute(() => Promise.reject(thrown)), (e) => e === thrown);
+  assert.equal(b.stats().failures, 2);
+  assert.equal(b.state, 'open');
+  t += 100;
+  let finish;
+  const probe = b.execute(() => new Promise((resolve) => { finish = resolve; }));
+  await assert.rejects(b.execute(async () => 'second'), (e) => e.code === 'CIRCUIT_OPEN' && e.retryAfterMs >= 1);
+  t += 80; // a slow probe counts as a failure: the breaker reopens
+  finish('late');
+  assert.equal(await probe, 'late');
+  assert.equal(b.state, 'open');
+  assert.equal(b.stats().slowCalls, 1);
+  t += 1_000;
+  assert.equal(await b.execute(() => 'plain value'), 'plain value');
+  assert.equal(b.state, 'closed');
+});
+
 test('seed example end to end on seed-v1 with OAuth: configure, invoke, sync', async () => {
   await withSim({}, async (sim) => {
     const audit = [];

@@ -135,6 +135,14 @@ impl CircuitBreaker {
         self.state
     }
 
+    /// Whether an admission or a success report needs the current time. It does not while
+    /// closed without a slow-call rule: then neither can change the state, and `now` only
+    /// advances the clock, so a caller may pass the last instant it read instead of reading a
+    /// clock on its hot path. Failures always need the current time.
+    pub fn needs_time(&self) -> bool {
+        self.state != BreakerState::Closed || self.config.slow_call_ms.is_some()
+    }
+
     /// The state at `now`, after applying any due timed transition.
     pub fn state_at(&mut self, now: f64) -> BreakerState {
         self.advance(now);

@@ -341,6 +341,26 @@ fn retry_after_lengthens_the_open_time_within_the_cap() {
 }
 
 #[test]
+fn time_is_needed_unless_closed_without_a_slow_call_rule() {
+    let mut b = CircuitBreaker::new(BreakerConfig {
+        failure_threshold: 1,
+        ..BreakerConfig::default()
+    })
+    .unwrap();
+    assert!(!b.needs_time());
+    b.record_failure(T);
+    assert!(b.needs_time(), "open: timers decide");
+    b.reset(T);
+    assert!(!b.needs_time());
+    let slow = CircuitBreaker::new(BreakerConfig {
+        slow_call_ms: Some(100),
+        ..BreakerConfig::default()
+    })
+    .unwrap();
+    assert!(slow.needs_time(), "latency decides");
+}
+
+#[test]
 fn force_open_and_reset() {
     let mut b = breaker(json!({}));
     b.force_open(T);
