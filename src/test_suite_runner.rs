@@ -10,7 +10,7 @@ use crate::http::HttpClient;
 use crate::limiter::Limiter;
 use cognigy_guard_core::aggregate::{aggregate, AggregateOptions, SuiteReport};
 use cognigy_guard_core::auth::AuthConfig;
-use cognigy_guard_core::json::parse_untrusted;
+use cognigy_guard_core::json::{parse_untrusted_within, MAX_INPUT_BYTES, MAX_RESULTS_BYTES};
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
 use cognigy_guard_core::redact::Redactor;
@@ -191,7 +191,7 @@ pub fn aggregate_results(
     #[wasm_bindgen(unchecked_param_type = "AggregateOptionsInput")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
-        let raw = json_value(&raw)?;
+        let raw = json_value_within(&raw, MAX_RESULTS_BYTES)?;
         let opts = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
             None => AggregateOptions::default(),
             Some(options) => AggregateOptions::from_json(&json_value(&options)?)?,
@@ -429,8 +429,13 @@ fn validated(payload: &JsValue) -> Result<cognigy_guard_core::model::TestExecuti
 
 /// A JS value as untrusted JSON (size and depth bounded).
 fn json_value(value: &JsValue) -> Result<Value, GuardError> {
+    json_value_within(value, MAX_INPUT_BYTES)
+}
+
+/// [`json_value`] with another size bound.
+fn json_value_within(value: &JsValue, max_bytes: usize) -> Result<Value, GuardError> {
     let text = json_text(value).map_err(|issue| GuardError::Validation(vec![issue]))?;
-    parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue]))
+    parse_untrusted_within(&text, max_bytes).map_err(|issue| GuardError::Validation(vec![issue]))
 }
 
 /// A unique `Idempotency-Key` for one submission.

@@ -6,15 +6,25 @@ use serde_json::Value;
 /// Largest JSON document accepted from a caller (8 MiB): a 500-case suite is far below it.
 pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
 
-/// Parses untrusted JSON text with a size bound. Nesting is bounded by serde_json's own
-/// recursion limit (128), so deep input yields an error instead of exhausting the stack.
+/// Largest results document `aggregateResults` accepts (256 MiB, about 500 000 cases): the
+/// caller's own data, already held in its memory, rather than a request to the platform.
+pub const MAX_RESULTS_BYTES: usize = 256 * 1024 * 1024;
+
+/// Parses untrusted JSON text of at most [`MAX_INPUT_BYTES`]. Nesting is bounded by
+/// serde_json's own recursion limit (128), so deep input yields an error instead of exhausting
+/// the stack.
 pub fn parse_untrusted(text: &str) -> Result<Value, Issue> {
-    if text.len() > MAX_INPUT_BYTES {
+    parse_untrusted_within(text, MAX_INPUT_BYTES)
+}
+
+/// [`parse_untrusted`] with another size bound.
+pub fn parse_untrusted_within(text: &str, max_bytes: usize) -> Result<Value, Issue> {
+    if text.len() > max_bytes {
         return Err(Issue::new(
             "",
             "TOO_LARGE",
             format!(
-                "input is {} bytes; at most {MAX_INPUT_BYTES} are accepted",
+                "input is {} bytes; at most {max_bytes} are accepted",
                 text.len()
             ),
         ));
@@ -51,5 +61,12 @@ mod tests {
         assert_eq!(parse_untrusted("{").unwrap_err().code, "INVALID_JSON");
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert_eq!(parse_untrusted(&deep).unwrap_err().code, "TOO_DEEP");
+        let big = format!("\"{}\"", "x".repeat(MAX_INPUT_BYTES));
+        assert_eq!(parse_untrusted(&big).unwrap_err().code, "TOO_LARGE");
+        assert!(parse_untrusted_within(&big, MAX_RESULTS_BYTES).is_ok());
+        assert_eq!(
+            parse_untrusted_within("[1,2]", 4).unwrap_err().code,
+            "TOO_LARGE"
+        );
     }
 }
