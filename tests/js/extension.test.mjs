@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
-import { root } from './helpers.mjs';
+import { root, seedSuite } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startSimulator, bot, samples } = require('../../sim');
@@ -292,18 +292,6 @@ test('Guarded HTTP request: an invalid policy is reported, nothing is sent', asy
   assert.equal(sim.requests({}).length, before);
 });
 
-/** A seed-v1 suite: cases that pass, fail, and one that asserts nothing but latency. */
-function suite(tag, extra = 0) {
-  const cases = [
-    { input_text: `I need to reset my password ${tag}`, outcome: { expected_intent: 'intent_password_reset', expected_entities: ['user_id'], allowed_latency_ms: 5000 } },
-    { input_text: `What are your opening hours ${tag}?`, outcome: { expected_intent: 'intent_business_hours', expected_response_contains: 'open from', allowed_latency_ms: 5000 } },
-    { input_text: `Can I get a refund ${tag}`, outcome: { expected_intent: 'intent_order_pizza', allowed_latency_ms: 5000 } },
-    { input_text: `What is the weather in Berlin ${tag}`, outcome: { expected_intent: 'intent_weather', expected_entities: ['city', 'date'], allowed_latency_ms: 5000 } },
-    { input_text: `Just checking latency ${tag}`, outcome: { allowed_latency_ms: 5000 } },
-  ];
-  for (let i = 0; i < extra; i++) cases.push({ input_text: `order pizza number ${i} ${tag}`, outcome: { expected_intent: 'intent_order_pizza', allowed_latency_ms: 5000 } });
-  return { suite_id: `suite_${tag}`, execution_timeout_seconds: 120, test_cases: cases };
-}
 
 function expectedOf(payload) {
   const statuses = payload.test_cases.map((c, i) => bot.caseStatus(bot.evaluateCase(c, i)));
@@ -317,7 +305,7 @@ const seedConfig = (payload, extra = {}) => ({
 });
 
 test('Run test suite (seed-v1): writes the pass rate, coverage and gate of the simulator run', async () => {
-  const payload = suite('ext_a');
+  const payload = seedSuite('ext_a');
   const expected = expectedOf(payload);
   assert.ok(expected.failed > 0 && expected.passed > 0 && expected.unverified > 0, 'the suite mixes outcomes');
   const run = await execute('suite seed-v1', 'runTestSuite', seedConfig(payload));
@@ -337,7 +325,7 @@ test('Run test suite (seed-v1): writes the pass rate, coverage and gate of the s
 });
 
 test('Run test suite (seed-v1): a run longer than the budget is left running and collected by the next execution', async () => {
-  const payload = suite('ext_long', 8); // 13 cases: 1 s queued + 13 simulated s = 3.5 s at timeScale 4
+  const payload = seedSuite('ext_long', { extra: 8 }); // 14 cases: 1 s queued + 14 simulated s = 3.75 s at timeScale 4
   const submits = () => sim.requests({ method: 'POST' }).filter((r) => /^\/api\/v1\/test-suites\/[^/]+\/executions$/.test(r.path)).length;
   const before = submits();
   let run = await execute('suite over budget', 'runTestSuite', seedConfig(payload, { budgetMs: 1000 }));

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { pkgDir } from './helpers.mjs';
+import { pkgDir, seedSuite } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const g = require(pkgDir);
@@ -19,19 +19,7 @@ before(async () => {
 });
 after(() => sim.close());
 
-/** A suite: cases that pass, fail, assert nothing but latency; all unique to `tag`. */
-function payload(tag, extra = 0, timeout = 120) {
-  const cases = [
-    { input_text: `I need to reset my password ${tag}`, outcome: { expected_intent: 'intent_password_reset', expected_entities: ['user_id'], allowed_latency_ms: 5000 } },
-    { input_text: `What are your opening hours ${tag}?`, outcome: { expected_intent: 'intent_business_hours', expected_response_contains: 'open from', allowed_latency_ms: 5000 } },
-    { input_text: `Can I get a refund ${tag}`, outcome: { expected_intent: 'intent_order_pizza', allowed_latency_ms: 5000 } },
-    { input_text: `What is the weather in Berlin ${tag}`, outcome: { expected_intent: 'intent_weather', expected_entities: ['city', 'date'], allowed_latency_ms: 5000 } },
-    { input_text: `Just checking latency ${tag}`, outcome: { allowed_latency_ms: 5000 } },
-    { input_text: `hello ${tag}`, outcome: { expected_intent: 'intent_greeting', allowed_latency_ms: 100 } },
-  ];
-  for (let i = 0; i < extra; i++) cases.push({ input_text: `order pizza number ${i} ${tag}`, outcome: { expected_intent: 'intent_order_pizza', allowed_latency_ms: 5000 } });
-  return { suite_id: `suite_${tag}`, execution_timeout_seconds: timeout, test_cases: cases };
-}
+const payload = (tag, extra = 0, timeout = 120) => seedSuite(tag, { extra, timeout });
 
 /** What the report must say, computed from the simulated bot. */
 function expected(suite) {
