@@ -121,3 +121,32 @@ pub fn drive<M: Machine>(
 ) -> (Result<M::Output, GuardError>, Log) {
     drive_until(machine, start, replies, None)
 }
+
+/// Random exchange outcomes for property tests: one of `statuses` with one of `bodies` (and
+/// sometimes a `Retry-After`), a network failure or a timeout.
+pub fn any_input(
+    statuses: Vec<u16>,
+    bodies: Vec<String>,
+) -> impl proptest::strategy::Strategy<Value = Input> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (
+            prop::sample::select(statuses),
+            prop::sample::select(bodies),
+            prop::option::of(0u32..100)
+        )
+            .prop_map(|(status, body, retry)| Input::Response {
+                status,
+                headers: retry
+                    .map(|s| vec![("Retry-After".to_owned(), s.to_string())])
+                    .unwrap_or_default(),
+                body,
+            }),
+        Just(network()),
+        Just(Input::Failed(GuardError::Timeout {
+            timeout_ms: 1,
+            attempts: 1,
+            endpoint_id: None
+        })),
+    ]
+}

@@ -2,7 +2,7 @@ use super::*;
 use crate::aggregate::{AggregateOptions, Gate};
 use crate::profile::Method;
 use crate::suite_run::finish::SuiteRun;
-use crate::suite_run::testkit::{drive, drive_until, network, ok, status, too_many};
+use crate::suite_run::testkit::{self, drive, drive_until, network, ok, status, too_many};
 use crate::ErrorCode;
 use proptest::prelude::*;
 
@@ -235,32 +235,22 @@ fn spec_fields_are_required() {
 }
 
 fn any_input() -> impl Strategy<Value = Input> {
-    let statuses = prop::sample::select(vec![200u16, 400, 404, 409, 429, 500, 503]);
-    let bodies = prop::sample::select(vec![
-        r#"{"_id":"t1","status":"queued"}"#.to_owned(),
-        r#"{"_id":"t1","status":"active"}"#.to_owned(),
-        r#"{"_id":"t1","status":"active","data":{"playbookRunId":"r1"}}"#.to_owned(),
-        r#"{"_id":"t1","status":"done","data":{"playbookRunId":"r1"}}"#.to_owned(),
-        r#"{"_id":"t1","status":"error","failReason":"x"}"#.to_owned(),
-        r#"{"_id":"t1","status":"cancelled"}"#.to_owned(),
-        r#"{"status":"running","stepResults":[]}"#.to_owned(),
-        r#"{"status":"successful","stepResults":[{"asserts":[]}]}"#.to_owned(),
-        r#"{"items":[{"name":"a"}],"total":1}"#.to_owned(),
-        "{\"_id\":".to_owned(),
-        String::new(),
-    ]);
-    prop_oneof![
-        (statuses, bodies, prop::option::of(0u32..100)).prop_map(|(status, body, retry)| {
-            Input::Response {
-                status,
-                headers: retry
-                    .map(|s| vec![("Retry-After".to_owned(), s.to_string())])
-                    .unwrap_or_default(),
-                body,
-            }
-        }),
-        Just(network()),
-    ]
+    testkit::any_input(
+        vec![200u16, 400, 404, 409, 429, 500, 503],
+        vec![
+            r#"{"_id":"t1","status":"queued"}"#.to_owned(),
+            r#"{"_id":"t1","status":"active"}"#.to_owned(),
+            r#"{"_id":"t1","status":"active","data":{"playbookRunId":"r1"}}"#.to_owned(),
+            r#"{"_id":"t1","status":"done","data":{"playbookRunId":"r1"}}"#.to_owned(),
+            r#"{"_id":"t1","status":"error","failReason":"x"}"#.to_owned(),
+            r#"{"_id":"t1","status":"cancelled"}"#.to_owned(),
+            r#"{"status":"running","stepResults":[]}"#.to_owned(),
+            r#"{"status":"successful","stepResults":[{"asserts":[]}]}"#.to_owned(),
+            r#"{"items":[{"name":"a"}],"total":1}"#.to_owned(),
+            "{\"_id\":".to_owned(),
+            String::new(),
+        ],
+    )
 }
 
 proptest! {

@@ -3,7 +3,7 @@ use crate::aggregate::{AggregateOptions, Gate};
 use crate::profile::Method;
 use crate::suite_run::finish::SuiteRun;
 use crate::suite_run::poll::{MAX_CONSECUTIVE_ERRORS, REQUEST_TIMEOUT_MS};
-use crate::suite_run::testkit::{drive, drive_until, network, ok, status, too_many};
+use crate::suite_run::testkit::{self, drive, drive_until, network, ok, status, too_many};
 use crate::validation::validate_test_execution;
 use crate::ErrorCode;
 use proptest::prelude::*;
@@ -347,38 +347,21 @@ fn a_finished_machine_refuses_more_input() {
 }
 
 fn any_input() -> impl Strategy<Value = Input> {
-    let statuses = prop::sample::select(vec![
-        200u16, 202, 400, 401, 404, 408, 409, 429, 500, 502, 503,
-    ]);
-    let bodies = prop::sample::select(vec![
-        r#"{"execution_id":"e1","status":"queued"}"#.to_owned(),
-        r#"{"status":"running","progress":{"completed":1,"total":3}}"#.to_owned(),
-        r#"{"status":"completed"}"#.to_owned(),
-        r#"{"status":"timeout"}"#.to_owned(),
-        r#"{"status":"weird"}"#.to_owned(),
-        r#"{"test_results":[{"assertions":[]}]}"#.to_owned(),
-        r#"{"test_results":"nope"}"#.to_owned(),
-        "{\"status\":".to_owned(),
-        "[]".to_owned(),
-        String::new(),
-    ]);
-    prop_oneof![
-        (statuses, bodies, prop::option::of(0u32..100)).prop_map(|(status, body, retry)| {
-            Input::Response {
-                status,
-                headers: retry
-                    .map(|s| vec![("Retry-After".to_owned(), s.to_string())])
-                    .unwrap_or_default(),
-                body,
-            }
-        }),
-        Just(network()),
-        Just(Input::Failed(GuardError::Timeout {
-            timeout_ms: 1,
-            attempts: 1,
-            endpoint_id: None
-        })),
-    ]
+    testkit::any_input(
+        vec![200u16, 202, 400, 401, 404, 408, 409, 429, 500, 502, 503],
+        vec![
+            r#"{"execution_id":"e1","status":"queued"}"#.to_owned(),
+            r#"{"status":"running","progress":{"completed":1,"total":3}}"#.to_owned(),
+            r#"{"status":"completed"}"#.to_owned(),
+            r#"{"status":"timeout"}"#.to_owned(),
+            r#"{"status":"weird"}"#.to_owned(),
+            r#"{"test_results":[{"assertions":[]}]}"#.to_owned(),
+            r#"{"test_results":"nope"}"#.to_owned(),
+            "{\"status\":".to_owned(),
+            "[]".to_owned(),
+            String::new(),
+        ],
+    )
 }
 
 proptest! {
