@@ -161,7 +161,10 @@ function assertHarness(result) {
     if (typeof t.met !== 'boolean' || typeof t.figures !== 'string') problems.push(`target ${t.id} malformed`);
   }
   const groups = new Set(result.rows.map((r) => r.group.split(',')[0].split(' (')[0]));
-  for (const want of ['breaker', 'guarded HTTP call', 'validation', 'aggregation', 'cold start', 'size', 'memory']) {
+  const groupOf = { breaker: 'breaker', http: 'guarded HTTP call', validation: 'validation', aggregate: 'aggregation',
+    coldStart: 'cold start', size: 'size', memory: 'memory' };
+  for (const [key, want] of Object.entries(groupOf)) {
+    if (only && !only.includes(key)) continue;
     if (![...groups].some((g) => g.startsWith(want))) problems.push(`no rows for ${want}`);
   }
   const agg = result.data.aggregate ?? {};

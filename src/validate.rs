@@ -1,11 +1,12 @@
 //! Validation exports: pure, synchronous, never throwing (API.md "Validation").
 
-use crate::convert::{json_text, to_js};
+use crate::convert::{json_text, string_of, to_js};
 use crate::error::to_js_error;
 use cognigy_guard_core::profile::seed_v1::timeout_payload;
 use cognigy_guard_core::validation::{
     validate_test_execution_json, validate_timeout_config_json, Validated,
 };
+use cognigy_guard_core::Issue;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -19,8 +20,10 @@ pub fn validate_timeout_config(
 
 /// Validates a TimeoutConfig given as JSON text. Never throws.
 #[wasm_bindgen(js_name = validateTimeoutConfigJson, unchecked_return_type = "Validation<TimeoutConfig>")]
-pub fn validate_timeout_config_text(text: &str) -> JsValue {
-    answer(&validate_timeout_config_json(text))
+pub fn validate_timeout_config_text(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> JsValue {
+    from_text(&text, validate_timeout_config_json)
 }
 
 /// Validates a TestExecutionPayload given as any JS value. Never throws.
@@ -33,8 +36,10 @@ pub fn validate_test_execution(
 
 /// Validates a TestExecutionPayload given as JSON text. Never throws.
 #[wasm_bindgen(js_name = validateTestExecutionJson, unchecked_return_type = "Validation<TestExecution>")]
-pub fn validate_test_execution_text(text: &str) -> JsValue {
-    answer(&validate_test_execution_json(text))
+pub fn validate_test_execution_text(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> JsValue {
+    from_text(&text, validate_test_execution_json)
 }
 
 /// The seed's wire payload for a TimeoutConfig (`PUT .../externalServices/{id}/configuration`).
@@ -52,7 +57,22 @@ pub fn build_timeout_payload(
 }
 
 fn from_js_value<T: Serialize>(input: &JsValue, validate: fn(&str) -> Validated<T>) -> JsValue {
-    match json_text(input) {
+    validate_or_report(json_text(input), validate)
+}
+
+/// Validates JSON text with `validate`; anything but a string is one `TYPE` error at the root.
+fn from_text<T: Serialize>(text: &JsValue, validate: fn(&str) -> Validated<T>) -> JsValue {
+    let text =
+        string_of(text).ok_or_else(|| Issue::new("", "TYPE", "expected JSON text (a string)"));
+    validate_or_report(text, validate)
+}
+
+/// The validation of `text`, or the reason there is no text as the one error.
+fn validate_or_report<T: Serialize>(
+    text: Result<String, Issue>,
+    validate: fn(&str) -> Validated<T>,
+) -> JsValue {
+    match text {
         Ok(text) => answer(&validate(&text)),
         Err(issue) => answer(&Validated::<T> {
             value: None,

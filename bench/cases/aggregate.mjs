@@ -1,6 +1,7 @@
 // 4. Aggregation of seed-v1 results (from the simulator's bot) for 500, 10 000 and 100 000 cases:
-// ours (`aggregateResults`) vs a straightforward JS implementation (lib/aggregate-js.mjs). The two
-// reports are checked for deep equality first (every field: counts, pass rate, gate, coverage with
+// ours (`aggregateResults`) vs a straightforward JS implementation (lib/aggregate-js.mjs), from the
+// parsed object and from the JSON text (what a response or a file holds: JSON.parse + the JS
+// implementation vs ours given the text). The reports are checked for deep equality first (every field: counts, pass rate, gate, coverage with
 // the per-name breakdown, failures and reasons, latency percentiles, per-case results).
 import { isDeepStrictEqual } from 'node:util';
 import { compare } from '../lib/stats.mjs';
@@ -28,7 +29,8 @@ export async function benchAggregate(cfg) {
   const data = {};
   for (const n of cfg.aggregate.sizes) {
     const raw = seedResults(n);
-    const bytes = JSON.stringify(raw).length;
+    const text = JSON.stringify(raw);
+    const bytes = text.length;
     const js = aggregateJs(raw);
     let ours = null;
     let oursError = null;
@@ -38,19 +40,29 @@ export async function benchAggregate(cfg) {
       oursError = `${e.code ?? e.name}: ${e.message}`;
     }
     if (ours) {
-      const diff = firstDifference(ours, js);
+      const diff = firstDifference(ours, js) ?? firstDifference(g.aggregateResults(text, {}), js);
       if (diff) throw new Error(`the JS aggregation differs from ours at ${n} cases: ${diff}`);
     }
     const { iterations, samples, warmup } = cfg.aggregate.runs(n);
     const times = (fn) => (k) => { for (let i = 0; i < k; i += 1) fn(); };
-    const variants = { 'JS implementation': times(() => aggregateJs(raw)) };
-    if (ours) variants.ours = times(() => g.aggregateResults(raw, {}));
+    const variants = {
+      'JS implementation': times(() => aggregateJs(raw)),
+      'JSON.parse + JS implementation (text)': times(() => aggregateJs(JSON.parse(text))),
+    };
+    if (ours) {
+      variants.ours = times(() => g.aggregateResults(raw, {}));
+      variants['ours, from JSON text'] = times(() => g.aggregateResults(text, {}));
+    }
     const res = await compare(variants, { iterations, samples, warmup });
     const group = `aggregation, ${n.toLocaleString('en-US')} cases (${(bytes / 1024 / 1024).toFixed(1)} MiB of results)`;
     const jsMedian = res['JS implementation'].median;
+    const jsTextMedian = res['JSON.parse + JS implementation (text)'].median;
     rows.push({ group, name: 'JS implementation', ...pick(res['JS implementation']), unit: 'ns/aggregation' });
+    rows.push({ group, name: 'JSON.parse + JS implementation (text)', ...pick(res['JSON.parse + JS implementation (text)']), unit: 'ns/aggregation' });
     if (ours) {
       rows.push({ group, name: 'ours', ...pick(res.ours), unit: 'ns/aggregation', ratio: res.ours.median / jsMedian, ratioLabel: 'vs JS' });
+      const fromText = res['ours, from JSON text'];
+      rows.push({ group, name: 'ours, from JSON text', ...pick(fromText), unit: 'ns/aggregation', ratio: fromText.median / jsTextMedian, ratioLabel: 'vs JSON.parse + JS' });
     } else {
       rows.push({ group, name: 'ours', median: NaN, unit: 'ns/aggregation', note: `fails: ${oursError}` });
     }
@@ -61,7 +73,8 @@ export async function benchAggregate(cfg) {
       target: `aggregation no slower than the JS implementation (${n.toLocaleString('en-US')} cases)`,
       met: ours ? res.ours.median <= jsMedian : false,
       figures: ours
-        ? `ours ${ms(res.ours.median)} vs JS ${ms(jsMedian)} (${(res.ours.median / jsMedian).toFixed(2)}x the time)`
+        ? `ours ${ms(res.ours.median)} vs JS ${ms(jsMedian)} (${(res.ours.median / jsMedian).toFixed(2)}x the time); `
+          + `from text: ours ${ms(res['ours, from JSON text'].median)} vs JSON.parse + JS ${ms(jsTextMedian)}`
         : `ours fails (${oursError.slice(0, 120)}); JS ${ms(jsMedian)}`,
     });
   }

@@ -121,6 +121,7 @@ fn is_xml_char(c: char) -> bool {
 mod tests {
     use super::*;
     use crate::aggregate::{aggregate_seed_v1, AggregateOptions};
+    use crate::json::Json;
     use serde_json::{json, Value};
 
     fn escaped(text: &str, attr: bool) -> String {
@@ -157,7 +158,7 @@ mod tests {
             {"input_text": "no checks", "assertions": []},
             7
         ]});
-        aggregate_seed_v1(&results, &AggregateOptions::default()).unwrap()
+        aggregate_seed_v1(&Json::from(&results), &AggregateOptions::default()).unwrap()
     }
 
     #[test]

@@ -7,6 +7,7 @@ use cognigy_guard_core::aggregate::{aggregate, AggregateOptions};
 use cognigy_guard_core::audit::{verify, AuditLog};
 use cognigy_guard_core::breaker::{config::BreakerConfig, CircuitBreaker};
 use cognigy_guard_core::cache::FallbackCache;
+use cognigy_guard_core::json::{parse_borrowed_within, Json, MAX_RESULTS_BYTES};
 use cognigy_guard_core::outbox::Outbox;
 use cognigy_guard_core::profile::{cognigy_v2, oauth, parse_error, seed_v1};
 use cognigy_guard_core::redact::Redactor;
@@ -157,7 +158,10 @@ proptest! {
     #[test]
     fn aggregation_and_audit_verification_never_panic(value in json_value(), opts in json_value()) {
         let options = AggregateOptions::from_json(&opts).unwrap_or_default();
-        let _ = aggregate(&value, &options);
+        let _ = aggregate(&Json::from(&value), &options);
+        let text = value.to_string();
+        let tree = parse_borrowed_within(&text, MAX_RESULTS_BYTES).unwrap();
+        let _ = aggregate(&tree, &options);
         if let Value::Array(records) = &value {
             let _ = verify(records);
         }

@@ -194,6 +194,10 @@ test('seed-v1: submit, waitForCompletion and fetchResults one by one', async () 
   assert.equal(raw.test_results.length, suite.test_cases.length);
   const report = g.aggregateResults(raw);
   assert.equal(report.passed, expected(suite).passed);
+  // The same results as JSON text (what a script reading a file or a response holds).
+  assert.deepEqual(g.aggregateResults(JSON.stringify(raw)), report);
+  assert.throws(() => g.aggregateResults('{"test_results": '), (e) => e.code === 'VALIDATION' && e.errors[0].code === 'INVALID_JSON');
+  assert.throws(() => g.aggregateResults('"text"'), (e) => e.code === 'BAD_RESPONSE');
 });
 
 test('two overlapping runs both complete correctly', async () => {

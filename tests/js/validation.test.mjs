@@ -64,6 +64,30 @@ test('hostile input never throws: undefined, cyclic, BigInt, functions, deep, hu
   assert.equal(g.validateTimeoutConfig(cyclic).errors[0].code, 'NOT_JSON');
   assert.equal(g.validateTimeoutConfig(undefined).errors[0].code, 'REQUIRED');
   assert.equal(g.validateTimeoutConfigJson('{"endpointId": ').errors[0].code, 'INVALID_JSON');
+  for (const notText of [undefined, null, 42, {}, ['{}'], new String('{}')]) {
+    for (const fn of [g.validateTimeoutConfigJson, g.validateTestExecutionJson]) {
+      const r = fn(notText);
+      assert.deepEqual([r.ok, r.errors[0].code, r.errors[0].path], [false, 'TYPE', '']);
+    }
+  }
   // The instance still works after all of that.
   assert.equal(g.validateTimeoutConfig(seedConfig).ok, true);
+});
+
+test('JSON text keeps every character: non-ASCII, escapes, astral planes', () => {
+  const suiteOf = (inputText) => ({ suiteId: 's1', executionTimeoutSeconds: 60, testCases: [{ inputText, outcome: { expectedIntent: 'i', allowedLatencyMs: 1000 } }] });
+  for (const inputText of ['Grüße, café ☕', 'emoji 🤖 and 𝄞', 'tab\tquote" backslash\\', `${'x'.repeat(4000)}é€🤖`]) {
+    const fromText = g.validateTestExecutionJson(JSON.stringify(suiteOf(inputText)));
+    assert.equal(fromText.ok, true, JSON.stringify(fromText.errors));
+    assert.equal(fromText.value.testCases[0].inputText, inputText);
+    assert.deepEqual(g.validateTestExecution(suiteOf(inputText)), fromText);
+  }
+  // A lone surrogate typed into the text has no UTF-8 form: it arrives as U+FFFD (as with
+  // TextEncoder); JSON.stringify escapes it instead, which serde_json refuses as invalid JSON.
+  const raw = '{"suiteId":"s1","executionTimeoutSeconds":60,"testCases":[{"inputText":"a\ud800b","outcome":{"expectedIntent":"i","allowedLatencyMs":1000}}]}';
+  assert.equal(g.validateTestExecutionJson(raw).value.testCases[0].inputText, 'a\ufffdb');
+  assert.equal(g.validateTestExecution(suiteOf('a\ud800b')).errors[0].code, 'INVALID_JSON');
+  // Long text: still counted in characters, not bytes.
+  const long = g.validateTestExecutionJson(JSON.stringify(suiteOf('é'.repeat(4097))));
+  assert.deepEqual([long.errors[0].code, long.errors[0].path], ['TOO_LONG', 'testCases[0].inputText']);
 });

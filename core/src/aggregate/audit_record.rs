@@ -128,13 +128,14 @@ fn latency_seconds(started_ms: f64, finished_ms: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::aggregate::aggregate_seed_v1;
+    use crate::json::Json;
     use serde_json::json;
 
     fn report() -> SuiteReport {
         // 4 cases: 2 passed, 1 failed, 1 unverified; intents a (verified) and b (not).
         let ok = |i: &str, p: bool| json!({"assertions": [{"type": "intent", "expected": i, "actual": i, "passed": p}]});
         let results = json!({"test_results": [ok("a", true), ok("a", true), ok("b", false), {}]});
-        aggregate_seed_v1(&results, &AggregateOptions::default()).unwrap()
+        aggregate_seed_v1(&Json::from(&results), &AggregateOptions::default()).unwrap()
     }
 
     #[test]

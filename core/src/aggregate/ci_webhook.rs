@@ -25,6 +25,7 @@ pub fn ci_webhook_body(report: &SuiteReport, execution_id: &str, now_ms: f64) ->
 mod tests {
     use super::*;
     use crate::aggregate::{aggregate_seed_v1, AggregateOptions};
+    use crate::json::Json;
 
     #[test]
     fn body_in_seed_wire_shape() {
@@ -33,7 +34,8 @@ mod tests {
                             {"type": "entity", "expected": "x", "actual": [], "passed": false}]},
             {"assertions": [{"type": "intent", "expected": "b", "actual": "b", "passed": true}]}
         ]});
-        let report = aggregate_seed_v1(&results, &AggregateOptions::default()).unwrap();
+        let report =
+            aggregate_seed_v1(&Json::from(&results), &AggregateOptions::default()).unwrap();
         let body = ci_webhook_body(&report, "exec_9", 1_700_000_000_999.0);
         assert_eq!(
             body,

@@ -26,8 +26,9 @@ pub use playbook::aggregate_playbook_run;
 pub use seed_v1::aggregate_seed_v1;
 
 use crate::error::GuardError;
+use crate::json::{Json, Object};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Default share of passed cases the CI gate requires (the seed's value).
 pub const DEFAULT_PASS_THRESHOLD: f64 = 0.95;
@@ -78,7 +79,7 @@ impl AggregateOptions {
         if !value.is_object() {
             return Err(GuardError::Config(format!(
                 "aggregation options must be an object, got {}",
-                json_type(value)
+                crate::json::type_name(value)
             )));
         }
         let opts = Self::deserialize(value)
@@ -325,16 +326,16 @@ impl Default for SuiteReport {
 
 /// Aggregates raw results of either format: an object with `test_results` is seed-v1, one with
 /// `stepResults` is a cognigy-v2 playbook run. Anything else is a `BadResponse`.
-pub fn aggregate(raw: &Value, opts: &AggregateOptions) -> Result<SuiteReport, GuardError> {
+pub fn aggregate(raw: &Json<'_>, opts: &AggregateOptions) -> Result<SuiteReport, GuardError> {
     let Some(obj) = raw.as_object() else {
         return Err(GuardError::BadResponse(format!(
             "results must be a JSON object, got {}",
-            json_type(raw)
+            raw.type_name()
         )));
     };
-    if obj.contains_key("test_results") {
+    if obj.get("test_results").is_some() {
         aggregate_seed_v1(raw, opts)
-    } else if obj.contains_key("stepResults") {
+    } else if obj.get("stepResults").is_some() {
         aggregate_playbook_run(raw, opts)
     } else {
         Err(GuardError::BadResponse(
@@ -419,11 +420,11 @@ pub fn clip(text: &str) -> String {
 /// pass over its entries (about a third faster than one `get` per field on large suites). A key
 /// is compared in full only when its length and first byte match a wanted name.
 pub(crate) fn fields<'a, const N: usize>(
-    object: &'a Map<String, Value>,
+    object: &'a Object<'a>,
     names: [&str; N],
-) -> [Option<&'a Value>; N] {
+) -> [Option<&'a Json<'a>>; N] {
     let mut found = [None; N];
-    for (key, value) in object {
+    for (key, value) in object.iter() {
         let key = key.as_bytes();
         for (slot, name) in found.iter_mut().zip(names) {
             let name = name.as_bytes();
@@ -437,27 +438,26 @@ pub(crate) fn fields<'a, const N: usize>(
 }
 
 /// A string field of a JSON object, clipped; `None` when absent or not a string.
-pub(crate) fn str_field(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(clip)
+pub(crate) fn str_field(value: &Json<'_>, key: &str) -> Option<String> {
+    value.get(key).and_then(Json::as_str).map(clip)
 }
 
 /// The value as a finite, non-negative number.
-pub(crate) fn non_negative_number(value: &Value) -> Option<f64> {
+pub(crate) fn non_negative_number(value: &Json<'_>) -> Option<f64> {
     value.as_f64().filter(|n| n.is_finite() && *n >= 0.0)
 }
 
 /// A short description of a JSON value for reasons: strings clipped, numbers and booleans as
 /// written, `none` for null or absence, and the type name for arrays and objects.
-pub(crate) fn describe(value: Option<&Value>) -> String {
+pub(crate) fn describe(value: Option<&Json<'_>>) -> String {
     match value {
-        None | Some(Value::Null) => "none".to_owned(),
-        Some(Value::String(s)) => clip(s),
-        Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
-        Some(v) => json_type(v).to_owned(),
+        None | Some(Json::Null) => "none".to_owned(),
+        Some(Json::String(s)) => clip(s),
+        Some(Json::Number(n)) => n.to_string(),
+        Some(Json::Bool(b)) => b.to_string(),
+        Some(v) => v.type_name().to_owned(),
     }
 }
-
-pub(crate) use crate::json::type_name as json_type;
 
 /// Formats milliseconds without a trailing `.0` (`900`, `912.5`).
 pub(crate) fn fmt_ms(ms: f64) -> String {
@@ -553,11 +553,11 @@ mod tests {
     fn aggregate_detects_the_format() {
         let opts = AggregateOptions::default();
         let seed = json!({"test_results": []});
-        assert_eq!(aggregate(&seed, &opts).unwrap().total, 0);
+        assert_eq!(aggregate(&Json::from(&seed), &opts).unwrap().total, 0);
         let pb = json!({"stepResults": [{"status": "successful", "asserts": []}]});
-        assert_eq!(aggregate(&pb, &opts).unwrap().unverified, 1);
+        assert_eq!(aggregate(&Json::from(&pb), &opts).unwrap().unverified, 1);
         for bad in [json!({"results": []}), json!([]), json!("x"), Value::Null] {
-            let err = aggregate(&bad, &opts).unwrap_err();
+            let err = aggregate(&Json::from(&bad), &opts).unwrap_err();
             assert!(matches!(err, GuardError::BadResponse(_)), "{bad}");
         }
     }
@@ -588,7 +588,7 @@ mod tests {
         };
         let n = 20_000;
         let results = json!({"test_results": (0..n).map(case).collect::<Vec<_>>()});
-        let r = aggregate(&results, &AggregateOptions::default()).unwrap();
+        let r = aggregate(&Json::from(&results), &AggregateOptions::default()).unwrap();
         // Failed: intent failures (i % 10 == 0: 2000) plus latency failures (i % 1000 > 800:
         // 199 per 1000 = 3980), minus overlaps (i % 10 == 0 and i % 1000 > 800: 19 per 1000 = 380).
         assert_eq!(r.failed, 2000 + 3980 - 380);
@@ -717,9 +717,9 @@ mod tests {
             fn random_json_never_panics(raw in results()) {
                 let opts = AggregateOptions::default();
                 for outcome in [
-                    aggregate(&raw, &opts),
-                    aggregate_seed_v1(&raw, &opts),
-                    aggregate_playbook_run(&raw, &opts),
+                    aggregate(&Json::from(&raw), &opts),
+                    aggregate_seed_v1(&Json::from(&raw), &opts),
+                    aggregate_playbook_run(&Json::from(&raw), &opts),
                 ] {
                     match outcome {
                         Ok(report) => check(&report),

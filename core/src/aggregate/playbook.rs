@@ -9,30 +9,30 @@
 //! reason; only a missing or non-array `stepResults` rejects the whole run.
 
 use super::{
-    build_report, clip, fields, json_type, non_negative_number, reasons, str_field,
-    AggregateOptions, CaseResult, CaseStatus, SuiteReport,
+    build_report, clip, fields, non_negative_number, reasons, str_field, AggregateOptions,
+    CaseResult, CaseStatus, SuiteReport,
 };
 use crate::error::GuardError;
-use serde_json::Value;
+use crate::json::Json;
 
 /// Aggregates a playbook run `{ _id, status, stepResults: [...] }`.
 pub fn aggregate_playbook_run(
-    run: &Value,
+    run: &Json<'_>,
     opts: &AggregateOptions,
 ) -> Result<SuiteReport, GuardError> {
     opts.validate()?;
     let steps = match run.get("stepResults") {
-        Some(Value::Array(steps)) => steps,
+        Some(Json::Array(steps)) => steps,
         Some(other) => {
             return Err(GuardError::BadResponse(format!(
                 "playbook run: stepResults is {}, expected an array",
-                json_type(other)
+                other.type_name()
             )))
         }
         None => {
             return Err(GuardError::BadResponse(format!(
                 "a playbook run must be an object with a stepResults array, got {}",
-                json_type(run)
+                run.type_name()
             )))
         }
     };
@@ -48,7 +48,7 @@ pub fn aggregate_playbook_run(
 }
 
 /// Parses one step; never fails (malformed steps become failed cases).
-fn parse_step(index: usize, step: &Value) -> CaseResult {
+fn parse_step(index: usize, step: &Json<'_>) -> CaseResult {
     let mut case = CaseResult {
         index,
         ..CaseResult::default()
@@ -60,12 +60,12 @@ fn parse_step(index: usize, step: &Value) -> CaseResult {
     };
     let [text, latency_ms, timeout, step_status, asserts] =
         fields(step, ["text", "latencyMs", "timeout", "status", "asserts"]);
-    case.input_text = text.and_then(Value::as_str).map(clip).unwrap_or_default();
+    case.input_text = text.and_then(Json::as_str).map(clip).unwrap_or_default();
     case.latency_ms = latency_ms.and_then(non_negative_number);
     case.allowed_latency_ms = timeout.and_then(non_negative_number);
-    let asserts: &[Value] = match asserts {
-        None | Some(Value::Null) => &[],
-        Some(Value::Array(list)) => list,
+    let asserts: &[Json<'_>] = match asserts {
+        None | Some(Json::Null) => &[],
+        Some(Json::Array(list)) => list,
         Some(other) => {
             case.status = CaseStatus::Failed;
             case.add_reason(reasons::malformed("asserts", other, "an array"));
@@ -82,10 +82,10 @@ fn parse_step(index: usize, step: &Value) -> CaseResult {
         };
         let [kind, status, negate, params, actual] =
             fields(assert, ["type", "status", "negate", "params", "actual"]);
-        let kind = kind.and_then(Value::as_str).unwrap_or("");
-        let verdict = status.and_then(Value::as_str);
+        let kind = kind.and_then(Json::as_str).unwrap_or("");
+        let verdict = status.and_then(Json::as_str);
         let passed = verdict == Some("successful");
-        let negated = negate.and_then(Value::as_bool) == Some(true);
+        let negated = negate.and_then(Json::as_bool) == Some(true);
         if !negated {
             record(&mut case, kind, params, actual, passed);
         }
@@ -103,7 +103,7 @@ fn parse_step(index: usize, step: &Value) -> CaseResult {
             case.add_reason(reason);
         }
     }
-    let step_failed = step_status.and_then(Value::as_str) == Some("failed");
+    let step_failed = step_status.and_then(Json::as_str) == Some("failed");
     if step_failed && !any_failed {
         case.add_reason("step failed".to_owned());
     }
@@ -115,24 +115,24 @@ fn parse_step(index: usize, step: &Value) -> CaseResult {
 fn record(
     case: &mut CaseResult,
     kind: &str,
-    params: Option<&Value>,
-    actual: Option<&Value>,
+    params: Option<&Json<'_>>,
+    actual: Option<&Json<'_>>,
     passed: bool,
 ) {
     match kind {
         "assertIntent" => {
             if case.expected_intent.is_none() {
-                if let Some(name) = param(params, "intent").and_then(Value::as_str) {
+                if let Some(name) = param(params, "intent").and_then(Json::as_str) {
                     case.expected_intent = Some(clip(name));
                     case.intent_verified = passed;
                 }
             }
             if case.matched_intent.is_none() {
-                case.matched_intent = actual.and_then(Value::as_str).map(clip);
+                case.matched_intent = actual.and_then(Json::as_str).map(clip);
             }
         }
         "assertSlot" => {
-            if let Some(name) = param(params, "slot").and_then(Value::as_str).map(clip) {
+            if let Some(name) = param(params, "slot").and_then(Json::as_str).map(clip) {
                 if passed {
                     case.entities_extracted.push(name.clone());
                 }
@@ -144,7 +144,7 @@ fn record(
 }
 
 /// `params[key]` of an assert, when present.
-fn param<'a>(params: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+fn param<'a>(params: Option<&'a Json<'a>>, key: &str) -> Option<&'a Json<'a>> {
     params.and_then(|p| p.get(key))
 }
 
@@ -152,7 +152,7 @@ fn param<'a>(params: Option<&'a Value>, key: &str) -> Option<&'a Value> {
 mod tests {
     use super::*;
     use crate::aggregate::{Gate, NameStats};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn assert_(kind: &str, params: Value, status: &str, actual: Value) -> Value {
         json!({"type": kind, "status": status, "params": params, "negate": false, "actual": actual})
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn playbook_run_by_hand() {
-        let r = aggregate_playbook_run(&run(), &AggregateOptions::default()).unwrap();
+        let r = aggregate_playbook_run(&Json::from(&run()), &AggregateOptions::default()).unwrap();
         assert_eq!(r.execution_id.as_deref(), Some("run_1"));
         assert_eq!(r.status.as_deref(), Some("failed"));
         assert_eq!((r.total, r.passed, r.failed, r.unverified), (4, 1, 2, 1));
@@ -249,7 +249,7 @@ mod tests {
                  {"type": "assertContext", "status": "failed"}
              ]}
         ]});
-        let r = aggregate_playbook_run(&run, &AggregateOptions::default()).unwrap();
+        let r = aggregate_playbook_run(&Json::from(&run), &AggregateOptions::default()).unwrap();
         assert_eq!((r.total, r.passed, r.failed, r.unverified), (4, 0, 4, 0));
         assert_eq!(r.failures[0].reasons, vec!["step failed"]);
         assert_eq!(r.failures[1].reasons, vec!["step failed"]);
@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn malformed_steps_and_runs() {
         let run = json!({"stepResults": [null, {"asserts": {"a": 1}}, {"asserts": [3]}, {"text": ["x"]}]});
-        let r = aggregate_playbook_run(&run, &AggregateOptions::default()).unwrap();
+        let r = aggregate_playbook_run(&Json::from(&run), &AggregateOptions::default()).unwrap();
         assert_eq!((r.total, r.passed, r.failed, r.unverified), (4, 0, 3, 1));
         assert_eq!(
             r.failures[0].reasons,
@@ -292,7 +292,8 @@ mod tests {
         );
         assert_eq!(r.cases[3].input_text, "");
         for bad in [json!({"stepResults": "x"}), json!({"_id": "r"}), json!(1)] {
-            let err = aggregate_playbook_run(&bad, &AggregateOptions::default()).unwrap_err();
+            let err = aggregate_playbook_run(&Json::from(&bad), &AggregateOptions::default())
+                .unwrap_err();
             assert!(matches!(err, GuardError::BadResponse(_)), "{bad}");
         }
     }
@@ -303,7 +304,7 @@ mod tests {
             {"status": "successful", "text": "hi",
              "asserts": [assert_("assertText", json!({"text": "hello"}), "successful", json!("hello"))]}
         ]});
-        let r = aggregate_playbook_run(&run, &AggregateOptions::default()).unwrap();
+        let r = aggregate_playbook_run(&Json::from(&run), &AggregateOptions::default()).unwrap();
         assert_eq!((r.total, r.passed), (1, 1));
         assert_eq!(r.pass_rate, 1.0);
         assert_eq!(r.gate, Gate::Passed);

@@ -1,11 +1,15 @@
 //! The wording of failure reasons, shared by both result formats. Every piece of untrusted text
 //! in a reason is clipped to [`super::MAX_TEXT_CHARS`].
 
-use super::{describe, fmt_ms, json_type};
-use serde_json::Value;
+use super::{clip, describe, fmt_ms};
+use crate::json::Json;
 
 /// `intent: expected X, got Y` (or `expected not X` for a negated assert).
-pub(crate) fn intent(expected: Option<&Value>, actual: Option<&Value>, negated: bool) -> String {
+pub(crate) fn intent(
+    expected: Option<&Json<'_>>,
+    actual: Option<&Json<'_>>,
+    negated: bool,
+) -> String {
     let not = if negated { "not " } else { "" };
     format!(
         "intent: expected {not}{}, got {}",
@@ -15,7 +19,7 @@ pub(crate) fn intent(expected: Option<&Value>, actual: Option<&Value>, negated: 
 }
 
 /// `entity X not extracted` (or `entity X extracted, expected absent` for a negated assert).
-pub(crate) fn entity(name: Option<&Value>, negated: bool) -> String {
+pub(crate) fn entity(name: Option<&Json<'_>>, negated: bool) -> String {
     if negated {
         format!("entity {} extracted, expected absent", describe(name))
     } else {
@@ -24,7 +28,7 @@ pub(crate) fn entity(name: Option<&Value>, negated: bool) -> String {
 }
 
 /// `response does not contain "X"` (or `response contains "X"` for a negated assert).
-pub(crate) fn response(expected: Option<&Value>, negated: bool) -> String {
+pub(crate) fn response(expected: Option<&Json<'_>>, negated: bool) -> String {
     if negated {
         format!("response contains \"{}\"", describe(expected))
     } else {
@@ -43,50 +47,61 @@ pub(crate) fn latency(actual: Option<f64>, allowed: Option<f64>) -> String {
 
 /// `assertion "X" failed` for a type this crate has no specific wording for.
 pub(crate) fn other(kind: &str) -> String {
-    format!(
-        "assertion \"{}\" failed",
-        describe(Some(&Value::from(kind)))
-    )
+    format!("assertion \"{}\" failed", clip(kind))
 }
 
 /// `assertion N (X) has no verdict: "passed" is ...` for an assertion without a usable verdict.
-pub(crate) fn no_verdict(position: usize, kind: &str, field: &str, got: Option<&Value>) -> String {
+pub(crate) fn no_verdict(
+    position: usize,
+    kind: &str,
+    field: &str,
+    got: Option<&Json<'_>>,
+) -> String {
     format!(
         "assertion {position} ({}) has no verdict: \"{field}\" is {}",
-        describe(Some(&Value::from(kind))),
+        clip(kind),
         describe(got)
     )
 }
 
 /// `malformed case: <what> is <type>, expected <expected>`.
-pub(crate) fn malformed(what: &str, got: &Value, expected: &str) -> String {
+pub(crate) fn malformed(what: &str, got: &Json<'_>, expected: &str) -> String {
     format!(
         "malformed case: {what} is {}, expected {expected}",
-        json_type(got)
+        got.type_name()
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    /// A borrowed tree of `value`.
+    fn tree(value: &Value) -> Json<'_> {
+        Json::from(value)
+    }
 
     #[test]
     fn wording() {
         assert_eq!(
-            intent(Some(&json!("intent_x")), Some(&json!("intent_y")), false),
+            intent(
+                Some(&tree(&json!("intent_x"))),
+                Some(&tree(&json!("intent_y"))),
+                false
+            ),
             "intent: expected intent_x, got intent_y"
         );
         assert_eq!(
-            intent(Some(&json!("a")), Some(&Value::Null), true),
+            intent(Some(&tree(&json!("a"))), Some(&Json::Null), true),
             "intent: expected not a, got none"
         );
         assert_eq!(
-            entity(Some(&json!("user_id")), false),
+            entity(Some(&tree(&json!("user_id"))), false),
             "entity user_id not extracted"
         );
         assert_eq!(
-            response(Some(&json!("open from")), false),
+            response(Some(&tree(&json!("open from"))), false),
             "response does not contain \"open from\""
         );
         assert_eq!(
@@ -100,7 +115,7 @@ mod tests {
             "assertion 2 (intent) has no verdict: \"passed\" is none"
         );
         assert_eq!(
-            malformed("assertions", &json!("x"), "an array"),
+            malformed("assertions", &tree(&json!("x")), "an array"),
             "malformed case: assertions is a string, expected an array"
         );
     }
@@ -108,7 +123,7 @@ mod tests {
     #[test]
     fn long_text_is_clipped() {
         let long = "x".repeat(10_000);
-        let r = response(Some(&json!(long)), false);
+        let r = response(Some(&tree(&json!(long))), false);
         assert!(r.chars().count() < 260, "{}", r.len());
     }
 }

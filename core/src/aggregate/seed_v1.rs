@@ -7,30 +7,30 @@
 //! failed with a reason; only a missing or non-array `test_results` rejects the whole answer.
 
 use super::{
-    build_report, clip, fields, json_type, non_negative_number, reasons, str_field,
-    AggregateOptions, CaseResult, CaseStatus, SuiteReport,
+    build_report, clip, fields, non_negative_number, reasons, str_field, AggregateOptions,
+    CaseResult, CaseStatus, SuiteReport,
 };
 use crate::error::GuardError;
-use serde_json::Value;
+use crate::json::Json;
 
 /// Aggregates seed-v1 results `{ execution_id, status, test_results: [...] }`.
 pub fn aggregate_seed_v1(
-    results: &Value,
+    results: &Json<'_>,
     opts: &AggregateOptions,
 ) -> Result<SuiteReport, GuardError> {
     opts.validate()?;
     let list = match results.get("test_results") {
-        Some(Value::Array(list)) => list,
+        Some(Json::Array(list)) => list,
         Some(other) => {
             return Err(GuardError::BadResponse(format!(
                 "seed-v1 results: test_results is {}, expected an array",
-                json_type(other)
+                other.type_name()
             )))
         }
         None => {
             return Err(GuardError::BadResponse(format!(
                 "seed-v1 results must be an object with a test_results array, got {}",
-                json_type(results)
+                results.type_name()
             )))
         }
     };
@@ -46,7 +46,7 @@ pub fn aggregate_seed_v1(
 }
 
 /// Parses one entry of `test_results`; never fails (malformed entries become failed cases).
-fn parse_case(pos: usize, entry: &Value) -> CaseResult {
+fn parse_case(pos: usize, entry: &Json<'_>) -> CaseResult {
     let mut case = CaseResult {
         index: pos,
         ..CaseResult::default()
@@ -65,20 +65,20 @@ fn parse_case(pos: usize, entry: &Value) -> CaseResult {
         ],
     );
     if let Some(index) = case_index
-        .and_then(Value::as_u64)
+        .and_then(Json::as_u64)
         .and_then(|i| usize::try_from(i).ok())
     {
         case.index = index;
     }
     case.input_text = input_text
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .map(clip)
         .unwrap_or_default();
-    case.matched_intent = matched_intent.and_then(Value::as_str).map(clip);
+    case.matched_intent = matched_intent.and_then(Json::as_str).map(clip);
     case.latency_ms = latency_ms.and_then(non_negative_number);
-    let assertions: &[Value] = match assertions {
-        None | Some(Value::Null) => &[],
-        Some(Value::Array(list)) => list,
+    let assertions: &[Json<'_>] = match assertions {
+        None | Some(Json::Null) => &[],
+        Some(Json::Array(list)) => list,
         Some(other) => return failed(case, reasons::malformed("assertions", other, "an array")),
     };
     let mut any_failed = false;
@@ -92,8 +92,8 @@ fn parse_case(pos: usize, entry: &Value) -> CaseResult {
         };
         let [kind, verdict_value, expected, actual] =
             fields(assertion, ["type", "passed", "expected", "actual"]);
-        let kind = kind.and_then(Value::as_str).unwrap_or("");
-        let verdict = verdict_value.and_then(Value::as_bool);
+        let kind = kind.and_then(Json::as_str).unwrap_or("");
+        let verdict = verdict_value.and_then(Json::as_bool);
         let passed = verdict == Some(true);
         verifies_behaviour |= kind != "latency";
         record(&mut case, kind, expected, actual, passed);
@@ -118,8 +118,8 @@ fn parse_case(pos: usize, entry: &Value) -> CaseResult {
 fn record(
     case: &mut CaseResult,
     kind: &str,
-    expected: Option<&Value>,
-    actual: Option<&Value>,
+    expected: Option<&Json<'_>>,
+    actual: Option<&Json<'_>>,
     passed: bool,
 ) {
     match kind {
@@ -133,17 +133,17 @@ fn record(
         }
         "intent" => {
             if case.expected_intent.is_none() {
-                if let Some(name) = expected.and_then(Value::as_str) {
+                if let Some(name) = expected.and_then(Json::as_str) {
                     case.expected_intent = Some(clip(name));
                     case.intent_verified = passed;
                 }
             }
             if case.matched_intent.is_none() {
-                case.matched_intent = actual.and_then(Value::as_str).map(clip);
+                case.matched_intent = actual.and_then(Json::as_str).map(clip);
             }
         }
         "entity" => {
-            if let Some(name) = expected.and_then(Value::as_str).map(clip) {
+            if let Some(name) = expected.and_then(Json::as_str).map(clip) {
                 if passed {
                     case.entities_extracted.push(name.clone());
                 }
@@ -165,7 +165,7 @@ fn failed(mut case: CaseResult, reason: String) -> CaseResult {
 mod tests {
     use super::*;
     use crate::aggregate::{Gate, NameStats};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn opts() -> AggregateOptions {
         AggregateOptions::default()
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn seed_example_suite() {
-        let r = aggregate_seed_v1(&seed_example(), &opts()).unwrap();
+        let r = aggregate_seed_v1(&Json::from(&seed_example()), &opts()).unwrap();
         assert_eq!(r.execution_id.as_deref(), Some("exec_42"));
         assert_eq!(r.status.as_deref(), Some("completed"));
         assert_eq!((r.total, r.passed, r.failed, r.unverified), (2, 1, 1, 0));
@@ -256,7 +256,7 @@ mod tests {
             known_entities: Some(vec!["user_id".into(), "order_id".into()]),
             ..opts()
         };
-        let r = aggregate_seed_v1(&seed_example(), &o).unwrap();
+        let r = aggregate_seed_v1(&Json::from(&seed_example()), &o).unwrap();
         assert_eq!(r.coverage.intent_coverage, 0.5);
         assert_eq!(r.coverage.entity_coverage, 0.0);
         assert_eq!(r.coverage.intents.len(), 4);
@@ -273,7 +273,7 @@ mod tests {
             {"input_text": "slow and nothing else", "latency_ms": 900,
              "assertions": [assertion("latency", json!(800), json!(900), false)]}
         ]});
-        let r = aggregate_seed_v1(&results, &opts()).unwrap();
+        let r = aggregate_seed_v1(&Json::from(&results), &opts()).unwrap();
         assert_eq!((r.total, r.passed, r.failed, r.unverified), (5, 0, 1, 4));
         assert_eq!(r.pass_rate, 0.0);
         assert_eq!(r.gate, Gate::Failed);
@@ -290,7 +290,7 @@ mod tests {
         let pass = json!({"assertions": [assertion("intent", json!("a"), json!("a"), true)]});
         let mut list = vec![pass; 19];
         list.push(json!({"assertions": []}));
-        let r = aggregate_seed_v1(&json!({ "test_results": list }), &opts()).unwrap();
+        let r = aggregate_seed_v1(&Json::from(&json!({ "test_results": list })), &opts()).unwrap();
         assert_eq!((r.total, r.passed, r.unverified), (20, 19, 1));
         assert_eq!(r.pass_rate, 0.95);
         assert_eq!(r.gate, Gate::Passed);
@@ -298,7 +298,7 @@ mod tests {
             pass_threshold: 1.0,
             ..opts()
         };
-        let r = aggregate_seed_v1(&json!({ "test_results": list }), &strict).unwrap();
+        let r = aggregate_seed_v1(&Json::from(&json!({ "test_results": list })), &strict).unwrap();
         assert_eq!(r.gate, Gate::Failed);
     }
 
@@ -316,7 +316,7 @@ mod tests {
                 "garbage"
             ]
         }]});
-        let r = aggregate_seed_v1(&results, &opts()).unwrap();
+        let r = aggregate_seed_v1(&Json::from(&results), &opts()).unwrap();
         assert_eq!(
             r.failures[0].reasons,
             vec![
@@ -344,7 +344,7 @@ mod tests {
             {"input_text": 7, "latency_ms": "fast", "case_index": -1,
              "assertions": [assertion("intent", json!("a"), json!("a"), true)]}
         ]});
-        let r = aggregate_seed_v1(&results, &opts()).unwrap();
+        let r = aggregate_seed_v1(&Json::from(&results), &opts()).unwrap();
         assert_eq!((r.total, r.passed, r.failed, r.unverified), (3, 1, 2, 0));
         assert_eq!(
             r.failures[0].reasons,
@@ -368,14 +368,14 @@ mod tests {
             json!({"execution_id": "x"}),
             json!([]),
         ] {
-            let err = aggregate_seed_v1(&bad, &opts()).unwrap_err();
+            let err = aggregate_seed_v1(&Json::from(&bad), &opts()).unwrap_err();
             assert!(matches!(err, GuardError::BadResponse(_)), "{bad}");
         }
         let bad_opts = AggregateOptions {
             pass_threshold: 2.0,
             ..opts()
         };
-        let err = aggregate_seed_v1(&seed_example(), &bad_opts).unwrap_err();
+        let err = aggregate_seed_v1(&Json::from(&seed_example()), &bad_opts).unwrap_err();
         assert!(matches!(err, GuardError::Config(_)));
     }
 
@@ -386,7 +386,7 @@ mod tests {
             "input_text": long,
             "assertions": [assertion("response_contains", json!(long), json!(""), false)]
         }]});
-        let r = aggregate_seed_v1(&results, &opts()).unwrap();
+        let r = aggregate_seed_v1(&Json::from(&results), &opts()).unwrap();
         assert!(r.failures[0].input_text.chars().count() <= 201);
         assert!(r.failures[0].reasons[0].chars().count() < 260);
     }

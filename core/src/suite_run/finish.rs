@@ -14,6 +14,7 @@ use crate::aggregate::{
     AggregateOptions, Gate, SuiteReport,
 };
 use crate::error::GuardError;
+use crate::json::Json;
 use crate::profile::{Credentials, HttpRequest, TargetUrl};
 use crate::time::iso8601;
 use serde::Serialize;
@@ -66,7 +67,7 @@ impl IntoReport for SeedOutcome {
         let results = self.results.ok_or_else(|| {
             GuardError::BadResponse("the execution's results were not read".to_owned())
         })?;
-        let mut report = aggregate_seed_v1(&results, opts)?;
+        let mut report = aggregate_seed_v1(&Json::from(&results), opts)?;
         let status = self
             .status
             .as_ref()
@@ -96,7 +97,7 @@ impl IntoReport for PlaybookOutcome {
         if opts.known_intents.is_none() {
             opts.known_intents = self.intents;
         }
-        let mut report = aggregate_playbook_run(&self.run, &opts)?;
+        let mut report = aggregate_playbook_run(&Json::from(&self.run), &opts)?;
         let id = self.run_id.unwrap_or(self.task_id);
         let completed = self.status == "done";
         stamp(&mut report, &id, &self.status, completed, self.polls);

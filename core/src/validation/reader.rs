@@ -4,8 +4,7 @@
 
 use super::Validated;
 use crate::issue::Issue;
-use crate::json::type_name;
-use serde_json::{Map, Value};
+use crate::json::{parse_borrowed_within, Json, Object, MAX_INPUT_BYTES};
 use std::fmt::{self, Write as _};
 
 /// Most issues listed per list (errors, warnings); the rest are summarised by one
@@ -139,8 +138,8 @@ impl<'a> Collector<'a> {
 
 /// Validates an input whose root must be an object (a `TYPE` error at `""` otherwise).
 pub(crate) fn validate_root<'a, T>(
-    input: &'a Value,
-    read: impl FnOnce(&mut Collector<'a>, &'a Map<String, Value>) -> Option<T>,
+    input: &'a Json<'a>,
+    read: impl FnOnce(&mut Collector<'a>, &'a Object<'a>) -> Option<T>,
 ) -> Validated<T> {
     let mut c = Collector::new();
     let value = match object(&mut c, input) {
@@ -154,9 +153,9 @@ pub(crate) fn validate_root<'a, T>(
 /// the root.
 pub(crate) fn validate_text<T>(
     text: &str,
-    validate: impl FnOnce(&Value) -> Validated<T>,
+    validate: impl FnOnce(&Json<'_>) -> Validated<T>,
 ) -> Validated<T> {
-    match crate::json::parse_untrusted(text) {
+    match parse_borrowed_within(text, MAX_INPUT_BYTES) {
         Ok(value) => validate(&value),
         Err(issue) => Validated {
             value: None,
@@ -179,12 +178,11 @@ pub(crate) struct FieldName {
 /// `UNKNOWN_FIELD` warnings.
 pub(crate) fn read_fields<'a, const N: usize>(
     c: &mut Collector<'a>,
-    object: &'a Map<String, Value>,
+    object: &'a Object<'a>,
     fields: &[FieldName; N],
-) -> [Option<&'a Value>; N] {
-    let mut slots: [Option<&'a Value>; N] = [None; N];
-    for (key, value) in object {
-        let key = key.as_str();
+) -> [Option<&'a Json<'a>>; N] {
+    let mut slots: [Option<&'a Json<'a>>; N] = [None; N];
+    for (key, value) in object.iter() {
         let found = fields
             .iter()
             .zip(slots.iter_mut())
@@ -223,8 +221,8 @@ pub(crate) fn read_fields<'a, const N: usize>(
 pub(crate) fn required<'a, R>(
     c: &mut Collector<'a>,
     name: &'static str,
-    value: Option<&'a Value>,
-    read: impl FnOnce(&mut Collector<'a>, &'a Value) -> Option<R>,
+    value: Option<&'a Json<'a>>,
+    read: impl FnOnce(&mut Collector<'a>, &'a Json<'a>) -> Option<R>,
 ) -> Option<R> {
     c.within(Segment::Key(name), |c| match value {
         Some(value) => read(c, value),
@@ -239,8 +237,8 @@ pub(crate) fn required<'a, R>(
 pub(crate) fn optional<'a, R>(
     c: &mut Collector<'a>,
     name: &'static str,
-    value: Option<&'a Value>,
-    read: impl FnOnce(&mut Collector<'a>, &'a Value) -> Option<R>,
+    value: Option<&'a Json<'a>>,
+    read: impl FnOnce(&mut Collector<'a>, &'a Json<'a>) -> Option<R>,
 ) -> Option<Option<R>> {
     match value {
         Some(value) => c.within(Segment::Key(name), |c| read(c, value).map(Some)),
@@ -249,16 +247,16 @@ pub(crate) fn optional<'a, R>(
 }
 
 /// Reports a `TYPE` error at the current path.
-pub(crate) fn type_error(c: &mut Collector<'_>, expected: &str, got: &Value) {
+pub(crate) fn type_error(c: &mut Collector<'_>, expected: &str, got: &Json<'_>) {
     c.error(
         "TYPE",
-        format_args!("expected {expected}, got {}", type_name(got)),
+        format_args!("expected {expected}, got {}", got.type_name()),
     );
 }
 
 /// An integer in `min..=max`. Integral floats (`15000.0`) are accepted.
-pub(crate) fn integer(c: &mut Collector<'_>, value: &Value, min: u32, max: u32) -> Option<u32> {
-    let Value::Number(number) = value else {
+pub(crate) fn integer(c: &mut Collector<'_>, value: &Json<'_>, min: u32, max: u32) -> Option<u32> {
+    let Json::Number(number) = value else {
         type_error(c, "an integer", value);
         return None;
     };
@@ -309,10 +307,10 @@ fn longer_than(s: &str, max: usize) -> bool {
 /// A string that is not blank and has at most `max_chars` characters.
 pub(crate) fn text<'a>(
     c: &mut Collector<'_>,
-    value: &'a Value,
+    value: &'a Json<'_>,
     max_chars: usize,
 ) -> Option<&'a str> {
-    let Value::String(s) = value else {
+    let Json::String(s) = value else {
         type_error(c, "a string", value);
         return None;
     };
@@ -331,8 +329,8 @@ pub(crate) fn text<'a>(
 }
 
 /// An identifier placed in URL paths: 1..=128 characters of `[A-Za-z0-9_.-]`, not `.` or `..`.
-pub(crate) fn identifier<'a>(c: &mut Collector<'_>, value: &'a Value) -> Option<&'a str> {
-    let Value::String(s) = value else {
+pub(crate) fn identifier<'a>(c: &mut Collector<'_>, value: &'a Json<'_>) -> Option<&'a str> {
+    let Json::String(s) = value else {
         type_error(c, "a string", value);
         return None;
     };
@@ -361,9 +359,9 @@ pub(crate) fn identifier<'a>(c: &mut Collector<'_>, value: &'a Value) -> Option<
 }
 
 /// An array, or a `TYPE` error.
-pub(crate) fn array<'a>(c: &mut Collector<'_>, value: &'a Value) -> Option<&'a [Value]> {
+pub(crate) fn array<'a>(c: &mut Collector<'_>, value: &'a Json<'a>) -> Option<&'a [Json<'a>]> {
     match value {
-        Value::Array(items) => Some(items),
+        Json::Array(items) => Some(items),
         other => {
             type_error(c, "an array", other);
             None
@@ -372,12 +370,9 @@ pub(crate) fn array<'a>(c: &mut Collector<'_>, value: &'a Value) -> Option<&'a [
 }
 
 /// An object, or a `TYPE` error.
-pub(crate) fn object<'a>(
-    c: &mut Collector<'_>,
-    value: &'a Value,
-) -> Option<&'a Map<String, Value>> {
+pub(crate) fn object<'a>(c: &mut Collector<'_>, value: &'a Json<'a>) -> Option<&'a Object<'a>> {
     match value {
-        Value::Object(map) => Some(map),
+        Json::Object(map) => Some(map),
         other => {
             type_error(c, "an object", other);
             None
@@ -390,7 +385,7 @@ pub(crate) fn object<'a>(
 /// (`TOO_LARGE`). Work is bounded by the limits, whatever the size of the input.
 pub(crate) fn bounded_object(
     c: &mut Collector<'_>,
-    map: &Map<String, Value>,
+    map: &Object<'_>,
     max_bytes: Option<usize>,
 ) -> bool {
     if nesting_exceeds(map, MAX_NESTING) {
@@ -417,11 +412,11 @@ pub(crate) fn bounded_object(
 
 /// Whether an object nests more than `levels` levels (the object is level 1). Recursion depth is
 /// bounded by `levels`.
-fn nesting_exceeds(map: &Map<String, Value>, levels: usize) -> bool {
-    fn value_exceeds(value: &Value, levels: usize) -> bool {
+fn nesting_exceeds(map: &Object<'_>, levels: usize) -> bool {
+    fn value_exceeds(value: &Json<'_>, levels: usize) -> bool {
         match value {
-            Value::Object(map) => nesting_exceeds(map, levels),
-            Value::Array(items) => {
+            Json::Object(map) => nesting_exceeds(map, levels),
+            Json::Array(items) => {
                 levels == 0
                     || items
                         .iter()
@@ -439,7 +434,17 @@ fn nesting_exceeds(map: &Map<String, Value>, levels: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    /// A borrowed tree of `value`.
+    fn tree(value: &Value) -> Json<'_> {
+        Json::from(value)
+    }
+
+    /// The object of an object tree.
+    fn obj<'t>(tree: &'t Json<'t>) -> &'t Object<'t> {
+        tree.as_object().unwrap()
+    }
 
     fn run<'a, R>(f: impl FnOnce(&mut Collector<'a>) -> R) -> (R, Vec<Issue>, Vec<Issue>) {
         let mut c = Collector::new();
@@ -465,23 +470,23 @@ mod tests {
 
     #[test]
     fn integers_accept_integral_floats_and_reject_fractions() {
-        let (r, errors, _) = run(|c| integer(c, &json!(15000.0), 1000, 30000));
+        let (r, errors, _) = run(|c| integer(c, &tree(&json!(15000.0)), 1000, 30000));
         assert_eq!(r, Some(15000));
         assert!(errors.is_empty());
-        let (r, errors, _) = run(|c| integer(c, &json!(1500.5), 1000, 30000));
+        let (r, errors, _) = run(|c| integer(c, &tree(&json!(1500.5)), 1000, 30000));
         assert_eq!(r, None);
         assert_eq!(errors[0].code, "NOT_INTEGER");
-        let (_, errors, _) = run(|c| integer(c, &json!(-3), 0, 5));
+        let (_, errors, _) = run(|c| integer(c, &tree(&json!(-3)), 0, 5));
         assert_eq!(errors[0].code, "OUT_OF_RANGE");
         assert!(errors[0].message.contains("at least 0"));
-        let (_, errors, _) = run(|c| integer(c, &json!(1e300), 0, 5));
+        let (_, errors, _) = run(|c| integer(c, &tree(&json!(1e300)), 0, 5));
         assert_eq!(errors[0].code, "OUT_OF_RANGE");
         assert!(errors[0].message.contains("at most 5"));
-        let (_, errors, _) = run(|c| integer(c, &json!(u64::MAX), 0, 5));
+        let (_, errors, _) = run(|c| integer(c, &tree(&json!(u64::MAX)), 0, 5));
         assert!(errors[0].message.contains("at most 5"));
-        let (_, errors, _) = run(|c| integer(c, &json!(-1e300), 0, 5));
+        let (_, errors, _) = run(|c| integer(c, &tree(&json!(-1e300)), 0, 5));
         assert!(errors[0].message.contains("at least 0"));
-        let (_, errors, _) = run(|c| integer(c, &json!("12"), 0, 50));
+        let (_, errors, _) = run(|c| integer(c, &tree(&json!("12")), 0, 50));
         assert_eq!(errors[0].code, "TYPE");
         assert_eq!(errors[0].message, "expected an integer, got a string");
     }
@@ -509,25 +514,20 @@ mod tests {
         for _ in 0..MAX_NESTING {
             deep = json!({ "a": deep });
         }
-        let Value::Object(ok) = deep.clone() else {
-            unreachable!()
-        };
-        let (r, errors, _) = run(|c| bounded_object(c, &ok, None));
+        let ok = tree(&deep);
+        let (r, errors, _) = run(|c| bounded_object(c, obj(&ok), None));
         assert!(r, "{errors:?}");
         let deeper = json!({ "a": [deep] });
-        let Value::Object(bad) = deeper else {
-            unreachable!()
-        };
-        let (r, errors, _) = run(|c| bounded_object(c, &bad, None));
+        let bad = tree(&deeper);
+        let (r, errors, _) = run(|c| bounded_object(c, obj(&bad), None));
         assert!(!r);
         assert_eq!(errors[0].code, "TOO_DEEP");
 
-        let Value::Object(small) = json!({ "ab": "cd" }) else {
-            unreachable!()
-        };
+        let small_value = json!({ "ab": "cd" });
+        let small = tree(&small_value);
         // {"ab":"cd"} is 11 bytes.
-        assert!(run(|c| bounded_object(c, &small, Some(11))).0);
-        let (r, errors, _) = run(|c| bounded_object(c, &small, Some(10)));
+        assert!(run(|c| bounded_object(c, obj(&small), Some(11))).0);
+        let (r, errors, _) = run(|c| bounded_object(c, obj(&small), Some(10)));
         assert!(!r);
         assert_eq!(errors[0].code, "TOO_LARGE");
         assert!(errors[0].message.contains("10 bytes"));
@@ -535,7 +535,8 @@ mod tests {
 
     #[test]
     fn identifiers_and_texts() {
-        let good = json!("a.b-c_9");
+        let good_value = json!("a.b-c_9");
+        let good = tree(&good_value);
         assert_eq!(run(|c| identifier(c, &good)).0, Some("a.b-c_9"));
         for (bad, code) in [
             (json!(""), "EMPTY"),
@@ -546,18 +547,25 @@ mod tests {
             (json!("x".repeat(129)), "TOO_LONG"),
             (json!(7), "TYPE"),
         ] {
-            let (r, errors, _) = run(|c| identifier(c, &bad));
+            let (r, errors, _) = run(|c| identifier(c, &tree(&bad)).map(str::to_owned));
             assert_eq!(r, None);
             assert_eq!(errors[0].code, code, "{bad}");
         }
         let longest = json!("x".repeat(128));
-        assert!(run(|c| identifier(c, &longest)).0.is_some());
-        let three = json!("ééé");
+        assert!(run(|c| identifier(c, &tree(&longest)).is_some()).0);
+        let three_value = json!("ééé");
+        let three = tree(&three_value);
         assert_eq!(run(|c| text(c, &three, 3)).0, Some("ééé"));
         let four = json!("éééé");
-        assert_eq!(run(|c| text(c, &four, 3)).1[0].code, "TOO_LONG");
+        assert_eq!(
+            run(|c| text(c, &tree(&four), 3).is_some()).1[0].code,
+            "TOO_LONG"
+        );
         let blank = json!(" \t");
-        assert_eq!(run(|c| text(c, &blank, 3)).1[0].code, "EMPTY");
+        assert_eq!(
+            run(|c| text(c, &tree(&blank), 3).is_some()).1[0].code,
+            "EMPTY"
+        );
     }
 
     #[test]
@@ -573,11 +581,9 @@ mod tests {
             },
         ];
         let input = json!({ "endpoint_id": "a", "endpointId": "b", "zzz": 1, "outcome": null });
-        let Value::Object(map) = &input else {
-            unreachable!()
-        };
-        let (slots, errors, warnings) = run(|c| read_fields(c, map, &FIELDS));
-        assert_eq!(slots[0], Some(&json!("b")));
+        let input = tree(&input);
+        let (slots, errors, warnings) = run(|c| read_fields(c, obj(&input), &FIELDS));
+        assert_eq!(slots[0], Some(&tree(&json!("b"))));
         assert_eq!(slots[1], None);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path, "endpointId");

@@ -8,8 +8,9 @@ use super::reader::{
     validate_root, validate_text, Collector, FieldName, Segment,
 };
 use super::Validated;
+use crate::json::{Json, Object};
 use crate::model::{Outcome, TestCase, TestExecution};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Most test cases in one execution (platform limit of the seed).
 pub const MAX_TEST_CASES: usize = 500;
@@ -70,19 +71,19 @@ const OUTCOME_FIELDS: [FieldName; 4] = [
 
 /// Validates a test suite execution request given as a JSON value.
 pub fn validate_test_execution(input: &Value) -> Validated<TestExecution> {
-    validate_root(input, read_execution)
+    validate_root(&Json::from(input), read_execution)
 }
 
 /// Validates a test suite execution request given as JSON text (bounded parse; a parse failure
 /// is one error at the root).
 pub fn validate_test_execution_json(text: &str) -> Validated<TestExecution> {
-    validate_text(text, validate_test_execution)
+    validate_text(text, |tree| validate_root(tree, read_execution))
 }
 
 /// A valid test case, still borrowing from the input.
 struct CaseView<'a> {
     input_text: &'a str,
-    context_variables: Option<&'a Map<String, Value>>,
+    context_variables: Option<&'a Object<'a>>,
     outcome: OutcomeView<'a>,
 }
 
@@ -90,7 +91,7 @@ struct CaseView<'a> {
 struct OutcomeView<'a> {
     expected_intent: Option<&'a str>,
     /// Every element was checked to be a valid string.
-    expected_entities: Option<&'a [Value]>,
+    expected_entities: Option<&'a [Json<'a>]>,
     expected_response_contains: Option<&'a str>,
     allowed_latency_ms: u32,
 }
@@ -108,7 +109,7 @@ impl OutcomeView<'_> {
             expected_entities: self.expected_entities.map(|entities| {
                 entities
                     .iter()
-                    .filter_map(Value::as_str)
+                    .filter_map(Json::as_str)
                     .map(str::to_owned)
                     .collect()
             }),
@@ -122,13 +123,16 @@ impl CaseView<'_> {
     fn to_case(&self) -> TestCase {
         TestCase {
             input_text: self.input_text.to_owned(),
-            context_variables: self.context_variables.cloned().unwrap_or_default(),
+            context_variables: self
+                .context_variables
+                .map(Object::to_map)
+                .unwrap_or_default(),
             outcome: self.outcome.to_outcome(),
         }
     }
 }
 
-fn read_execution<'a>(c: &mut Collector<'a>, map: &'a Map<String, Value>) -> Option<TestExecution> {
+fn read_execution<'a>(c: &mut Collector<'a>, map: &'a Object<'a>) -> Option<TestExecution> {
     let [suite_id, test_cases, timeout] = read_fields(c, map, &FIELDS);
     let suite_id = required(c, "suiteId", suite_id, identifier);
     let cases = required(c, "testCases", test_cases, read_cases);
@@ -144,7 +148,7 @@ fn read_execution<'a>(c: &mut Collector<'a>, map: &'a Map<String, Value>) -> Opt
 }
 
 /// 1..=[`MAX_TEST_CASES`] cases; every element is validated even when there are too many.
-fn read_cases<'a>(c: &mut Collector<'a>, value: &'a Value) -> Option<Vec<CaseView<'a>>> {
+fn read_cases<'a>(c: &mut Collector<'a>, value: &'a Json<'a>) -> Option<Vec<CaseView<'a>>> {
     let items = array(c, value)?;
     let mut cases = Some(Vec::with_capacity(items.len().min(MAX_TEST_CASES)));
     if items.is_empty() {
@@ -171,7 +175,7 @@ fn read_cases<'a>(c: &mut Collector<'a>, value: &'a Value) -> Option<Vec<CaseVie
     cases
 }
 
-fn read_case<'a>(c: &mut Collector<'a>, value: &'a Value) -> Option<CaseView<'a>> {
+fn read_case<'a>(c: &mut Collector<'a>, value: &'a Json<'a>) -> Option<CaseView<'a>> {
     let map = object(c, value)?;
     let [input_text, context_variables, outcome] = read_fields(c, map, &CASE_FIELDS);
     let input_text = required(c, "inputText", input_text, |c, v| {
@@ -198,7 +202,7 @@ fn read_case<'a>(c: &mut Collector<'a>, value: &'a Value) -> Option<CaseView<'a>
     })
 }
 
-fn read_outcome<'a>(c: &mut Collector<'a>, value: &'a Value) -> Option<OutcomeView<'a>> {
+fn read_outcome<'a>(c: &mut Collector<'a>, value: &'a Json<'a>) -> Option<OutcomeView<'a>> {
     let map = object(c, value)?;
     let [intent, entities, contains, latency] = read_fields(c, map, &OUTCOME_FIELDS);
     let expected_intent = optional(c, "expectedIntent", intent, |c, v| {
@@ -220,7 +224,7 @@ fn read_outcome<'a>(c: &mut Collector<'a>, value: &'a Value) -> Option<OutcomeVi
 }
 
 /// An array of non-blank strings.
-fn read_entities<'a>(c: &mut Collector<'a>, value: &'a Value) -> Option<&'a [Value]> {
+fn read_entities<'a>(c: &mut Collector<'a>, value: &'a Json<'a>) -> Option<&'a [Json<'a>]> {
     let items = array(c, value)?;
     let mut valid = true;
     for (index, item) in items.iter().enumerate() {

@@ -5,7 +5,7 @@ use super::reader::{
     validate_root, validate_text, Collector, FieldName, Segment,
 };
 use super::{Validated, EXTENSION_BUDGET_MS, MAX_BACKOFF_MS};
-use crate::json::parse_untrusted;
+use crate::json::{parse_borrowed_within, Json, Object, MAX_INPUT_BYTES};
 use crate::model::{TimeoutConfig, DEFAULT_BACKOFF_MS, DEFAULT_RETRY_ATTEMPTS};
 use serde_json::{Map, Value};
 
@@ -47,13 +47,13 @@ const FIELDS: [FieldName; 6] = [
 
 /// Validates a timeout policy given as a JSON value.
 pub fn validate_timeout_config(input: &Value) -> Validated<TimeoutConfig> {
-    validate_root(input, read_config)
+    validate_root(&Json::from(input), read_config)
 }
 
 /// Validates a timeout policy given as JSON text (bounded parse; a parse failure is one error at
 /// the root).
 pub fn validate_timeout_config_json(text: &str) -> Validated<TimeoutConfig> {
-    validate_text(text, validate_timeout_config)
+    validate_text(text, |tree| validate_root(tree, read_config))
 }
 
 /// The longest a guarded call with this policy can take: every attempt times out, and before
@@ -100,7 +100,7 @@ fn max_backoff_before_retry(backoff_ms: u32, n: u32) -> u64 {
         .min(MAX_BACKOFF_MS)
 }
 
-fn read_config<'a>(c: &mut Collector<'a>, map: &'a Map<String, Value>) -> Option<TimeoutConfig> {
+fn read_config<'a>(c: &mut Collector<'a>, map: &'a Object<'a>) -> Option<TimeoutConfig> {
     let [endpoint_id, max_wait, sla, template, retries, backoff] = read_fields(c, map, &FIELDS);
     let endpoint_id = required(c, "endpointId", endpoint_id, identifier);
     let max_wait = required(c, "maxWaitTimeMs", max_wait, |c, v| {
@@ -157,10 +157,10 @@ fn read_config<'a>(c: &mut Collector<'a>, map: &'a Map<String, Value>) -> Option
 
 /// A JSON object, given as an object or as a string holding one, of at most
 /// [`MAX_TEMPLATE_BYTES`].
-fn fallback_template(c: &mut Collector<'_>, value: &Value) -> Option<Map<String, Value>> {
+fn fallback_template(c: &mut Collector<'_>, value: &Json<'_>) -> Option<Map<String, Value>> {
     match value {
-        Value::Object(map) => bounded_object(c, map, Some(MAX_TEMPLATE_BYTES)).then(|| map.clone()),
-        Value::String(text) => {
+        Json::Object(map) => bounded_object(c, map, Some(MAX_TEMPLATE_BYTES)).then(|| map.to_map()),
+        Json::String(text) => {
             if text.len() > MAX_TEMPLATE_BYTES {
                 c.error(
                     "TOO_LARGE",
@@ -171,8 +171,8 @@ fn fallback_template(c: &mut Collector<'_>, value: &Value) -> Option<Map<String,
                 );
                 return None;
             }
-            match parse_untrusted(text) {
-                Ok(Value::Object(map)) => bounded_object(c, &map, None).then_some(map),
+            match parse_borrowed_within(text, MAX_INPUT_BYTES) {
+                Ok(Json::Object(map)) => bounded_object(c, &map, None).then(|| map.to_map()),
                 Ok(other) => {
                     type_error(c, "a string holding a JSON object", &other);
                     None

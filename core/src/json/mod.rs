@@ -1,6 +1,12 @@
-//! Bounded parsing of untrusted JSON text.
+//! Bounded parsing of untrusted JSON text, into a `serde_json::Value` or into a [`Json`] tree
+//! that borrows from the text.
+
+mod borrowed;
+
+pub use borrowed::{Json, Object};
 
 use crate::issue::Issue;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Largest JSON document accepted from a caller (8 MiB): a 500-case suite is far below it.
@@ -14,11 +20,18 @@ pub const MAX_RESULTS_BYTES: usize = 256 * 1024 * 1024;
 /// serde_json's own recursion limit (128), so deep input yields an error instead of exhausting
 /// the stack.
 pub fn parse_untrusted(text: &str) -> Result<Value, Issue> {
-    parse_untrusted_within(text, MAX_INPUT_BYTES)
+    parse_bounded(text, MAX_INPUT_BYTES)
 }
 
-/// [`parse_untrusted`] with another size bound.
-pub fn parse_untrusted_within(text: &str, max_bytes: usize) -> Result<Value, Issue> {
+/// Parses untrusted JSON text of at most `max_bytes` into a [`Json`] tree borrowing from it
+/// (nesting bounded as in [`parse_untrusted`]).
+pub fn parse_borrowed_within(text: &str, max_bytes: usize) -> Result<Json<'_>, Issue> {
+    parse_bounded(text, max_bytes)
+}
+
+/// Parses `text` as `T` after checking its size, mapping failures to `TOO_LARGE`, `TOO_DEEP` or
+/// `INVALID_JSON` issues.
+fn parse_bounded<'a, T: Deserialize<'a>>(text: &'a str, max_bytes: usize) -> Result<T, Issue> {
     if text.len() > max_bytes {
         return Err(Issue::new(
             "",
@@ -58,14 +71,25 @@ mod tests {
     #[test]
     fn parses_and_bounds() {
         assert!(parse_untrusted("{\"a\":1}").is_ok());
+        assert_eq!(
+            parse_borrowed_within("{\"a\":1}", 7).unwrap().get("a"),
+            Some(&Json::Number(1.into()))
+        );
+        let deep_tree = "[".repeat(10_000) + &"]".repeat(10_000);
+        let err = parse_borrowed_within(&deep_tree, MAX_INPUT_BYTES).unwrap_err();
+        assert_eq!(err.code, "TOO_DEEP");
+        assert_eq!(
+            parse_borrowed_within("[1]", 2).unwrap_err().code,
+            "TOO_LARGE"
+        );
         assert_eq!(parse_untrusted("{").unwrap_err().code, "INVALID_JSON");
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert_eq!(parse_untrusted(&deep).unwrap_err().code, "TOO_DEEP");
         let big = format!("\"{}\"", "x".repeat(MAX_INPUT_BYTES));
         assert_eq!(parse_untrusted(&big).unwrap_err().code, "TOO_LARGE");
-        assert!(parse_untrusted_within(&big, MAX_RESULTS_BYTES).is_ok());
+        assert!(parse_borrowed_within(&big, MAX_RESULTS_BYTES).is_ok());
         assert_eq!(
-            parse_untrusted_within("[1,2]", 4).unwrap_err().code,
+            parse_borrowed_within("[1,2]", 4).unwrap_err().code,
             "TOO_LARGE"
         );
     }
