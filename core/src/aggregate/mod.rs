@@ -405,6 +405,10 @@ pub fn ratio(part: usize, whole: usize) -> f64 {
 
 /// Copies untrusted text into a report, cut to [`MAX_TEXT_CHARS`] characters (plus `…`).
 pub fn clip(text: &str) -> String {
+    // A text has at most as many characters as bytes: short ones need no counting.
+    if text.len() <= MAX_TEXT_CHARS {
+        return text.to_owned();
+    }
     match text.char_indices().nth(MAX_TEXT_CHARS) {
         Some((cut, _)) => {
             let mut s = String::with_capacity(cut.saturating_add(3));
@@ -536,6 +540,12 @@ mod tests {
         assert_eq!(c.chars().count(), MAX_TEXT_CHARS + 1);
         assert!(c.ends_with('…'));
         assert_eq!(clip(&"x".repeat(MAX_TEXT_CHARS)).len(), MAX_TEXT_CHARS);
+        let one_over = clip(&"x".repeat(MAX_TEXT_CHARS + 1));
+        assert_eq!(one_over.chars().count(), MAX_TEXT_CHARS + 1);
+        assert!(one_over.ends_with('…'));
+        // More bytes than the limit, but not more characters: kept whole.
+        let wide = "é".repeat(MAX_TEXT_CHARS);
+        assert_eq!(clip(&wide), wide);
     }
 
     #[test]
