@@ -22,6 +22,7 @@ use cognigy_guard_core::retry::RetryDecision;
 use cognigy_guard_core::validation::validate_timeout_config_json;
 use cognigy_guard_core::GuardError;
 use js_sys::{Function, Promise};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -303,7 +304,7 @@ impl Shared {
 
     /// Turns a result into the promise outcome: values to JS, errors to a redacted `GuardError`.
     /// Delivers fresh audit records to `onAudit` first.
-    fn settle(&self, result: Result<Value, GuardError>) -> Result<JsValue, JsValue> {
+    fn settle<T: Serialize>(&self, result: Result<T, GuardError>) -> Result<JsValue, JsValue> {
         self.emit_audit();
         match result {
             Ok(value) => to_js(&value),

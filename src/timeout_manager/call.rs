@@ -13,12 +13,11 @@
 use super::{config, parse_call_request, template_map, Shared, Target, TimeoutManager};
 use crate::convert::{error_message, options_json};
 use cognigy_guard_core::auth::AuthConfig;
-use cognigy_guard_core::guard::{CallOptions, GuardedCall, Input, Step};
+use cognigy_guard_core::guard::{CallOptions, CallOutcome, GuardedCall, Input, Step};
 use cognigy_guard_core::profile::custom::{custom_request, with_credentials};
 use cognigy_guard_core::profile::{seed_v1, ApiProfile, Credentials, HttpRequest};
 use cognigy_guard_core::GuardError;
 use js_sys::{Function, Promise};
-use serde_json::Value;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -33,7 +32,7 @@ pub(super) enum Pending {
     /// The core's state machine is running.
     Running(Box<Running>),
     /// The outcome, waiting for `__callResult`.
-    Finished(Result<Value, GuardError>),
+    Finished(CallOutcome),
 }
 
 /// A started call.
@@ -298,13 +297,7 @@ impl Shared {
         loop {
             running.request = None;
             step = match step {
-                Step::Finish(outcome) => {
-                    let value = (*outcome).and_then(|result| {
-                        serde_json::to_value(result)
-                            .map_err(|e| GuardError::BadResponse(e.to_string()))
-                    });
-                    return (Pending::Finished(value), Next::Finished);
-                }
+                Step::Finish(outcome) => return (Pending::Finished(*outcome), Next::Finished),
                 Step::Sleep { ms } => return (Pending::Running(running), Next::Sleep { ms }),
                 Step::RefreshAuth => {
                     self.auth.invalidate();
