@@ -1,7 +1,8 @@
 // Source of pkg/inline.cjs: the wasm bytes are embedded, so it needs no fs, no __dirname, no
 // import.meta.url and no fetch of the .wasm file (Cognigy Extensions, restricted VMs, bundlers).
 import './text-codec.mjs';
-import { CircuitBreaker, initSync } from '../web/cognigy_guard.js';
+import { CircuitBreaker, TimeoutManager, initSync } from '../web/cognigy_guard.js';
+import { installCall } from './call.mjs';
 import { installExecute } from './execute.mjs';
 import { decodeBase64 } from './base64.mjs';
 import { WASM_BASE64 } from './wasm-base64.mjs';
@@ -9,5 +10,6 @@ import { WASM_BASE64 } from './wasm-base64.mjs';
 initSync({ module: decodeBase64(WASM_BASE64) });
 
 installExecute(CircuitBreaker);
+installCall(TimeoutManager);
 
 export * from '../web/cognigy_guard.js';

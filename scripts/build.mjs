@@ -48,7 +48,7 @@ run('wasm-bindgen', ['--target', 'web', '--out-dir', join(stage, 'web'),
 const wasmFile = join(stage, 'web', 'cognigy_guard_bg.wasm');
 const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
 if (!dev && existsSync(wasmOpt)) {
-  run(wasmOpt, ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  run(wasmOpt, [...(process.env.WASM_OPT_G ? ['-g'] : []), '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
     wasmFile, '-o', wasmFile]);
 } else if (!dev) {
@@ -66,6 +66,7 @@ cpSync(join(stage, 'web'), join(pkg, 'web'), { recursive: true });
 rmSync(join(pkg, 'web', '.gitignore'), { force: true });
 cpSync(join(root, 'js', 'web-index.js'), join(pkg, 'web', 'index.js'));
 cpSync(join(root, 'js', 'execute.mjs'), join(pkg, 'web', 'execute.js'));
+cpSync(join(root, 'js', 'call.mjs'), join(pkg, 'web', 'call.js'));
 
 const esbuild = createRequire(import.meta.url)(join(root, 'node_modules', 'esbuild'));
 const bundle = (entry, outfile, platform) => esbuild.buildSync({

@@ -63,13 +63,8 @@ impl Authenticator {
     /// Credentials for the next request (`None` without auth). With OAuth, a valid cached token,
     /// or the result of the one token request in flight.
     pub async fn credentials(self: &Rc<Self>) -> Result<Option<Credentials>, GuardError> {
-        match &self.config {
-            AuthConfig::None => return Ok(None),
-            AuthConfig::ApiKey(key) => return Ok(Some(Credentials::ApiKey(key.clone()))),
-            AuthConfig::ClientCredentials { .. } => {}
-        }
-        if let Some(credentials) = self.cache.borrow().current(self.http.now()) {
-            return Ok(Some(credentials));
+        if let Some(credentials) = self.credentials_now() {
+            return Ok(credentials);
         }
         let pending = self.inflight.borrow().clone();
         let promise = match pending {
@@ -94,6 +89,19 @@ impl Authenticator {
         Err(self.last_failure.borrow().clone().unwrap_or_else(|| {
             GuardError::BadResponse("the token answer expires within 60 s".to_owned())
         }))
+    }
+
+    /// The credentials when they are at hand without a request: `Some(None)` without auth, the
+    /// API key, or a valid cached token; `None` when a token must be fetched first
+    /// ([`Self::credentials`] does it).
+    pub fn credentials_now(&self) -> Option<Option<Credentials>> {
+        match &self.config {
+            AuthConfig::None => Some(None),
+            AuthConfig::ApiKey(key) => Some(Some(Credentials::ApiKey(key.clone()))),
+            AuthConfig::ClientCredentials { .. } => {
+                self.cache.borrow().current(self.http.now()).map(Some)
+            }
+        }
     }
 
     /// Forgets the cached token after the API answered 401, so the next call fetches a new one.

@@ -64,6 +64,11 @@ impl HttpClient {
         }
     }
 
+    /// The injected `fetch`, if one was given.
+    pub fn custom_fetch(&self) -> Option<js_sys::Function> {
+        self.fetcher.custom()
+    }
+
     /// Milliseconds since the epoch, never going backwards.
     pub fn now(&self) -> f64 {
         self.clock.now()

@@ -116,6 +116,11 @@ impl Fetcher {
         Fetcher { custom }
     }
 
+    /// The injected `fetch`, if any.
+    pub fn custom(&self) -> Option<Function> {
+        self.custom.clone()
+    }
+
     /// The injected `fetch`, or `globalThis.fetch` looked up at call time (read as a property,
     /// so the generated glue holds no direct `fetch(` call: the inline entry must not seem to
     /// fetch its wasm), with the `this` it needs.

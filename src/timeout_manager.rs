@@ -1,18 +1,19 @@
 //! The JS `TimeoutManager` class (API.md "TimeoutManager", the seed "Managing ... External Service
 //! Timeouts"): drives the core's `GuardedCall` state machine with real `fetch`, timers and
-//! credentials. All state lives in `Rc<RefCell<...>>`; no borrow is held across an await, and the
+//! credentials. `call` and `invokeExternalService` are a JS loop (`js/call.mjs`) around the
+//! synchronous step functions of [`call`]; the rest is here. All state lives in `Rc<RefCell<...>>`; no borrow is held across an await, and the
 //! `onAudit` sink is called with no borrow held (it may call back into the manager).
 
 use crate::auth::Authenticator;
 use crate::convert::{function_option, json_text, options_json, to_js};
 use crate::error::{to_js_error, to_js_error_redacted};
-use crate::http::{HttpClient, SendError};
+use crate::http::HttpClient;
 use crate::platform::sleep;
 use cognigy_guard_core::auth::AuthConfig;
 use cognigy_guard_core::breaker::config::BreakerConfig;
 use cognigy_guard_core::guard::policy::configure_retry;
-use cognigy_guard_core::guard::{CallOptions, EngineConfig, GuardEngine, GuardedCall, Input, Step};
-use cognigy_guard_core::profile::custom::{custom_request, with_credentials, CustomRequest};
+use cognigy_guard_core::guard::{CallOptions, EngineConfig, GuardEngine};
+use cognigy_guard_core::profile::custom::CustomRequest;
 use cognigy_guard_core::profile::{
     is_success, parse_error, seed_v1, webhook, ApiProfile, BaseUrl, Credentials, HttpRequest,
 };
@@ -21,11 +22,15 @@ use cognigy_guard_core::retry::RetryDecision;
 use cognigy_guard_core::validation::validate_timeout_config_json;
 use cognigy_guard_core::GuardError;
 use js_sys::{Function, Promise};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
+
+mod call;
 
 /// Scopes requested on `seed-v1` when `auth.scopes` is not given (the seed's list).
 const SEED_SCOPES: [&str; 4] = [
@@ -51,6 +56,10 @@ struct Shared {
     on_audit: Option<Function>,
     secrets: RefCell<Vec<String>>,
     closed: Cell<bool>,
+    /// The calls in progress, driven by `js/call.mjs` (see [`call`]).
+    calls: RefCell<BTreeMap<u32, call::Pending>>,
+    /// The next call handle.
+    next_call: Cell<u32>,
 }
 
 /// Guarded external calls: per-endpoint timeout policies, circuit breakers, retries, cache and
@@ -99,68 +108,6 @@ impl TimeoutManager {
             let result = async {
                 let text = text.map_err(|issue| GuardError::Validation(vec![issue]))?;
                 shared.configure(&text).await
-            }
-            .await;
-            shared.settle(result)
-        })
-    }
-
-    /// A guarded call: `{ data, status, source, degraded, circuit, attempts, latencyMs,
-    /// slaBreached, error? }`. Never rejects for an upstream failure (the endpoint's template is
-    /// the last resort); rejects `GuardError(CONFIG)` for an unknown endpoint or a bad request.
-    #[wasm_bindgen(unchecked_return_type = "Promise<CallResult>")]
-    pub fn call(
-        &self,
-        endpoint_id: String,
-        #[wasm_bindgen(unchecked_param_type = "CallRequest")] request: JsValue,
-    ) -> Promise {
-        let shared = Rc::clone(&self.shared);
-        let parsed = parse_call_request(&request);
-        future_to_promise(async move {
-            let result = async {
-                let (spec, options) = parsed?;
-                let resolved = custom_request(&spec, &shared.base, shared.allow_insecure_http)?;
-                let target = Target::Custom {
-                    request: resolved.request,
-                    targets_api: resolved.targets_api,
-                };
-                shared.run(&endpoint_id, target, options).await
-            }
-            .await;
-            shared.settle(result)
-        })
-    }
-
-    /// Seed parity: `POST {baseUrl}/api/v1/externalServices/{id}/invoke` through the same guarded
-    /// machinery (`seed-v1` only), with an optional fallback template for this call.
-    #[wasm_bindgen(js_name = invokeExternalService, unchecked_return_type = "Promise<CallResult>")]
-    pub fn invoke_external_service(
-        &self,
-        endpoint_id: String,
-        #[wasm_bindgen(unchecked_param_type = "FallbackTemplate | undefined")]
-        fallback_template: JsValue,
-    ) -> Promise {
-        let shared = Rc::clone(&self.shared);
-        let template = options_json(&fallback_template, "fallbackTemplate").and_then(template_map);
-        future_to_promise(async move {
-            let result = async {
-                if shared.profile != ApiProfile::SeedV1 {
-                    return Err(GuardError::Config(
-                        "invokeExternalService needs api: 'seed-v1'; use call() on cognigy-v2"
-                            .to_owned(),
-                    ));
-                }
-                let options = CallOptions {
-                    fallback_template: template?,
-                    ..CallOptions::default()
-                };
-                shared
-                    .run(
-                        &endpoint_id,
-                        Target::SeedInvoke(endpoint_id.clone()),
-                        options,
-                    )
-                    .await
             }
             .await;
             shared.settle(result)
@@ -350,12 +297,14 @@ impl Shared {
             on_audit: function_option(options, "onAudit"),
             secrets: RefCell::new(secrets),
             closed: Cell::new(false),
+            calls: RefCell::new(BTreeMap::new()),
+            next_call: Cell::new(1),
         })
     }
 
     /// Turns a result into the promise outcome: values to JS, errors to a redacted `GuardError`.
     /// Delivers fresh audit records to `onAudit` first.
-    fn settle(&self, result: Result<Value, GuardError>) -> Result<JsValue, JsValue> {
+    fn settle<T: Serialize>(&self, result: Result<T, GuardError>) -> Result<JsValue, JsValue> {
         self.emit_audit();
         match result {
             Ok(value) => to_js(&value),
@@ -499,82 +448,6 @@ impl Shared {
                 status: fields.status,
                 problem: None,
             },
-        }
-    }
-
-    /// Drives one guarded call to its end.
-    async fn run(
-        &self,
-        endpoint_id: &str,
-        target: Target,
-        mut options: CallOptions,
-    ) -> Result<Value, GuardError> {
-        self.ensure_open()?;
-        let needs_credentials = match &target {
-            Target::Custom { targets_api, .. } => {
-                *targets_api && !matches!(self.auth.config(), AuthConfig::None)
-            }
-            Target::SeedInvoke(_) => true,
-        };
-        options.can_refresh_auth = needs_credentials && self.auth.can_refresh();
-        let mut call = {
-            let now = self.http.now();
-            GuardedCall::new(&mut self.engine.borrow_mut(), endpoint_id, options, now)?
-        };
-        let mut input = Input::Start;
-        loop {
-            let now = self.http.now();
-            let step = call.step(&mut self.engine.borrow_mut(), input, now);
-            input = match step {
-                Step::Finish(outcome) => {
-                    let result = (*outcome)?;
-                    return serde_json::to_value(result)
-                        .map_err(|e| GuardError::BadResponse(e.to_string()));
-                }
-                Step::Sleep { ms } => {
-                    sleep(ms).await;
-                    Input::Slept
-                }
-                Step::RefreshAuth => {
-                    self.auth.invalidate();
-                    Input::AuthRefreshed
-                }
-                Step::Send { timeout_ms, .. } => {
-                    self.attempt(&target, needs_credentials, timeout_ms).await
-                }
-            };
-        }
-    }
-
-    /// Sends one attempt and reads its outcome as a call input.
-    async fn attempt(&self, target: &Target, needs_credentials: bool, timeout_ms: u64) -> Input {
-        let credentials = if needs_credentials {
-            match self.credentials().await {
-                Ok(c) => c,
-                Err(err) => return Input::AuthFailed(err),
-            }
-        } else {
-            None
-        };
-        let request = match (target, credentials.as_ref()) {
-            (Target::Custom { request, .. }, Some(c)) => with_credentials(request.clone(), c),
-            (Target::Custom { request, .. }, None) => Ok(request.clone()),
-            (Target::SeedInvoke(id), Some(c)) => seed_v1::invoke(&self.base, c, id),
-            (Target::SeedInvoke(_), None) => Err(config("api 'seed-v1' needs auth")),
-        };
-        let request = match request {
-            Ok(r) => r,
-            Err(err) => return Input::AuthFailed(err),
-        };
-        match self.http.send(&request, timeout_ms, None).await {
-            Ok(response) => Input::Response {
-                status: response.status,
-                retry_after: response.retry_after,
-                body: response.body,
-            },
-            Err(SendError::Timeout) => Input::Timeout,
-            Err(SendError::Cancelled) => Input::Network("cancelled".to_owned()),
-            Err(SendError::Network(message)) => Input::Network(message),
         }
     }
 

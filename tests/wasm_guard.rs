@@ -1,12 +1,12 @@
 //! wasm-bindgen tests of the guard exports in Node: the `CircuitBreaker` class and a
-//! `TimeoutManager` with an injected `fetch`.
+//! `TimeoutManager`'s call step functions (the Rust half of `call`).
 #![cfg(target_arch = "wasm32")]
 // wasm_bindgen_test functions are tests, but clippy only recognises #[test] ones.
 #![allow(clippy::unwrap_used)]
 
 use cognigy_guard::circuit_breaker::CircuitBreaker;
 use cognigy_guard::timeout_manager::TimeoutManager;
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -73,24 +73,50 @@ fn admit_and_settle_measure_latency_and_refuse_with_circuit_open() {
 }
 
 #[wasm_bindgen_test]
-async fn manager_serves_the_fallback_when_fetch_fails() {
+async fn manager_steps_a_call_to_the_fallback_when_fetch_fails() {
+    // The Rust half of `call` (its JS loop is js/call.mjs, tested in tests/js/guard.test.mjs).
     let m = TimeoutManager::new(options(
-        "{ baseUrl: 'https://api.example.com', fetch: () => Promise.reject(new TypeError('down')) }",
+        "{ baseUrl: 'https://api.example.com', auth: { apiKey: 'k-123' } }",
     ))
     .unwrap();
     let config = options(
         "{ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { t: 1 } }",
     );
     JsFuture::from(m.configure_timeout(config)).await.unwrap();
-    let r = JsFuture::from(m.call("e".into(), options("{ url: '/x' }")))
-        .await
-        .unwrap();
-    assert_eq!(get(&r, "source").as_string().unwrap(), "fallback");
+    let h = m.call_open("e".into(), options("{ url: '/x' }"));
+    assert_eq!(m.call_start(h), 1000.0, "send, with the policy's timeout");
+    let request = js_sys::JSON::parse(&m.call_request(h).unwrap()).unwrap();
     assert_eq!(
-        get(&get(&r, "error"), "code").as_string().unwrap(),
-        "NETWORK"
+        get(&request, "url").as_string().unwrap(),
+        "https://api.example.com/x"
     );
-    let unknown: Promise = m.call("nope".into(), options("{ url: '/x' }"));
-    let err = JsFuture::from(unknown).await.err().unwrap();
+    let headers = js_sys::JSON::stringify(&get(&request, "headers")).unwrap();
+    assert!(
+        String::from(headers).contains("k-123"),
+        "the API key goes to baseUrl"
+    );
+    let error = js_sys::Error::new("down");
+    assert_eq!(m.call_failed(h, false, false, error.into()), 0.0);
+    let r = m.call_result(h).unwrap();
+    assert_eq!(get(&r, "source").as_string().unwrap(), "fallback");
+    let reason = get(&r, "error");
+    assert_eq!(get(&reason, "code").as_string().unwrap(), "NETWORK");
+    assert!(get(&reason, "message")
+        .as_string()
+        .unwrap()
+        .ends_with("down"));
+    assert!(m.call_result(h).is_err(), "a handle settles once");
+
+    let unknown = m.call_open("nope".into(), options("{ url: '/x' }"));
+    assert_eq!(m.call_start(unknown), 0.0);
+    let err = m.call_result(unknown).err().unwrap();
     assert_eq!(get(&err, "code").as_string().unwrap(), "CONFIG");
+    let bad = m.call_open("e".into(), options("{ url: 'ftp://x' }"));
+    assert_eq!(m.call_start(bad), 0.0);
+    assert_eq!(
+        get(&m.call_result(bad).err().unwrap(), "code")
+            .as_string()
+            .unwrap(),
+        "CONFIG"
+    );
 }

@@ -150,6 +150,21 @@ export interface CallResult {
   error?: { code: string; message: string; status?: number };
 }
 
+/** `call` and `invokeExternalService` are defined in JavaScript (js/call.mjs) and merged into the class. */
+export interface TimeoutManager {
+  /**
+   * A guarded call: `{ data, status, source, degraded, circuit, attempts, latencyMs,
+   * slaBreached, error? }`. Never rejects for an upstream failure (the endpoint's template is
+   * the last resort); rejects `GuardError(CONFIG)` for an unknown endpoint or a bad request.
+   */
+  call(endpointId: string, request: CallRequest): Promise<CallResult>;
+  /**
+   * Seed parity: `POST {baseUrl}/api/v1/externalServices/{id}/invoke` through the same guarded
+   * machinery (`seed-v1` only), with an optional fallback template for this call.
+   */
+  invokeExternalService(endpointId: string, fallbackTemplate?: FallbackTemplate): Promise<CallResult>;
+}
+
 /** A degraded answer that was served. */
 export interface Notification {
   endpointId: string;

@@ -137,6 +137,64 @@ test('cognigy-v2 with an API key: configure and call /ext/weather', async () => 
   });
 });
 
+test('call (its JS half, js/call.mjs): what fetch gets, timeouts abort the signal, failures and retries', async () => {
+  const seen = [];
+  let mode = 'ok';
+  const fetch = (url, init) => {
+    seen.push({ url, init });
+    if (mode === 'throw') throw new TypeError('sync boom');
+    if (mode === 'hang') {
+      return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    }
+    if (mode === '503') return Promise.resolve(new Response('{"detail":"busy"}', { status: 503, headers: { 'retry-after': '0' } }));
+    return Promise.resolve(new Response('{"b":1,"a":[2]}', { status: 200 }));
+  };
+  const m = new g.TimeoutManager({ baseUrl: 'https://api.example.com', auth: { apiKey: API_KEY }, breaker: { failureThreshold: 10 }, fetch });
+  await m.configureTimeout({ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 1, backoffMs: 100, fallbackTemplate: { text: 'later' } });
+  const pending = m.call('e', { url: '/x', method: 'POST', headers: { 'X-Trace': 't1' }, body: { q: 1 } });
+  assert.equal(seen.length, 0, 'the call starts in a microtask, not inside call()');
+  const live = await pending;
+  assert.deepEqual(live.data, { a: [2], b: 1 });
+  assert.deepEqual(Object.keys(live), ['attempts', 'circuit', 'data', 'degraded', 'latencyMs', 'slaBreached', 'source', 'status']);
+  const first = seen[0];
+  assert.equal(first.url, 'https://api.example.com/x');
+  assert.equal(first.init.method, 'POST');
+  assert.equal(first.init.body, '{"q":1}');
+  assert.equal(first.init.headers['X-Trace'], 't1');
+  assert.ok(Object.values(first.init.headers).some((v) => v.includes(API_KEY)), 'credentials for baseUrl');
+  assert.ok(first.init.signal instanceof AbortSignal && !first.init.signal.aborted);
+
+  seen.length = 0;
+  await m.call('e', { url: 'https://other.example.com/y' });
+  assert.ok(!Object.values(seen[0].init.headers).some((v) => v.includes(API_KEY)), 'no credentials elsewhere');
+  assert.equal('body' in seen[0].init, false);
+
+  seen.length = 0;
+  mode = 'hang';
+  const timedOut = await m.call('e', { url: '/x', timeoutMs: 30 });
+  assert.equal(timedOut.source, 'cache');
+  assert.equal(timedOut.error.code, 'TIMEOUT');
+  assert.equal(seen.length, 2, 'retried once');
+  assert.ok(seen.every((s) => s.init.signal.aborted), 'each attempt is aborted at its timeout');
+
+  mode = 'throw';
+  const thrown = await m.call('e', { url: '/z', fallbackTemplate: { text: 'z' } });
+  assert.equal(thrown.degraded, true);
+  assert.equal(thrown.error.code, 'NETWORK');
+  assert.match(thrown.error.message, /sync boom/);
+
+  seen.length = 0;
+  mode = '503';
+  const busy = await m.call('e', { url: '/w', fallbackTemplate: { text: 'w' } });
+  assert.equal(busy.error.code, 'HTTP');
+  assert.equal(busy.attempts, 2);
+  assert.equal(seen.length, 2);
+
+  await assert.rejects(m.invokeExternalService('e'), (e) => e.code === 'CONFIG' && /seed-v1/.test(e.message));
+  m.close();
+  await assert.rejects(m.call('e', { url: '/x' }), (e) => e.code === 'CANCELLED');
+});
+
 test('hanging upstream gets the fallback within deadlineMs', async () => {
   await withSim({}, async (sim) => {
     const m = new g.TimeoutManager({ baseUrl: sim.url, deadlineMs: 1500 });

@@ -94,30 +94,34 @@ pub struct DegradedReason {
     pub status: Option<u16>,
 }
 
-/// A successful call result (camelCase JSON): `{ data, status, source, degraded, circuit,
-/// attempts, latencyMs, slaBreached, error? }`.
+/// A successful call result (camelCase JSON): `{ attempts, circuit, data, degraded, error?,
+/// latencyMs, slaBreached, source, status }`.
+///
+/// The fields are declared in the alphabetical order of their JSON names, so serializing a result
+/// directly gives the same text as serializing it through a `serde_json::Value` (whose maps are
+/// sorted), which is what callers saw before the boundary stopped taking that detour.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallResult {
-    /// The answer body (JSON, or text when the upstream sent no JSON; `null` when empty).
-    pub data: Value,
-    /// The upstream status of a live answer; `null` for degraded answers.
-    pub status: Option<u16>,
-    /// Where `data` came from.
-    pub source: Source,
-    /// Whether `data` is not a live answer.
-    pub degraded: bool,
-    /// The breaker state when the call ended.
-    pub circuit: BreakerState,
     /// Attempts sent.
     pub attempts: u32,
+    /// The breaker state when the call ended.
+    pub circuit: BreakerState,
+    /// The answer body (JSON, or text when the upstream sent no JSON; `null` when empty).
+    pub data: Value,
+    /// Whether `data` is not a live answer.
+    pub degraded: bool,
+    /// For a degraded answer: why the live call failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<DegradedReason>,
     /// Time from start to finish, in ms.
     pub latency_ms: f64,
     /// Whether a live answer came slower than the SLA threshold.
     pub sla_breached: bool,
-    /// For a degraded answer: why the live call failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<DegradedReason>,
+    /// Where `data` came from.
+    pub source: Source,
+    /// The upstream status of a live answer; `null` for degraded answers.
+    pub status: Option<u16>,
 }
 
 /// A call result, or the error when no degraded answer exists.

@@ -440,3 +440,28 @@ proptest! {
         prop_assert!(r.restore(&snap, now).is_ok());
     }
 }
+
+#[test]
+fn a_call_result_serializes_like_its_sorted_json_value() {
+    let result = CallResult {
+        attempts: 2,
+        circuit: BreakerState::HalfOpen,
+        data: json!({ "z": 1, "a": { "y": [1, 2], "b": null } }),
+        degraded: true,
+        error: Some(call::DegradedReason {
+            code: "HTTP".to_owned(),
+            message: "m".to_owned(),
+            status: Some(503),
+        }),
+        latency_ms: 12.5,
+        sla_breached: false,
+        source: Source::Cache,
+        status: None,
+    };
+    let direct = serde_json::to_string(&result).ok();
+    let via_value = serde_json::to_value(&result)
+        .ok()
+        .and_then(|v| serde_json::to_string(&v).ok());
+    assert!(direct.is_some());
+    assert_eq!(direct, via_value);
+}
