@@ -35,8 +35,8 @@ thread_local! {
 /// The Rust string of a JS string, `None` for any other value.
 ///
 /// Native `encodeInto` into wasm memory, where wasm-bindgen's own string conversion copies ASCII
-/// one character at a time in JS: about 10x faster on the 100 KiB to 50 MiB texts that
-/// validation and aggregation take.
+/// one character at a time in JS (8 to 13 % of the time of validating or aggregating 500 cases,
+/// measured with `--cpu-prof`).
 pub fn string_of(value: &JsValue) -> Option<String> {
     let text = value.dyn_ref::<js_sys::JsString>()?;
     let units = text.length();
