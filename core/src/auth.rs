@@ -1,12 +1,13 @@
 //! Authentication settings and the OAuth token cache rule (refresh 60 s before expiry).
 //!
-//! The boundary performs the token request; this module decides what to send and when a cached
-//! token may still be used. `Debug` never prints a secret.
+//! [`Authority`] builds the token request and reads its answer (the driver performs it); the
+//! [`TokenCache`] decides when a cached token may still be used. `Debug` never prints a secret.
 
 use crate::error::GuardError;
-use crate::profile::oauth::Token;
-use crate::profile::request::{Credentials, REDACTED};
-use crate::profile::url::TargetUrl;
+use crate::profile::oauth::{parse_token_answer, token_request, Token};
+use crate::profile::request::{Credentials, HttpRequest, REDACTED};
+use crate::profile::url::{BaseUrl, TargetUrl};
+use crate::profile::ApiProfile;
 use serde_json::Value;
 use std::fmt;
 
@@ -170,6 +171,105 @@ impl TokenCache {
     /// The access token value, for redaction of anything that might echo it.
     pub fn secret(&self) -> Option<&str> {
         self.token.as_ref().map(|t| t.access_token.as_str())
+    }
+}
+
+/// The credentials of one API base URL, shared by every operation of one instance: the API key,
+/// or the OAuth client and its current token. It builds the token request and reads its answer;
+/// the driver performs it.
+#[derive(Debug, Clone)]
+pub struct Authority {
+    profile: ApiProfile,
+    base: BaseUrl,
+    config: AuthConfig,
+    cache: TokenCache,
+}
+
+impl Authority {
+    /// An authority for `config` against `base` on `profile`.
+    pub fn new(profile: ApiProfile, base: BaseUrl, config: AuthConfig) -> Self {
+        Authority {
+            profile,
+            base,
+            config,
+            cache: TokenCache::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AuthConfig {
+        &self.config
+    }
+
+    /// The API base URL the credentials are for.
+    pub fn base(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    /// The credentials when they are at hand: `Some(None)` without auth, the API key, or a
+    /// usable cached token; `None` when a token must be fetched first.
+    pub fn at_hand(&self, now_ms: f64) -> Option<Option<Credentials>> {
+        match &self.config {
+            AuthConfig::None => Some(None),
+            AuthConfig::ApiKey(key) => Some(Some(Credentials::ApiKey(key.clone()))),
+            AuthConfig::ClientCredentials { .. } => self.cache.current(now_ms).map(Some),
+        }
+    }
+
+    /// The OAuth token request (`CONFIG` without OAuth).
+    pub fn token_request(&self) -> Result<HttpRequest, GuardError> {
+        match &self.config {
+            AuthConfig::ClientCredentials {
+                client_id,
+                client_secret,
+                scopes,
+                token_url,
+            } => token_request(
+                self.profile,
+                &self.base,
+                client_id,
+                client_secret,
+                scopes,
+                token_url.as_ref(),
+            ),
+            _ => Err(config("no OAuth client is configured")),
+        }
+    }
+
+    /// Reads the token answer received at `now_ms`, keeps the token and returns its credentials
+    /// (usable for the request that waited for it, however short its lifetime).
+    pub fn accept_token(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &str,
+        now_ms: f64,
+    ) -> Result<Credentials, GuardError> {
+        let secret = match &self.config {
+            AuthConfig::ClientCredentials { client_secret, .. } => client_secret.as_str(),
+            _ => return Err(config("no OAuth client is configured")),
+        };
+        let token = parse_token_answer(status, headers, body, secret)?;
+        let credentials = token.credentials();
+        self.cache.store(token, now_ms);
+        Ok(credentials)
+    }
+
+    /// Forgets the cached token after the API answered 401.
+    pub fn invalidate(&mut self) {
+        self.cache.invalidate();
+    }
+
+    /// Whether a 401 may be retried once with a fresh token (OAuth only).
+    pub fn can_refresh(&self) -> bool {
+        matches!(self.config, AuthConfig::ClientCredentials { .. })
+    }
+
+    /// Every secret that must never appear in output: the configured one and the current token.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = self.config.secrets();
+        secrets.extend(self.cache.secret().map(str::to_owned));
+        secrets
     }
 }
 

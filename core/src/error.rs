@@ -117,6 +117,13 @@ pub enum GuardError {
     /// An answer that could not be understood.
     #[error("bad response: {0}")]
     BadResponse(String),
+    /// A response body longer than its limit; the rest was not read (code `BAD_RESPONSE`,
+    /// reason `TOO_LARGE`).
+    #[error("bad response: the body is longer than {limit_bytes} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit_bytes: u64,
+    },
     /// Cancelled by the caller.
     #[error("operation cancelled")]
     Cancelled,
@@ -178,6 +185,9 @@ pub struct ErrorFields {
     /// RFC 7807 problem body.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Value>,
+    /// A finer cause within the code (`TOO_LARGE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 impl GuardError {
@@ -193,7 +203,7 @@ impl GuardError {
             GuardError::Timeout { .. } => ErrorCode::Timeout,
             GuardError::Deadline { .. } => ErrorCode::Deadline,
             GuardError::CircuitOpen { .. } => ErrorCode::CircuitOpen,
-            GuardError::BadResponse(_) => ErrorCode::BadResponse,
+            GuardError::BadResponse(_) | GuardError::TooLarge { .. } => ErrorCode::BadResponse,
             GuardError::Cancelled => ErrorCode::Cancelled,
         }
     }
@@ -209,10 +219,12 @@ impl GuardError {
             endpoint_id: None,
             errors: None,
             problem: None,
+            reason: None,
         };
         match self {
             GuardError::Validation(issues) => f.errors = Some(issues.clone()),
             GuardError::Config(_) | GuardError::BadResponse(_) | GuardError::Cancelled => {}
+            GuardError::TooLarge { .. } => f.reason = Some("TOO_LARGE"),
             GuardError::Auth {
                 status, problem, ..
             } => {

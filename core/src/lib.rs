@@ -18,6 +18,7 @@ pub mod junit;
 pub mod model;
 pub mod outbox;
 pub mod profile;
+pub mod protocol;
 pub mod redact;
 pub mod retry;
 pub mod suite_run;

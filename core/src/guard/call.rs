@@ -1,73 +1,26 @@
 //! One guarded call as a sans-IO state machine.
 //!
-//! The boundary drives it: it feeds an [`Input`] (starting with [`Input::Start`]) and performs the
-//! [`Step`] it gets back: send attempt `attempt` with a per-attempt timeout, sleep, refresh the
-//! token, or hand the finished outcome to the caller. Every step consults the endpoint's breaker
-//! through the [`GuardEngine`]: each attempt needs a permit (a refused permit ends retrying and
-//! degrades), each outcome is reported. Retries follow the endpoint's policy (`retryAttempts`,
-//! jittered `backoffMs`, `Retry-After` honoured); a 401 gets one retry after a token refresh;
-//! everything is bounded by the call's deadline (no attempt runs past it, no wait ends after it).
+//! It speaks the one protocol ([`crate::protocol`]) with the [`GuardEngine`] as an extra argument
+//! ([`super::operation::GuardedOp`] makes it a [`crate::protocol::Machine`]): each attempt is a
+//! [`Step::Send`] of [`Call::Guarded`] with a per-attempt timeout, each wait a [`Step::Sleep`].
+//! Every step consults the endpoint's breaker through the engine: each attempt needs a permit (a
+//! refused permit ends retrying and degrades), each outcome is reported. Retries follow the
+//! endpoint's policy (`retryAttempts`, jittered `backoffMs`, `Retry-After` honoured); everything
+//! is bounded by the call's deadline (no attempt runs past it, no wait ends after it). The one
+//! retry after a 401 with a fresh token is the operation's ([`crate::protocol::operation`]).
 
 use super::engine::GuardEngine;
 use super::policy::{attempt_timeout_ms, retry_policy};
 use crate::breaker::BreakerState;
 use crate::error::GuardError;
+use crate::profile::header;
 use crate::profile::{is_success, parse_error};
+use crate::protocol::{Call, Input, Step};
 use crate::retry::{
     is_retryable, parse_retry_after, AttemptOutcome, GiveUpReason, RetryDecision, RetryPolicy,
-    TokenRefreshRetry,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
-
-/// What the boundary must do next.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// Send the request (attempt number `attempt`, from 1), aborting after `timeout_ms`; then
-    /// feed [`Input::Response`], [`Input::Timeout`] or [`Input::Network`].
-    Send {
-        /// Attempt number, from 1.
-        attempt: u32,
-        /// Abort the attempt after this long.
-        timeout_ms: u64,
-    },
-    /// Wait `ms`, then feed [`Input::Slept`].
-    Sleep {
-        /// The wait.
-        ms: u64,
-    },
-    /// Forget the cached token, then feed [`Input::AuthRefreshed`] (the next attempt fetches a
-    /// fresh one).
-    RefreshAuth,
-    /// The call is over.
-    Finish(Box<CallOutcome>),
-}
-
-/// What happened since the last step.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    /// Begin the call.
-    Start,
-    /// The requested sleep is over.
-    Slept,
-    /// The token was invalidated after a 401.
-    AuthRefreshed,
-    /// The attempt got an HTTP answer.
-    Response {
-        /// HTTP status.
-        status: u16,
-        /// The raw `Retry-After` header, if any.
-        retry_after: Option<String>,
-        /// The body text.
-        body: String,
-    },
-    /// The attempt exceeded its timeout.
-    Timeout,
-    /// The attempt got no HTTP answer.
-    Network(String),
-    /// Credentials could not be obtained (token request failed); the attempt was not sent.
-    AuthFailed(GuardError),
-}
 
 /// Where the answer of a call came from (`live | cache | fallback`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,8 +87,6 @@ pub struct CallOptions {
     pub timeout_ms: Option<u64>,
     /// A fallback template instead of the policy's.
     pub fallback_template: Option<Map<String, Value>>,
-    /// Whether a 401 may be retried once after a token refresh (OAuth credentials attached).
-    pub can_refresh_auth: bool,
 }
 
 /// One guarded call in progress; see the module documentation.
@@ -151,7 +102,6 @@ pub struct GuardedCall {
     attempts: u32,
     attempt_started_at: f64,
     holding_permit: bool,
-    token_retry: TokenRefreshRetry,
     options: CallOptions,
     last_error: Option<GuardError>,
     finished: bool,
@@ -180,7 +130,6 @@ impl GuardedCall {
             attempts: 0,
             attempt_started_at: now,
             holding_permit: false,
-            token_retry: TokenRefreshRetry::new(),
             options,
             last_error: None,
             finished: false,
@@ -197,24 +146,47 @@ impl GuardedCall {
         self.attempts
     }
 
-    /// Feeds `input` at `now` and returns the next step. Never panics; inputs that make no sense
-    /// in the current state (a response without an attempt, anything after the finish) are
-    /// tolerated: the former is read as the answer of the last attempt, the latter ends in a
-    /// `CONFIG` error.
-    pub fn step(&mut self, engine: &mut GuardEngine, input: Input, now: f64) -> Step {
+    /// The first attempt, at `now`.
+    pub fn start(&mut self, engine: &mut GuardEngine, now: f64) -> Step<CallResult> {
+        self.next(engine, now)
+    }
+
+    /// The requested sleep is over: the next attempt.
+    pub fn on_wake(&mut self, engine: &mut GuardEngine, now: f64) -> Step<CallResult> {
+        self.next(engine, now)
+    }
+
+    /// The caller gave up: the permit is returned and the call ends `CANCELLED`.
+    pub fn cancel(&mut self, engine: &mut GuardEngine, now: f64) -> Step<CallResult> {
         if self.finished {
-            return Step::Finish(Box::new(Err(GuardError::Config(
-                "the guarded call is already finished".to_owned(),
-            ))));
+            return already_finished();
+        }
+        self.finished = true;
+        self.settle(engine, now, Settle::Release);
+        Step::Done(Err(GuardError::Cancelled))
+    }
+
+    /// How the attempt ended, at `now`. Never panics: an answer without an attempt out is read as
+    /// the answer of the last attempt; anything after the finish ends in a `CONFIG` error.
+    pub fn on_reply(
+        &mut self,
+        engine: &mut GuardEngine,
+        input: Input,
+        now: f64,
+    ) -> Step<CallResult> {
+        if self.finished {
+            return already_finished();
         }
         match input {
-            Input::Start | Input::Slept | Input::AuthRefreshed => self.attempt(engine, now),
             Input::Response {
                 status,
-                retry_after,
+                headers,
                 body,
-            } => self.on_response(engine, status, retry_after, &body, now),
-            Input::Timeout => {
+            } => {
+                let retry_after = header(&headers, "retry-after").map(str::to_owned);
+                self.on_response(engine, status, retry_after, &body, now)
+            }
+            Input::Failed(GuardError::Timeout { .. }) => {
                 self.settle(engine, now, Settle::Failure(None));
                 engine.record_timeout(
                     &self.endpoint_id,
@@ -229,7 +201,7 @@ impl GuardedCall {
                 };
                 self.retry_or_finish(engine, AttemptOutcome::Timeout, None, err, now)
             }
-            Input::Network(message) => {
+            Input::Failed(GuardError::Network { message, .. }) => {
                 self.settle(engine, now, Settle::Failure(None));
                 let err = GuardError::Network {
                     message,
@@ -238,16 +210,32 @@ impl GuardedCall {
                 };
                 self.retry_or_finish(engine, AttemptOutcome::Network, None, err, now)
             }
-            Input::AuthFailed(err) => {
+            Input::Failed(err @ (GuardError::BadResponse(_) | GuardError::TooLarge { .. })) => {
+                // The upstream answered with something unusable: a failure, retried like one.
+                self.settle(engine, now, Settle::Failure(None));
+                self.retry_or_finish(engine, AttemptOutcome::Network, None, err, now)
+            }
+            Input::Failed(GuardError::Cancelled) => self.cancel(engine, now),
+            Input::Failed(err) => {
+                // Credentials could not be had, or the request could not be built: not sent.
                 self.settle(engine, now, Settle::Release);
-                engine.record_auth_failure(&self.endpoint_id, &err, now);
+                if err.code() == crate::ErrorCode::Auth {
+                    engine.record_auth_failure(&self.endpoint_id, &err, now);
+                }
                 self.finish_failed(engine, err, now)
             }
         }
     }
 
+    fn next(&mut self, engine: &mut GuardEngine, now: f64) -> Step<CallResult> {
+        if self.finished {
+            return already_finished();
+        }
+        self.attempt(engine, now)
+    }
+
     /// Asks the breaker for a permit and sends the next attempt, within the deadline.
-    fn attempt(&mut self, engine: &mut GuardEngine, now: f64) -> Step {
+    fn attempt(&mut self, engine: &mut GuardEngine, now: f64) -> Step<CallResult> {
         let remaining = self.deadline_at - now;
         if remaining.is_nan() || remaining < 1.0 {
             let err = GuardError::Deadline {
@@ -274,7 +262,7 @@ impl GuardedCall {
         // `remaining` is at least 1 here; the float-to-int conversion saturates.
         let timeout_ms = self.attempt_timeout_ms.min(remaining.floor() as u64).max(1);
         Step::Send {
-            attempt: self.attempts,
+            call: Call::Guarded,
             timeout_ms,
         }
     }
@@ -286,19 +274,12 @@ impl GuardedCall {
         retry_after: Option<String>,
         body: &str,
         now: f64,
-    ) -> Step {
+    ) -> Step<CallResult> {
         if is_success(status) {
             self.settle(engine, now, Settle::Success);
             return self.finish_live(engine, status, parse_body(body), now);
         }
         let outcome = AttemptOutcome::Status(status);
-        if status == 401
-            && self.options.can_refresh_auth
-            && self.token_retry.should_refresh_and_retry(outcome)
-        {
-            self.settle(engine, now, Settle::Release);
-            return Step::RefreshAuth;
-        }
         let retry_after_ms = retry_after
             .as_deref()
             .and_then(|v| parse_retry_after(v, now));
@@ -330,7 +311,7 @@ impl GuardedCall {
         retry_after_ms: Option<u64>,
         err: GuardError,
         now: f64,
-    ) -> Step {
+    ) -> Step<CallResult> {
         let decision = self.policy.decide(
             self.retries_done,
             outcome,
@@ -389,7 +370,7 @@ impl GuardedCall {
         status: u16,
         data: Value,
         now: f64,
-    ) -> Step {
+    ) -> Step<CallResult> {
         self.finished = true;
         let result = engine.finish_live(
             &self.endpoint_id,
@@ -399,10 +380,15 @@ impl GuardedCall {
             self.started_at,
             now,
         );
-        Step::Finish(Box::new(Ok(result)))
+        Step::Done(Ok(result))
     }
 
-    fn finish_failed(&mut self, engine: &mut GuardEngine, err: GuardError, now: f64) -> Step {
+    fn finish_failed(
+        &mut self,
+        engine: &mut GuardEngine,
+        err: GuardError,
+        now: f64,
+    ) -> Step<CallResult> {
         self.finished = true;
         self.settle(engine, now, Settle::Release);
         let outcome = engine.finish_degraded(
@@ -413,8 +399,15 @@ impl GuardedCall {
             self.started_at,
             now,
         );
-        Step::Finish(Box::new(outcome))
+        Step::Done(outcome)
     }
+}
+
+/// The step of a call driven after it finished (a bug in the driver, never a panic).
+fn already_finished() -> Step<CallResult> {
+    Step::Done(Err(GuardError::Config(
+        "the guarded call is already finished".to_owned(),
+    )))
 }
 
 /// How a permit is settled.

@@ -1,7 +1,8 @@
 //! Guarded external calls (the seed "Managing ... External Service Timeouts"), sans-IO.
 //!
 //! - [`policy`]: per-endpoint policy and retry rules;
-//! - [`call`]: the [`call::GuardedCall`] state machine the boundary drives;
+//! - [`call`]: the [`call::GuardedCall`] state machine;
+//! - [`operation`]: the manager's operations (call, configure, sync) as protocol machines;
 //! - [`engine`]: the [`engine::GuardEngine`] holding endpoints, cache, notifications, outbox, audit;
 //! - [`metrics`] and [`prometheus`]: per-endpoint metrics and their text exposition;
 //! - [`snapshot`]: the engine's versioned JSON snapshot.
@@ -9,6 +10,7 @@
 pub mod call;
 pub mod engine;
 pub mod metrics;
+pub mod operation;
 pub mod policy;
 pub mod prometheus;
 pub mod snapshot;
@@ -16,5 +18,5 @@ pub mod snapshot;
 #[cfg(test)]
 mod tests;
 
-pub use call::{CallOptions, CallOutcome, CallResult, GuardedCall, Input, Source, Step};
+pub use call::{CallOptions, CallOutcome, CallResult, GuardedCall, Source};
 pub use engine::{EngineConfig, GuardEngine};

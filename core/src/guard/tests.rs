@@ -5,6 +5,7 @@ use crate::breaker::config::BreakerConfig;
 use crate::breaker::BreakerState;
 use crate::error::{ErrorCode, GuardError};
 use crate::model::TimeoutConfig;
+use crate::protocol::{Input, Step};
 use crate::redact::Redactor;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -49,24 +50,21 @@ fn drive(
 ) -> (CallOutcome, Vec<(u32, u64)>) {
     let mut call = GuardedCall::new(engine, id, options, *now).unwrap();
     let mut sends = Vec::new();
-    let mut step = call.step(engine, Input::Start, *now);
+    let mut step = call.start(engine, *now);
     for _ in 0..100 {
         step = match step {
-            Step::Send {
-                attempt,
-                timeout_ms,
-            } => {
+            Step::Send { timeout_ms, .. } => {
+                let attempt = call.attempts();
                 sends.push((attempt, timeout_ms));
                 let (input, took) = respond(attempt, timeout_ms);
                 *now += took;
-                call.step(engine, input, *now)
+                call.on_reply(engine, input, *now)
             }
             Step::Sleep { ms } => {
                 *now += ms as f64;
-                call.step(engine, Input::Slept, *now)
+                call.on_wake(engine, *now)
             }
-            Step::RefreshAuth => call.step(engine, Input::AuthRefreshed, *now),
-            Step::Finish(outcome) => return (*outcome, sends),
+            Step::Done(outcome) => return (outcome, sends),
         };
     }
     panic!("call did not finish");
@@ -75,7 +73,7 @@ fn drive(
 fn ok(body: &str) -> Input {
     Input::Response {
         status: 200,
-        retry_after: None,
+        headers: Vec::new(),
         body: body.into(),
     }
 }
@@ -83,9 +81,27 @@ fn ok(body: &str) -> Input {
 fn status(code: u16, retry_after: Option<&str>) -> Input {
     Input::Response {
         status: code,
-        retry_after: retry_after.map(str::to_owned),
+        headers: retry_after
+            .map(|v| vec![("retry-after".to_owned(), v.to_owned())])
+            .unwrap_or_default(),
         body: String::new(),
     }
+}
+
+fn timed_out() -> Input {
+    Input::Failed(GuardError::Timeout {
+        timeout_ms: 1,
+        attempts: 1,
+        endpoint_id: None,
+    })
+}
+
+fn network(message: &str) -> Input {
+    Input::Failed(GuardError::Network {
+        message: message.to_owned(),
+        attempts: 1,
+        endpoint_id: None,
+    })
 }
 
 #[test]
@@ -107,7 +123,7 @@ fn seed_scenario_open_fallback_probe_close() {
         "ext_svc_weather_01",
         CallOptions::default(),
         &mut now,
-        |_, t| (Input::Timeout, t as f64),
+        |_, t| (timed_out(), t as f64),
     );
     let r = outcome.unwrap();
     assert_eq!(sends.len(), 3);
@@ -197,7 +213,7 @@ fn cache_wins_over_the_template_and_is_marked() {
     });
     assert_eq!(o.unwrap().data, json!({ "seq": 1 }));
     let (o, _) = drive(&mut e, "q", CallOptions::default(), &mut now, |_, _| {
-        (Input::Network("refused".into()), 5.0)
+        (network("refused"), 5.0)
     });
     let r = o.unwrap();
     assert_eq!((r.source, r.data), (Source::Cache, json!({ "seq": 1 })));
@@ -246,7 +262,7 @@ fn retry_after_is_honoured_and_deadline_bounds_everything() {
     e.configure(p, now).unwrap();
     let start = now;
     let (o, sends) = drive(&mut e, "h", CallOptions::default(), &mut now, |_, t| {
-        (Input::Timeout, t as f64)
+        (timed_out(), t as f64)
     });
     assert!(now - start <= 20_000.0, "took {}", now - start);
     assert!(sends.iter().map(|s| s.1).sum::<u64>() <= 20_000);
@@ -254,26 +270,17 @@ fn retry_after_is_honoured_and_deadline_bounds_everything() {
 }
 
 #[test]
-fn a_401_gets_one_retry_after_refresh() {
-    let mut e = engine_with(json!({}), 20_000);
+fn a_401_is_an_auth_failure_audited_and_not_a_health_signal() {
+    let mut e = engine_with(json!({ "failureThreshold": 1 }), 20_000);
     let mut now = T0;
     e.configure(policy("a", json!({})), now).unwrap();
-    let opts = CallOptions {
-        can_refresh_auth: true,
-        ..CallOptions::default()
-    };
-    let (o, sends) = drive(&mut e, "a", opts.clone(), &mut now, |attempt, _| {
-        if attempt == 1 {
-            (status(401, None), 1.0)
-        } else {
-            (ok("{}"), 1.0)
-        }
+    let (o, sends) = drive(&mut e, "a", CallOptions::default(), &mut now, |_, _| {
+        (status(401, None), 1.0)
     });
-    assert_eq!((sends.len(), o.unwrap().source), (2, Source::Live));
-    let (o, sends) = drive(&mut e, "a", opts, &mut now, |_, _| (status(401, None), 1.0));
-    assert_eq!(sends.len(), 2);
+    assert_eq!(sends.len(), 1);
     assert_eq!(o.unwrap().error.unwrap().code, "AUTH");
     assert!(e.audit_log().iter().any(|r| r.event_type == "auth_failure"));
+    assert_eq!(e.state("a", now), BreakerState::Closed);
 }
 
 #[test]
@@ -295,7 +302,7 @@ fn sync_acks_only_delivered_batches_with_a_stable_key() {
     let mut now = T0;
     e.configure(policy("s", json!({})), now).unwrap();
     drive(&mut e, "s", CallOptions::default(), &mut now, |_, t| {
-        (Input::Timeout, t as f64)
+        (timed_out(), t as f64)
     })
     .0
     .unwrap();
@@ -394,24 +401,27 @@ fn sla_breach_is_counted() {
     assert_eq!(e.metrics(now)["endpoints"]["s"]["slaBreaches"], 1);
 }
 
-fn arb_input() -> impl Strategy<Value = Input> {
+/// `None` wakes the call (after a sleep or at the start); `Some` answers an attempt.
+fn arb_input() -> impl Strategy<Value = Option<Input>> {
     prop_oneof![
-        Just(Input::Start),
-        Just(Input::Slept),
-        Just(Input::AuthRefreshed),
-        Just(Input::Timeout),
-        ".{0,8}".prop_map(Input::Network),
+        Just(None),
+        Just(Some(timed_out())),
+        ".{0,8}".prop_map(|m| Some(network(&m))),
         (
             0u16..1000,
             proptest::option::of("[0-9a-zA-Z ,:]{0,12}"),
             ".{0,16}"
         )
-            .prop_map(|(status, retry_after, body)| Input::Response {
+            .prop_map(|(status, retry_after, body)| Some(Input::Response {
                 status,
-                retry_after,
+                headers: retry_after
+                    .map(|v| vec![("retry-after".to_owned(), v)])
+                    .unwrap_or_default(),
                 body
-            }),
-        Just(Input::AuthFailed(GuardError::Config("x".into()))),
+            })),
+        Just(Some(Input::Failed(GuardError::Config("x".into())))),
+        Just(Some(Input::Failed(GuardError::TooLarge { limit_bytes: 8 }))),
+        Just(Some(Input::Failed(GuardError::Cancelled))),
     ]
 }
 
@@ -419,17 +429,20 @@ proptest! {
     #[test]
     fn random_event_sequences_never_panic(
         inputs in proptest::collection::vec((arb_input(), -1e6f64..1e7), 0..40),
-        refresh in any::<bool>(),
         template in proptest::option::of(Just(Map::new())),
     ) {
         let mut e = engine_with(json!({ "failureThreshold": 2, "resetTimeoutMs": 1000 }), 5_000);
         e.configure(policy("p", json!({})), T0).unwrap();
         let mut now = T0;
-        let opts = CallOptions { can_refresh_auth: refresh, fallback_template: template, timeout_ms: None };
+        let opts = CallOptions { fallback_template: template, timeout_ms: None };
         let mut call = GuardedCall::new(&mut e, "p", opts.clone(), now).unwrap();
         for (input, dt) in inputs {
             now += dt;
-            if let Step::Finish(_) = call.step(&mut e, input, now) {
+            let step = match input {
+                None => call.on_wake(&mut e, now),
+                Some(input) => call.on_reply(&mut e, input, now),
+            };
+            if let Step::Done(_) = step {
                 call = GuardedCall::new(&mut e, "p", opts.clone(), now).unwrap();
             }
         }

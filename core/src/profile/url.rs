@@ -52,6 +52,12 @@ impl BaseUrl {
         &self.url
     }
 
+    /// The prefix every URL under this base starts with (the base and a `/`): credentials meant
+    /// for the base follow a redirect only to a URL with this prefix.
+    pub fn scope(&self) -> String {
+        format!("{}/", self.url)
+    }
+
     /// Appends `path`, which must start with `/` and hold only escaped segments (see
     /// [`path_segment`]).
     pub fn join(&self, path: &str) -> String {
