@@ -1,14 +1,11 @@
 // Source of pkg/node/index.cjs: the wasm glue, instantiated synchronously from the .wasm file
 // next to it, so `require('cognigy-guard')` is usable at once.
-import { CircuitBreaker, TimeoutManager, initSync } from '../web/cognigy_guard.js';
-import { installCall } from './call.mjs';
-import { installExecute } from './execute.mjs';
+import { initSync } from '../web/cognigy_guard.js';
+import { install } from './install.mjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 initSync({ module: readFileSync(join(__dirname, '..', 'web', 'cognigy_guard_bg.wasm')) });
+install();
 
-installExecute(CircuitBreaker);
-installCall(TimeoutManager);
-
-export * from '../web/cognigy_guard.js';
+export * from './public.mjs';

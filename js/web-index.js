@@ -1,11 +1,10 @@
-// Browser and bundler entry: instantiates the wasm next to this file before the importer runs
-// (top-level await), so every export is usable once `import` resolves.
-import init, { CircuitBreaker, TimeoutManager } from './cognigy_guard.js';
-import { installCall } from './call.js';
-import { installExecute } from './execute.js';
+// Browser and bundler entry (bundled into pkg/web/index.js with the glue kept external):
+// instantiates the wasm next to this file before the importer runs (top-level await), so every
+// export is usable once `import` resolves.
+import init from '../web/cognigy_guard.js';
+import { install } from './install.mjs';
 
 await init({ module_or_path: new URL('./cognigy_guard_bg.wasm', import.meta.url) });
-installExecute(CircuitBreaker);
-installCall(TimeoutManager);
+install();
 
-export * from './cognigy_guard.js';
+export * from './public.mjs';

@@ -64,9 +64,6 @@ rmSync(pkg, { recursive: true, force: true });
 mkdirSync(join(pkg, 'node'), { recursive: true });
 cpSync(join(stage, 'web'), join(pkg, 'web'), { recursive: true });
 rmSync(join(pkg, 'web', '.gitignore'), { force: true });
-cpSync(join(root, 'js', 'web-index.js'), join(pkg, 'web', 'index.js'));
-cpSync(join(root, 'js', 'execute.mjs'), join(pkg, 'web', 'execute.js'));
-cpSync(join(root, 'js', 'call.mjs'), join(pkg, 'web', 'call.js'));
 
 const esbuild = createRequire(import.meta.url)(join(root, 'node_modules', 'esbuild'));
 const bundle = (entry, outfile, platform) => esbuild.buildSync({
@@ -82,6 +79,22 @@ const bundle = (entry, outfile, platform) => esbuild.buildSync({
   logOverride: { 'empty-import-meta': 'silent' },
 });
 bundle('node-entry.mjs', join(pkg, 'node', 'index.cjs'), 'node');
+// The browser entry: the JS methods bundled in, the glue (and its .wasm) beside it.
+cpSync(join(stage, 'entry', 'web-index.js'), join(stage, 'web', 'web-index.js'));
+for (const file of ['install.mjs', 'public.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'manager.mjs', 'runner.mjs']) {
+  cpSync(join(stage, 'entry', file), join(stage, 'web', file));
+}
+esbuild.buildSync({
+  entryPoints: [join(stage, 'web', 'web-index.js')],
+  outfile: join(pkg, 'web', 'index.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  external: ['../web/cognigy_guard.js'],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 bundle('inline-entry.mjs', join(pkg, 'inline.cjs'), 'neutral');
 
 // Node ESM re-exports the CommonJS instance (one wasm instance whichever way it is loaded).

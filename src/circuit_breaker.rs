@@ -31,6 +31,13 @@ pub struct CircuitBreaker {
     refused_for_ms: Cell<u64>,
 }
 
+/// The error of a breaker method called from inside one of its own callbacks.
+fn busy() -> JsValue {
+    to_js_error(&GuardError::Config(
+        "the circuit breaker is busy: called back from inside itself".to_owned(),
+    ))
+}
+
 fn config_from(options: &JsValue) -> Result<BreakerConfig, JsValue> {
     let json = options_json(options, "circuit breaker options").map_err(|e| to_js_error(&e))?;
     BreakerConfig::from_json(&json).map_err(|e| to_js_error(&e))
@@ -65,14 +72,17 @@ impl CircuitBreaker {
     #[wasm_bindgen(getter, unchecked_return_type = "CircuitState")]
     pub fn state(&self) -> String {
         let now = self.clock.now();
-        state_name(self.core.borrow_mut().state_at(now)).to_owned()
+        let state = self.with_core(|core| core.state_at(now));
+        state_name(state.unwrap_or(BreakerState::Closed)).to_owned()
     }
 
     /// Asks to make one call: `{ allowed, state, retryAfterMs }`.
     #[wasm_bindgen(js_name = tryAcquire, unchecked_return_type = "Admission")]
     pub fn try_acquire(&self) -> JsValue {
         let now = self.clock.now();
-        let a = self.core.borrow_mut().try_acquire(now);
+        let Ok(a) = self.with_core(|core| core.try_acquire(now)) else {
+            return busy();
+        };
         let obj = Object::new();
         set(&obj, "allowed", &JsValue::from_bool(a.allowed));
         set(&obj, "state", &JsValue::from_str(state_name(a.state)));
@@ -88,56 +98,64 @@ impl CircuitBreaker {
     #[wasm_bindgen(js_name = recordSuccess)]
     pub fn record_success(&self, latency_ms: Option<f64>) {
         let now = self.clock.now();
-        self.core
-            .borrow_mut()
-            .record_success(now, latency_ms.unwrap_or(0.0));
+        let _ = self.with_core(|core| core.record_success(now, latency_ms.unwrap_or(0.0)));
     }
 
     /// Reports a failed call.
     #[wasm_bindgen(js_name = recordFailure)]
     pub fn record_failure(&self) {
         let now = self.clock.now();
-        self.core.borrow_mut().record_failure(now);
+        let _ = self.with_core(|core| core.record_failure(now));
     }
 
     /// Returns a permit that was not used.
     pub fn release(&self) {
         let now = self.clock.now();
-        self.core.borrow_mut().release(now);
+        let _ = self.with_core(|core| core.release(now));
     }
 
     /// Opens the breaker now.
     #[wasm_bindgen(js_name = forceOpen)]
     pub fn force_open(&self) {
         let now = self.clock.now();
-        self.core.borrow_mut().force_open(now);
+        let _ = self.with_core(|core| core.force_open(now));
     }
 
     /// Closes the breaker now and forgets failures.
     pub fn reset(&self) {
         let now = self.clock.now();
-        self.core.borrow_mut().reset(now);
+        let _ = self.with_core(|core| core.reset(now));
     }
 
     /// The recorded transitions, oldest first.
     #[wasm_bindgen(unchecked_return_type = "BreakerTransition[]")]
     pub fn history(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.core.borrow().history())
+        to_js(
+            &self
+                .with_core(|core| core.history().to_vec())
+                .map_err(|()| busy())?,
+        )
     }
 
     /// Counters and recovery latencies.
     #[wasm_bindgen(unchecked_return_type = "CircuitBreakerStats")]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
         let now = self.clock.now();
-        let mut core = self.core.borrow_mut();
-        core.state_at(now);
-        to_js(&core.stats())
+        let stats = self.with_core(|core| {
+            core.state_at(now);
+            core.stats()
+        });
+        to_js(&stats.map_err(|()| busy())?)
     }
 
     /// A versioned JSON-safe snapshot (restore with `CircuitBreaker.fromSnapshot`).
     #[wasm_bindgen(unchecked_return_type = "CircuitBreakerSnapshot")]
     pub fn snapshot(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.core.borrow().snapshot())
+        to_js(
+            &self
+                .with_core(|core| core.snapshot())
+                .map_err(|()| busy())?,
+        )
     }
 
     /// First half of `execute` (whose async part is JS, `js/execute.mjs`, so a guarded call
@@ -145,9 +163,11 @@ impl CircuitBreaker {
     /// start instant, or NaN when refused (the rejection is then [`Self::refusal`]).
     #[wasm_bindgen(js_name = __admit, skip_typescript)]
     pub fn admit(&self) -> f64 {
-        let mut core = self.core.borrow_mut();
-        let now = self.hot_path_now(&core);
-        let admission = core.try_acquire(now);
+        let now = self.hot_path_now();
+        let Ok(admission) = self.with_core(|core| core.try_acquire(now)) else {
+            self.refused_for_ms.set(0);
+            return f64::NAN;
+        };
         if admission.allowed {
             now
         } else {
@@ -169,12 +189,12 @@ impl CircuitBreaker {
     /// fulfilled); records its success with its latency, or its failure.
     #[wasm_bindgen(js_name = __settle, skip_typescript)]
     pub fn settle(&self, started: f64, ok: bool) {
-        let mut core = self.core.borrow_mut();
         if ok {
-            let now = self.hot_path_now(&core);
-            core.record_success(now, now - started);
+            let now = self.hot_path_now();
+            let _ = self.with_core(|core| core.record_success(now, now - started));
         } else {
-            core.record_failure(self.clock.now());
+            let now = self.clock.now();
+            let _ = self.with_core(|core| core.record_failure(now));
         }
     }
 }
@@ -182,12 +202,23 @@ impl CircuitBreaker {
 impl CircuitBreaker {
     /// The time for an admission or a success report: the clock's last reading when the core
     /// does not need a fresh one (see `Core::needs_time`), which saves a clock read per call.
-    fn hot_path_now(&self, core: &Core) -> f64 {
-        if core.needs_time() {
+    fn hot_path_now(&self) -> f64 {
+        // The clock is read with no borrow held: an injected `now` may call back into the
+        // breaker.
+        let needs_time = self.with_core(|core| core.needs_time()).unwrap_or(true);
+        if needs_time {
             self.clock.now()
         } else {
             self.clock.last()
         }
+    }
+
+    /// Runs `f` on the core; `Err` when the core is borrowed (a callback re-entered).
+    fn with_core<T>(&self, f: impl FnOnce(&mut Core) -> T) -> Result<T, ()> {
+        self.core
+            .try_borrow_mut()
+            .map(|mut core| f(&mut core))
+            .map_err(|_| ())
     }
 
     fn wrap(core: Core, options: &JsValue) -> Self {

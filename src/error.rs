@@ -4,14 +4,46 @@
 use crate::convert::to_js;
 use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::GuardError;
+use js_sys::Function;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsValue;
+
+thread_local! {
+    /// The package's `GuardError` class (`js/guard-error.mjs`), registered by every entry.
+    static CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Registers the JS `GuardError` class the errors are made from (called once by each entry).
+#[wasm_bindgen(js_name = __registerErrorClass, skip_typescript)]
+pub fn register_error_class(class: Function) {
+    CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+/// A new JS error with `message`: an instance of the registered `GuardError` class, else an
+/// `Error` named `GuardError`.
+fn new_error(message: &str) -> js_sys::Error {
+    let made = CLASS.with(|c| {
+        c.borrow().as_ref().and_then(|class| {
+            let args = js_sys::Array::of1(&JsValue::from_str(message));
+            js_sys::Reflect::construct(class, &args).ok()
+        })
+    });
+    match made {
+        Some(err) => err.unchecked_into(),
+        None => {
+            let err = js_sys::Error::new(message);
+            err.set_name("GuardError");
+            err
+        }
+    }
+}
 
 /// The JS value thrown for `err`: an `Error` instance (so stack traces and `instanceof Error`
 /// work) named `GuardError`, with every field of the core error copied onto it.
 pub fn to_js_error(err: &GuardError) -> JsValue {
     let fields = err.fields();
-    let js_err = js_sys::Error::new(&fields.message);
-    js_err.set_name("GuardError");
+    let js_err = new_error(&fields.message);
     if let Ok(props) = to_js(&fields) {
         if let Some(obj) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Object>(&props) {
             js_sys::Object::assign(js_err.as_ref(), obj);
@@ -30,8 +62,7 @@ pub fn to_js_error_redacted(err: &GuardError, redactor: &Redactor) -> JsValue {
         .get("message")
         .and_then(serde_json::Value::as_str)
         .unwrap_or("error");
-    let js_err = js_sys::Error::new(message);
-    js_err.set_name("GuardError");
+    let js_err = new_error(message);
     if let Ok(props) = to_js(&fields) {
         if let Some(obj) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Object>(&props) {
             js_sys::Object::assign(js_err.as_ref(), obj);

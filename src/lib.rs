@@ -3,13 +3,10 @@
 //! Every export follows one pattern: convert the JS input, call `cognigy_guard_core`, convert the
 //! answer back, and turn a core `GuardError` into a JS `Error` named `GuardError` (see [`error`]).
 
-pub mod auth;
 pub mod circuit_breaker;
 pub mod convert;
-pub mod drive;
 pub mod error;
-pub mod http;
-pub mod limiter;
+pub mod ops;
 pub mod platform;
 pub mod test_suite_runner;
 pub mod timeout_manager;

@@ -2,17 +2,17 @@
 //! "TestSuiteRunner"). Each run owns its state machine; runs share only the HTTP client, the
 //! authenticator and the concurrency limiter.
 
-use crate::auth::Authenticator;
 use crate::convert::{json_text, string_of, to_js};
-use crate::drive::{drive, Hooks, Io};
 use crate::error::{to_js_error, to_js_error_redacted};
-use crate::http::HttpClient;
-use crate::limiter::Limiter;
+use crate::ops;
+use crate::platform::Clock;
 use cognigy_guard_core::aggregate::{aggregate, AggregateOptions, SuiteReport};
-use cognigy_guard_core::auth::AuthConfig;
+use cognigy_guard_core::auth::{AuthConfig, Authority};
 use cognigy_guard_core::json::{parse_borrowed_within, parse_untrusted, MAX_RESULTS_BYTES};
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
+use cognigy_guard_core::protocol::operation::SharedAuthority;
+use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::suite_run::finish::{RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
@@ -20,31 +20,28 @@ use cognigy_guard_core::suite_run::poll::{
     Timing, DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_POLL_INTERVAL_MS,
 };
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
-use cognigy_guard_core::suite_run::Machine;
 use cognigy_guard_core::validation::validate_test_execution_json;
 use cognigy_guard_core::{GuardError, Issue};
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use serde_json::{json, Map, Value};
-use std::future::Future;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
-use web_sys::AbortSignal;
 
-/// OAuth scopes requested by default with `seed-v1`.
-const SEED_SCOPES: [&str; 3] = ["test:execute", "test:read", "webhook:write"];
 /// Default limit of concurrent runs (Cognigy's limit of concurrent playbook runs).
 const DEFAULT_MAX_CONCURRENT_RUNS: usize = 10;
 
 struct Shared {
     profile: ApiProfile,
     base: BaseUrl,
-    io: Io,
+    authority: SharedAuthority,
+    clock: Rc<Clock>,
     timing: Timing,
     allow_insecure_http: bool,
+    fetch: Option<Function>,
     on_audit: Option<Function>,
-    limiter: Rc<Limiter>,
+    max_concurrent_runs: usize,
 }
 
 /// Runs bot test suites: seed-v1 executions (`run`) and cognigy-v2 playbooks (`runPlaybook`).
@@ -73,66 +70,65 @@ impl TestSuiteRunner {
         self.shared.profile.as_str().to_owned()
     }
 
-    /// Validates `payload` (never submits an invalid one), submits it, waits, aggregates, sends
-    /// the CI webhook and writes the audit record (`seed-v1`).
-    #[wasm_bindgen(unchecked_return_type = "Promise<SuiteReport>")]
-    pub fn run(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "TestExecutionInput")] payload: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: Option<JsValue>,
-    ) -> Promise {
-        let shared = Rc::clone(&self.shared);
+    /// Most runs (`run`, `runPlaybook`) in flight at once; further ones wait in a queue.
+    #[wasm_bindgen(js_name = __maxConcurrentRuns, skip_typescript)]
+    pub fn max_concurrent_runs(&self) -> u32 {
+        u32::try_from(self.shared.max_concurrent_runs).unwrap_or(u32::MAX)
+    }
+
+    /// The injected `fetch` option, if any (the driver calls `globalThis.fetch` otherwise).
+    #[wasm_bindgen(js_name = __fetchOption, skip_typescript)]
+    pub fn fetch_option(&self) -> Option<Function> {
+        self.shared.fetch.clone()
+    }
+
+    /// Opens `run` (`js/runner.mjs`): validates `payload` (never submits an invalid one),
+    /// submits it, waits, aggregates, sends the CI webhook and writes the audit record
+    /// (`seed-v1`).
+    #[wasm_bindgen(js_name = __run, skip_typescript)]
+    pub fn open_run(&self, payload: JsValue, options: JsValue) -> u32 {
+        let shared = &self.shared;
         let prepared = (|| {
-            shared.require(ApiProfile::SeedV1, "run")?;
+            shared.require(shared.profile.spec().executions, "run", "seed-v1")?;
             let execution = validated(&payload)?;
-            let run_options =
-                RunOptions::read(&options.unwrap_or_default(), shared.allow_insecure_http)?;
+            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
             let machine = SeedRun::run(
                 shared.base.clone(),
                 execution,
-                idempotency_key(shared.io.http.now()),
+                idempotency_key(shared.clock.now()),
                 shared.timing,
             );
-            let suite = SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)?;
-            Ok((suite, run_options.hooks))
+            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
         })();
-        launch_suite(shared, prepared)
+        shared.open_suite(prepared)
     }
 
-    /// Schedules a playbook, waits for its run, reads the flow's intents for coverage, then
-    /// aggregates, notifies and audits like `run` (`cognigy-v2`). Aborting `signal` cancels the
-    /// platform task and rejects with `CANCELLED`.
-    #[wasm_bindgen(js_name = runPlaybook, unchecked_return_type = "Promise<SuiteReport>")]
-    pub fn run_playbook(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "PlaybookSpec")] playbook: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: Option<JsValue>,
-    ) -> Promise {
-        let shared = Rc::clone(&self.shared);
+    /// Opens `runPlaybook`: schedules a playbook, waits for its run, reads the flow's intents
+    /// for coverage, then aggregates, notifies and audits like `run` (`cognigy-v2`). Aborting
+    /// the signal cancels the platform task and rejects with `CANCELLED`.
+    #[wasm_bindgen(js_name = __runPlaybook, skip_typescript)]
+    pub fn open_run_playbook(&self, playbook: JsValue, options: JsValue) -> u32 {
+        let shared = &self.shared;
         let prepared = (|| {
-            shared.require(ApiProfile::CognigyV2, "runPlaybook")?;
+            shared.require(shared.profile.spec().playbooks, "runPlaybook", "cognigy-v2")?;
             let spec = PlaybookSpec::from_json(&json_value(&playbook)?)?;
-            let run_options =
-                RunOptions::read(&options.unwrap_or_default(), shared.allow_insecure_http)?;
+            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
             let want_intents = run_options.aggregate.known_intents.is_none();
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
-            let suite = SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)?;
-            Ok((suite, run_options.hooks))
+            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
         })();
-        launch_suite(shared, prepared)
+        shared.open_suite(prepared)
     }
 
-    /// Validates and submits `payload`; resolves `{ executionId }` (`seed-v1`).
-    #[wasm_bindgen(unchecked_return_type = "Promise<SubmittedExecution>")]
-    pub fn submit(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "TestExecutionInput")] payload: JsValue,
-    ) -> Promise {
-        let shared = Rc::clone(&self.shared);
+    /// Opens `submit`: validates and submits `payload`; resolves `{ executionId, status }`
+    /// (`seed-v1`).
+    #[wasm_bindgen(js_name = __submit, skip_typescript)]
+    pub fn open_submit(&self, payload: JsValue) -> u32 {
+        let shared = &self.shared;
         let prepared = (|| {
-            shared.require(ApiProfile::SeedV1, "submit")?;
+            shared.require(shared.profile.spec().executions, "submit", "seed-v1")?;
             let execution = validated(&payload)?;
-            let key = idempotency_key(shared.io.http.now());
+            let key = idempotency_key(shared.clock.now());
             Ok(SeedRun::submit(
                 shared.base.clone(),
                 execution,
@@ -140,45 +136,49 @@ impl TestSuiteRunner {
                 shared.timing,
             ))
         })();
-        spawn(Rc::clone(&shared.io.auth), async move {
-            let outcome = drive(prepared?, &shared.io, &Hooks::default()).await?;
-            js(&json!({ "executionId": outcome.execution_id, "status": "queued" }))
-        })
+        shared.open_seed(
+            prepared,
+            |outcome| json!({ "executionId": outcome.execution_id, "status": "queued" }),
+        )
     }
 
-    /// Polls execution `id` until it is `completed`, `failed` or `timeout`; resolves
-    /// `{ executionId, status, progress?, polls }` (`seed-v1`).
-    #[wasm_bindgen(js_name = waitForCompletion, unchecked_return_type = "Promise<ExecutionStatusResult>")]
-    pub fn wait_for_completion(
-        &self,
-        id: String,
-        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
-    ) -> Promise {
-        let shared = Rc::clone(&self.shared);
+    /// Opens `waitForCompletion`: polls execution `id` until it is `completed`, `failed` or
+    /// `timeout`; resolves `{ executionId, status, progress?, polls }` (`seed-v1`).
+    #[wasm_bindgen(js_name = __wait, skip_typescript)]
+    pub fn open_wait(&self, id: JsValue) -> u32 {
+        let shared = &self.shared;
         let prepared = (|| {
-            shared.require(ApiProfile::SeedV1, "waitForCompletion")?;
-            let hooks = Hooks::read(&options.unwrap_or_default())?;
-            let machine = SeedRun::existing(shared.base.clone(), id, shared.timing, SeedGoal::Wait);
-            Ok((machine, hooks))
+            shared.require(
+                shared.profile.spec().executions,
+                "waitForCompletion",
+                "seed-v1",
+            )?;
+            let id = id_text(&id)?;
+            Ok(SeedRun::existing(
+                shared.base.clone(),
+                id,
+                shared.timing,
+                SeedGoal::Wait,
+            ))
         })();
-        spawn(Rc::clone(&shared.io.auth), async move {
-            let (machine, hooks) = prepared?;
-            let outcome = drive(machine, &shared.io, &hooks).await?;
-            status_answer(&outcome)
-        })
+        shared.open_seed(prepared, status_answer)
     }
 
-    /// Reads the raw results of execution `id` (`seed-v1`).
-    #[wasm_bindgen(js_name = fetchResults, unchecked_return_type = "Promise<SeedResults>")]
-    pub fn fetch_results(&self, id: String) -> Promise {
-        let shared = Rc::clone(&self.shared);
-        let prepared = shared
-            .require(ApiProfile::SeedV1, "fetchResults")
-            .map(|()| SeedRun::existing(shared.base.clone(), id, shared.timing, SeedGoal::Results));
-        spawn(Rc::clone(&shared.io.auth), async move {
-            let outcome = drive(prepared?, &shared.io, &Hooks::default()).await?;
-            js(&outcome.results.unwrap_or(Value::Null))
-        })
+    /// Opens `fetchResults`: reads the raw results of execution `id` (`seed-v1`).
+    #[wasm_bindgen(js_name = __fetchResults, skip_typescript)]
+    pub fn open_fetch_results(&self, id: JsValue) -> u32 {
+        let shared = &self.shared;
+        let prepared = (|| {
+            shared.require(shared.profile.spec().executions, "fetchResults", "seed-v1")?;
+            let id = id_text(&id)?;
+            Ok(SeedRun::existing(
+                shared.base.clone(),
+                id,
+                shared.timing,
+                SeedGoal::Results,
+            ))
+        })();
+        shared.open_seed(prepared, |outcome| outcome.results.unwrap_or(Value::Null))
     }
 }
 
@@ -244,10 +244,7 @@ impl Shared {
         let allow_insecure_http = get(options, "allowInsecureHttp").as_bool().unwrap_or(false);
         let base_url = string(options, "baseUrl")?.ok_or_else(|| config("baseUrl is required"))?;
         let base = BaseUrl::new(&base_url, allow_insecure_http)?;
-        let default_scopes: &[&str] = match profile {
-            ApiProfile::SeedV1 => &SEED_SCOPES,
-            ApiProfile::CognigyV2 => &[],
-        };
+        let default_scopes = profile.spec().suite_scopes;
         let auth_value = get(options, "auth");
         let auth_json = if auth_value.is_undefined() || auth_value.is_null() {
             Value::Null
@@ -275,51 +272,102 @@ impl Shared {
         if max_runs == 0 {
             return Err(config("maxConcurrentRuns must be at least 1"));
         }
-        let http = Rc::new(HttpClient::new(
-            function(options, "fetch")?,
-            function(options, "now")?,
-        ));
-        let auth = Authenticator::new(profile, base.clone(), auth, Rc::clone(&http));
         Ok(Shared {
             profile,
+            authority: Rc::new(RefCell::new(Authority::new(profile, base.clone(), auth))),
             base,
-            io: Io { http, auth },
+            clock: Rc::new(Clock::new(function(options, "now")?)),
             timing,
             allow_insecure_http,
+            fetch: function(options, "fetch")?,
             on_audit: function(options, "onAudit")?,
-            limiter: Limiter::new(max_runs),
+            max_concurrent_runs: max_runs,
         })
     }
 
-    fn require(&self, profile: ApiProfile, method: &str) -> Result<(), GuardError> {
-        if self.profile == profile {
+    fn require(&self, offered: bool, method: &str, needs: &str) -> Result<(), GuardError> {
+        if offered {
             Ok(())
         } else {
             Err(config(&format!(
-                "{method} needs api '{}'; this runner uses '{}'",
-                profile.as_str(),
+                "{method} needs api '{needs}'; this runner uses '{}'",
                 self.profile.as_str()
             )))
         }
     }
 
-    /// The report as JS, after handing its audit record to `onAudit`.
-    fn finish(&self, report: &RunReport) -> Result<JsValue, GuardError> {
+    /// `err` as a JS `GuardError` without any secret the credentials know (API key, client
+    /// secret, current token), in case a server echoed one.
+    fn error(&self, err: &GuardError) -> JsValue {
+        let secrets = self
+            .authority
+            .try_borrow()
+            .map(|a| a.secrets())
+            .unwrap_or_default();
+        to_js_error_redacted(err, &Redactor::new(secrets))
+    }
+
+    /// Opens a whole-suite run (seed run or playbook): its report goes to `onAudit`, then JS.
+    fn open_suite<M>(self: &Rc<Self>, prepared: Result<SuiteRun<M>, GuardError>) -> u32
+    where
+        M: Machine + 'static,
+        SuiteRun<M>: Machine<Output = RunReport>,
+    {
+        let shared = Rc::clone(self);
+        let finish: ops::Finish<RunReport> = Box::new(move |outcome| match outcome {
+            Ok(report) => {
+                shared.audit(&report);
+                to_js(&report)
+            }
+            Err(err) => Err(shared.error(&err)),
+        });
+        match prepared {
+            Ok(machine) => ops::open(
+                machine,
+                Some(Rc::clone(&self.authority)),
+                Rc::clone(&self.clock),
+                finish,
+            ),
+            Err(err) => ops::failed(self.error(&err)),
+        }
+    }
+
+    /// Opens a single seed-v1 step whose outcome `answer` turns into the resolved value.
+    fn open_seed(
+        self: &Rc<Self>,
+        prepared: Result<SeedRun, GuardError>,
+        answer: fn(SeedOutcome) -> Value,
+    ) -> u32 {
+        let shared = Rc::clone(self);
+        let finish: ops::Finish<SeedOutcome> = Box::new(move |outcome| match outcome {
+            Ok(outcome) => to_js(&answer(outcome)),
+            Err(err) => Err(shared.error(&err)),
+        });
+        match prepared {
+            Ok(machine) => ops::open(
+                machine,
+                Some(Rc::clone(&self.authority)),
+                Rc::clone(&self.clock),
+                finish,
+            ),
+            Err(err) => ops::failed(self.error(&err)),
+        }
+    }
+
+    /// Hands the report's audit record to `onAudit` (a throwing sink must not lose the report).
+    fn audit(&self, report: &RunReport) {
         if let (Some(callback), Some(audit)) = (&self.on_audit, &report.report.audit) {
             if let Ok(record) = to_js(audit) {
-                // A throwing audit sink must not lose the report.
                 let _ = callback.call1(&JsValue::UNDEFINED, &record);
             }
         }
-        js(report)
     }
 }
 
-/// Per-run options: aggregation, webhook and hooks.
+/// Per-run options: aggregation and webhook (`signal` and `onProgress` are the driver's).
 struct RunOptions {
     aggregate: AggregateOptions,
     webhook_url: Option<TargetUrl>,
-    hooks: Hooks,
 }
 
 impl RunOptions {
@@ -328,7 +376,6 @@ impl RunOptions {
             return Ok(RunOptions {
                 aggregate: AggregateOptions::default(),
                 webhook_url: None,
-                hooks: Hooks::default(),
             });
         }
         if !options.is_object() {
@@ -352,34 +399,11 @@ impl RunOptions {
         Ok(RunOptions {
             aggregate: AggregateOptions::from_json(&Value::Object(picked))?,
             webhook_url,
-            hooks: Hooks::read(options)?,
         })
     }
 }
 
-impl Hooks {
-    fn read(options: &JsValue) -> Result<Self, GuardError> {
-        if options.is_undefined() || options.is_null() {
-            return Ok(Hooks::default());
-        }
-        let signal = get(options, "signal");
-        let signal = if signal.is_undefined() || signal.is_null() {
-            None
-        } else {
-            Some(
-                signal
-                    .dyn_into::<AbortSignal>()
-                    .map_err(|_| config("signal must be an AbortSignal"))?,
-            )
-        };
-        Ok(Hooks {
-            signal,
-            on_progress: function(options, "onProgress")?,
-        })
-    }
-}
-
-fn status_answer(outcome: &SeedOutcome) -> Result<JsValue, GuardError> {
+fn status_answer(outcome: SeedOutcome) -> Value {
     let mut answer = json!({
         "executionId": outcome.execution_id,
         "polls": outcome.polls,
@@ -390,42 +414,15 @@ fn status_answer(outcome: &SeedOutcome) -> Result<JsValue, GuardError> {
             map.insert("progress".into(), json!(progress));
         }
     }
-    js(&answer)
+    answer
 }
 
-/// Runs a prepared whole-suite machine (seed run or playbook) under the concurrency limit, then
-/// hands its report to `onAudit` and JS.
-fn launch_suite<M>(
-    shared: Rc<Shared>,
-    prepared: Result<(SuiteRun<M>, Hooks), GuardError>,
-) -> Promise
-where
-    SuiteRun<M>: Machine<Output = RunReport> + 'static,
-{
-    let auth = Rc::clone(&shared.io.auth);
-    spawn(auth, async move {
-        let (suite, hooks) = prepared?;
-        let _permit = shared.limiter.acquire().await;
-        let report = drive(suite, &shared.io, &hooks).await?;
-        shared.finish(&report)
-    })
-}
-
-/// Runs `future` as a Promise, rejecting with a `GuardError` JS error from which every secret
-/// `auth` knows (API key, client secret, current token) is redacted, in case a server echoed one.
-fn spawn<F>(auth: Rc<Authenticator>, future: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, GuardError>> + 'static,
-{
-    future_to_promise(async move {
-        future
-            .await
-            .map_err(|e| to_js_error_redacted(&e, &Redactor::new(auth.secrets())))
-    })
-}
-
-fn js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, GuardError> {
-    to_js(value).map_err(|_| GuardError::BadResponse("the answer has no JS form".to_owned()))
+/// An execution id argument: a non-empty string, else `CONFIG`.
+fn id_text(value: &JsValue) -> Result<String, GuardError> {
+    value
+        .as_string()
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| config("the execution id must be a non-empty string"))
 }
 
 /// A validated payload, or `VALIDATION` with every issue.

@@ -1,83 +1,54 @@
 //! The JS `TimeoutManager` class (API.md "TimeoutManager", the seed "Managing ... External Service
-//! Timeouts"): drives the core's `GuardedCall` state machine with real `fetch`, timers and
-//! credentials. `call` and `invokeExternalService` are a JS loop (`js/call.mjs`) around the
-//! synchronous step functions of [`call`]; the rest is here. All state lives in `Rc<RefCell<...>>`; no borrow is held across an await, and the
-//! `onAudit` sink is called with no borrow held (it may call back into the manager).
+//! Timeouts"). Its async methods (`call`, `invokeExternalService`, `configureTimeout`,
+//! `syncMetrics`, defined in `js/manager.mjs`) open a core operation here ([`crate::ops`]) that the
+//! JS driver runs; the synchronous ones read the core's engine. The engine and the credentials
+//! are shared with the operations through `Rc<RefCell<...>>`, borrowed only inside one call, and
+//! the `onAudit` sink is called with no borrow held (it may call back into the manager).
 
-use crate::auth::Authenticator;
 use crate::convert::{function_option, json_text, options_json, to_js};
 use crate::error::{to_js_error, to_js_error_redacted};
-use crate::http::HttpClient;
-use crate::platform::sleep;
-use cognigy_guard_core::auth::AuthConfig;
+use crate::ops;
+use crate::platform::Clock;
+use cognigy_guard_core::auth::{AuthConfig, Authority};
 use cognigy_guard_core::breaker::config::BreakerConfig;
-use cognigy_guard_core::guard::policy::configure_retry;
-use cognigy_guard_core::guard::{CallOptions, EngineConfig, GuardEngine};
-use cognigy_guard_core::profile::custom::CustomRequest;
-use cognigy_guard_core::profile::{
-    is_success, parse_error, seed_v1, webhook, ApiProfile, BaseUrl, Credentials, HttpRequest,
-};
+use cognigy_guard_core::guard::operation::{ConfigureOp, GuardedOp, SharedEngine, SyncOp, Target};
+use cognigy_guard_core::guard::{CallOptions, EngineConfig, GuardEngine, GuardedCall};
+use cognigy_guard_core::profile::custom::{custom_request, CustomRequest};
+use cognigy_guard_core::profile::{webhook, ApiProfile, BaseUrl};
+use cognigy_guard_core::protocol::operation::SharedAuthority;
+use cognigy_guard_core::protocol::DEFAULT_MAX_BODY_BYTES;
 use cognigy_guard_core::redact::Redactor;
-use cognigy_guard_core::retry::RetryDecision;
 use cognigy_guard_core::validation::validate_timeout_config_json;
 use cognigy_guard_core::GuardError;
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
-
-mod call;
-
-/// Scopes requested on `seed-v1` when `auth.scopes` is not given (the seed's list).
-const SEED_SCOPES: [&str; 4] = [
-    "externalService:write",
-    "bot:read",
-    "metrics:write",
-    "audit:write",
-];
-/// Scopes a `seed-v1` OAuth client must have (configuration upload and metrics).
-const SEED_REQUIRED_SCOPES: [&str; 2] = ["externalService:write", "metrics:write"];
-/// Time allowed for one dashboard request.
-const SYNC_TIMEOUT_MS: u64 = 15_000;
 
 struct Shared {
-    engine: RefCell<GuardEngine>,
-    http: Rc<HttpClient>,
-    auth: Rc<Authenticator>,
+    engine: SharedEngine,
+    authority: SharedAuthority,
+    clock: Rc<Clock>,
     profile: ApiProfile,
     base: BaseUrl,
     webhook: Option<BaseUrl>,
     webhook_headers: Vec<(String, String)>,
     allow_insecure_http: bool,
+    max_response_bytes: u64,
+    fetch: Option<Function>,
     on_audit: Option<Function>,
+    /// Every secret the redactor knows (the configured one, each token seen).
     secrets: RefCell<Vec<String>>,
     closed: Cell<bool>,
-    /// The calls in progress, driven by `js/call.mjs` (see [`call`]).
-    calls: RefCell<BTreeMap<u32, call::Pending>>,
-    /// The next call handle.
-    next_call: Cell<u32>,
 }
 
 /// Guarded external calls: per-endpoint timeout policies, circuit breakers, retries, cache and
-/// fallback templates, metrics for a dashboard, and a hash-chained audit log (see API.md).
+/// fallback templates, metrics for a dashboard, and a hash-chained audit log (see docs/API.md).
 #[wasm_bindgen]
 pub struct TimeoutManager {
     shared: Rc<Shared>,
-}
-
-/// What one call goes to.
-enum Target {
-    /// A user-described request; credentials only when it targets the API.
-    Custom {
-        request: HttpRequest,
-        targets_api: bool,
-    },
-    /// `seed-v1` invoke of an external service.
-    SeedInvoke(String),
 }
 
 #[wasm_bindgen]
@@ -87,67 +58,133 @@ impl TimeoutManager {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "TimeoutManagerOptions")] options: JsValue,
     ) -> Result<TimeoutManager, JsValue> {
-        Shared::new(&options)
-            .map(|shared| TimeoutManager {
-                shared: Rc::new(shared),
-            })
-            .map_err(|e| to_js_error(&e))
+        let shared = Shared::new(&options)?;
+        Ok(TimeoutManager {
+            shared: Rc::new(shared),
+        })
     }
 
-    /// Validates `config` and registers the endpoint's policy; with `seed-v1` also `PUT`s it
-    /// (429 retried per `Retry-After`, 3 attempts at most, within `deadlineMs`).
-    #[wasm_bindgen(js_name = configureTimeout, unchecked_return_type = "Promise<ConfigureResult>")]
-    pub fn configure_timeout(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "TimeoutConfigInput | TimeoutConfig")]
-        config: JsValue,
-    ) -> Promise {
-        let shared = Rc::clone(&self.shared);
-        let text = json_text(&config);
-        future_to_promise(async move {
-            let result = async {
-                let text = text.map_err(|issue| GuardError::Validation(vec![issue]))?;
-                shared.configure(&text).await
+    /// Opens a guarded call (`call`, run by `js/manager.mjs`); bad arguments settle as errors.
+    #[wasm_bindgen(js_name = __call, skip_typescript)]
+    pub fn open_call(&self, endpoint_id: JsValue, request: JsValue) -> u32 {
+        let shared = &self.shared;
+        let opened = endpoint_text(&endpoint_id).and_then(|endpoint_id| {
+            let (spec, options) = parse_call_request(&request)?;
+            let resolved = custom_request(&spec, &shared.base, shared.allow_insecure_http)?;
+            let target = Target::Custom {
+                request: resolved.request,
+                targets_api: resolved.targets_api,
+            };
+            shared.guarded(&endpoint_id, target, options)
+        });
+        self.shared.open_guarded(opened)
+    }
+
+    /// Opens an `invokeExternalService` call (seed-v1 only), like `__call`.
+    #[wasm_bindgen(js_name = __invoke, skip_typescript)]
+    pub fn open_invoke(&self, endpoint_id: JsValue, fallback_template: JsValue) -> u32 {
+        let shared = &self.shared;
+        let opened = endpoint_text(&endpoint_id).and_then(|endpoint_id| {
+            if !shared.profile.spec().invoke {
+                return Err(config(&format!(
+                    "invokeExternalService needs api: 'seed-v1' (this manager uses '{}'); use call()",
+                    shared.profile.as_str()
+                )));
             }
-            .await;
-            shared.settle(result)
-        })
+            let fallback_template =
+                template_map(options_json(&fallback_template, "fallbackTemplate")?)?;
+            let options = CallOptions {
+                fallback_template,
+                ..CallOptions::default()
+            };
+            let target = Target::Invoke {
+                base: shared.base.clone(),
+                endpoint_id: endpoint_id.clone(),
+            };
+            shared.guarded(&endpoint_id, target, options)
+        });
+        self.shared.open_guarded(opened)
+    }
+
+    /// Opens `configureTimeout`: validates `config`, then registers it (after the seed-v1 `PUT`,
+    /// 429 retried per `Retry-After`, 3 attempts at most, within `deadlineMs`).
+    #[wasm_bindgen(js_name = __configure, skip_typescript)]
+    pub fn open_configure(&self, config: JsValue) -> u32 {
+        let shared = &self.shared;
+        let opened = (|| {
+            shared.ensure_open()?;
+            let text = json_text(&config).map_err(|issue| GuardError::Validation(vec![issue]))?;
+            let (config, warnings) = validate_timeout_config_json(&text).into_result()?;
+            let warnings = serde_json::to_value(warnings).unwrap_or(Value::Null);
+            Ok(ConfigureOp::new(
+                Rc::clone(&shared.engine),
+                shared.base.clone(),
+                config,
+                warnings,
+                shared.profile.spec().remote_configure,
+            ))
+        })();
+        match opened {
+            Ok(op) => ops::open(
+                op,
+                Some(Rc::clone(&shared.authority)),
+                Rc::clone(&shared.clock),
+                shared.finisher(),
+            ),
+            Err(err) => ops::failed(shared.error(&err)),
+        }
+    }
+
+    /// Opens `syncMetrics`: delivers the pending metric events to
+    /// `{webhookUrl}/metrics/timeout-sync` (with `Idempotency-Key`); events leave only on a 2xx.
+    #[wasm_bindgen(js_name = __sync, skip_typescript)]
+    pub fn open_sync(&self) -> u32 {
+        let shared = &self.shared;
+        let opened = shared.ensure_open().and_then(|()| {
+            let webhook = shared
+                .webhook
+                .clone()
+                .ok_or_else(|| config("syncMetrics needs the webhookUrl option"))?;
+            Ok(SyncOp::new(
+                Rc::clone(&shared.engine),
+                webhook,
+                shared.webhook_headers.clone(),
+            ))
+        });
+        match opened {
+            Ok(op) => ops::open(op, None, Rc::clone(&shared.clock), shared.finisher()),
+            Err(err) => ops::failed(shared.error(&err)),
+        }
+    }
+
+    /// The injected `fetch` option, if any (the driver calls `globalThis.fetch` otherwise).
+    #[wasm_bindgen(js_name = __fetchOption, skip_typescript)]
+    pub fn fetch_option(&self) -> Option<Function> {
+        self.shared.fetch.clone()
     }
 
     /// Removes and returns the queued notifications about degraded answers, oldest first.
     #[wasm_bindgen(js_name = flushNotifications, unchecked_return_type = "Notification[]")]
     pub fn flush_notifications(&self) -> Result<JsValue, JsValue> {
-        let drained = self.shared.engine.borrow_mut().drain_notifications();
+        let drained = self.shared.engine().map(|mut e| e.drain_notifications())?;
         to_js(&drained)
-    }
-
-    /// Delivers the pending metric events to `{webhookUrl}/metrics/timeout-sync` (with
-    /// `Idempotency-Key`); events leave only on a 2xx. Resolves `{ delivered, pending, dropped,
-    /// ok, status?, error? }`; never rejects for a dashboard failure.
-    #[wasm_bindgen(js_name = syncMetrics, unchecked_return_type = "Promise<SyncResult>")]
-    pub fn sync_metrics(&self) -> Promise {
-        let shared = Rc::clone(&self.shared);
-        future_to_promise(async move {
-            let result = shared.sync().await;
-            shared.settle(result)
-        })
     }
 
     /// Per-endpoint metrics: `{ endpoints: { [id]: EndpointMetrics }, outbox, notifications }`.
     #[wasm_bindgen(unchecked_return_type = "ManagerMetrics")]
     pub fn metrics(&self) -> Result<JsValue, JsValue> {
-        let now = self.shared.http.now();
-        let value = self.shared.engine.borrow_mut().metrics(now);
+        let now = self.shared.clock.now();
+        let value = self.shared.engine().map(|mut e| e.metrics(now))?;
         self.shared.emit_audit();
         to_js(&value)
     }
 
     /// The metrics in Prometheus text exposition format.
-    pub fn prometheus(&self) -> String {
-        let now = self.shared.http.now();
-        let text = self.shared.engine.borrow_mut().prometheus(now);
+    pub fn prometheus(&self) -> Result<String, JsValue> {
+        let now = self.shared.clock.now();
+        let text = self.shared.engine().map(|mut e| e.prometheus(now))?;
         self.shared.emit_audit();
-        text
+        Ok(text)
     }
 
     /// The breaker transitions of one endpoint, oldest first (bounded): `{ at, atMs, from, to,
@@ -156,24 +193,25 @@ impl TimeoutManager {
     #[wasm_bindgen(unchecked_return_type = "BreakerTransition[]")]
     pub fn history(
         &self,
-        #[wasm_bindgen(js_name = endpointId)] endpoint_id: &str,
+        #[wasm_bindgen(js_name = endpointId, unchecked_param_type = "string")] endpoint_id: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let engine = self.shared.engine.borrow();
-        let endpoint = engine.endpoint(endpoint_id).map_err(|e| to_js_error(&e))?;
+        let id = endpoint_text(&endpoint_id).map_err(|e| to_js_error(&e))?;
+        let engine = self.shared.engine()?;
+        let endpoint = engine.endpoint(&id).map_err(|e| to_js_error(&e))?;
         to_js(&endpoint.breaker.history())
     }
 
     /// The hash-chained audit records kept in memory, oldest first.
     #[wasm_bindgen(js_name = auditLog, unchecked_return_type = "AuditRecord[]")]
     pub fn audit_log(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.shared.engine.borrow().audit_log())
+        to_js(&self.shared.engine()?.audit_log())
     }
 
     /// A versioned JSON-safe snapshot (breakers, cache, pending outbox, policies; no secrets) to
     /// pass as `state` to a new `TimeoutManager`.
     #[wasm_bindgen(unchecked_return_type = "ManagerSnapshot")]
     pub fn snapshot(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.shared.engine.borrow().snapshot())
+        to_js(&self.shared.engine()?.snapshot())
     }
 
     /// Refuses further calls (they reject `GuardError(CANCELLED)`).
@@ -196,7 +234,11 @@ pub fn verify_audit_log(
 }
 
 impl Shared {
-    fn new(options: &JsValue) -> Result<Shared, GuardError> {
+    fn new(options: &JsValue) -> Result<Shared, JsValue> {
+        Shared::read(options).map_err(|e| to_js_error(&e))
+    }
+
+    fn read(options: &JsValue) -> Result<Shared, GuardError> {
         let o = options_json(options, "TimeoutManager options")?;
         if !o.is_object() {
             return Err(GuardError::Config(
@@ -213,28 +255,24 @@ impl Shared {
             Some(Value::String(name)) => ApiProfile::parse(name)?,
             Some(_) => return Err(config("api must be 'cognigy-v2' or 'seed-v1'")),
         };
+        let spec = profile.spec();
         let base_text = o
             .get("baseUrl")
             .and_then(Value::as_str)
             .ok_or_else(|| config("baseUrl is required (a string)"))?;
         let base = BaseUrl::new(base_text, allow_insecure_http)?;
-        let default_scopes: &[&str] = match profile {
-            ApiProfile::SeedV1 => &SEED_SCOPES,
-            ApiProfile::CognigyV2 => &[],
-        };
         let auth_config = AuthConfig::from_json(
             o.get("auth").unwrap_or(&Value::Null),
-            default_scopes,
+            spec.guard_scopes,
             allow_insecure_http,
         )?;
-        if profile == ApiProfile::SeedV1 {
-            if matches!(auth_config, AuthConfig::ApiKey(_)) {
-                return Err(config(
-                    "api 'seed-v1' authenticates with OAuth: auth { clientId, clientSecret }",
-                ));
-            }
-            auth_config.check_scopes(&SEED_REQUIRED_SCOPES)?;
+        if !spec.guard_api_key && matches!(auth_config, AuthConfig::ApiKey(_)) {
+            return Err(config(&format!(
+                "api '{}' authenticates with OAuth: auth {{ clientId, clientSecret }}",
+                spec.name
+            )));
         }
+        auth_config.check_scopes(spec.guard_required_scopes)?;
         let webhook = match o.get("webhookUrl") {
             None | Some(Value::Null) => None,
             Some(Value::String(url)) => Some(BaseUrl::new(url, allow_insecure_http)?),
@@ -262,60 +300,131 @@ impl Shared {
         let cache_ttl_ms = number("cacheTtlMs", 300_000, 0, 365 * 86_400_000)?;
         let cache_max_entries = number("cacheMaxEntries", 1000, 0, 1_000_000)?;
         let deadline_ms = number("deadlineMs", 20_000, 1, 3_600_000)?;
+        let max_response_bytes = number(
+            "maxResponseBytes",
+            DEFAULT_MAX_BODY_BYTES,
+            1,
+            256 * 1024 * 1024,
+        )?;
         let breaker = BreakerConfig::from_json(o.get("breaker").unwrap_or(&Value::Null))?;
 
-        let http = Rc::new(HttpClient::new(
-            function_option(options, "fetch"),
-            function_option(options, "now"),
-        ));
+        let clock = Rc::new(Clock::new(function_option(options, "now")));
         let secrets = auth_config.secrets();
-        let auth = Authenticator::new(profile, base.clone(), auth_config, Rc::clone(&http));
-        let prefix = format!("tm-{}", random_id());
         let mut engine = GuardEngine::new(
             EngineConfig {
                 breaker,
                 cache_ttl_ms,
                 cache_max_entries: usize::try_from(cache_max_entries).unwrap_or(usize::MAX),
                 deadline_ms,
-                outbox_prefix: prefix,
+                outbox_prefix: format!("tm-{}", random_id()),
                 seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
             },
             Redactor::new(secrets.clone()),
         )?;
         if let Some(state) = o.get("state").filter(|s| !s.is_null()) {
-            engine.restore(state, http.now())?;
+            engine.restore(state, clock.now())?;
         }
         Ok(Shared {
-            engine: RefCell::new(engine),
-            http,
-            auth,
+            engine: Rc::new(RefCell::new(engine)),
+            authority: Rc::new(RefCell::new(Authority::new(
+                profile,
+                base.clone(),
+                auth_config,
+            ))),
+            clock,
             profile,
             base,
             webhook,
             webhook_headers,
             allow_insecure_http,
+            max_response_bytes,
+            fetch: function_option(options, "fetch"),
             on_audit: function_option(options, "onAudit"),
             secrets: RefCell::new(secrets),
             closed: Cell::new(false),
-            calls: RefCell::new(BTreeMap::new()),
-            next_call: Cell::new(1),
         })
     }
 
-    /// Turns a result into the promise outcome: values to JS, errors to a redacted `GuardError`.
-    /// Delivers fresh audit records to `onAudit` first.
-    fn settle<T: Serialize>(&self, result: Result<T, GuardError>) -> Result<JsValue, JsValue> {
-        self.emit_audit();
-        match result {
-            Ok(value) => to_js(&value),
-            Err(err) => Err(to_js_error_redacted(&err, self.engine.borrow().redactor())),
+    /// The engine, borrowed for one synchronous method (a `CONFIG` error while an `onAudit` or
+    /// `now` callback re-enters during a borrow, which the methods avoid).
+    fn engine(&self) -> Result<std::cell::RefMut<'_, GuardEngine>, JsValue> {
+        self.engine.try_borrow_mut().map_err(|_| {
+            to_js_error(&config(
+                "the manager is busy: called back from inside itself",
+            ))
+        })
+    }
+
+    /// A guarded call to `target`, counted in the metrics.
+    fn guarded(
+        &self,
+        endpoint_id: &str,
+        target: Target,
+        options: CallOptions,
+    ) -> Result<GuardedOp, GuardError> {
+        self.ensure_open()?;
+        let now = self.clock.now();
+        let call = {
+            let mut engine = self
+                .engine
+                .try_borrow_mut()
+                .map_err(|_| config("the manager is busy"))?;
+            GuardedCall::new(&mut engine, endpoint_id, options, now)?
+        };
+        let credentials = !matches!(
+            self.authority.try_borrow().map(|a| a.config().clone()),
+            Ok(AuthConfig::None)
+        );
+        Ok(GuardedOp::new(
+            Rc::clone(&self.engine),
+            call,
+            target,
+            credentials,
+            self.max_response_bytes,
+        ))
+    }
+
+    fn open_guarded(self: &Rc<Self>, opened: Result<GuardedOp, GuardError>) -> u32 {
+        match opened {
+            Ok(op) => ops::open(
+                op,
+                Some(Rc::clone(&self.authority)),
+                Rc::clone(&self.clock),
+                self.finisher(),
+            ),
+            Err(err) => ops::failed(self.error(&err)),
+        }
+    }
+
+    /// How an operation's outcome settles: values to JS, errors to a redacted `GuardError`, after
+    /// fresh audit records went to `onAudit`.
+    fn finisher<T: Serialize + 'static>(self: &Rc<Self>) -> ops::Finish<T> {
+        let shared = Rc::clone(self);
+        Box::new(move |outcome| {
+            shared.learn_secrets();
+            shared.emit_audit();
+            match outcome {
+                Ok(value) => to_js(&value),
+                Err(err) => Err(shared.error(&err)),
+            }
+        })
+    }
+
+    /// `err` as a JS `GuardError` with every known secret removed.
+    fn error(&self, err: &GuardError) -> JsValue {
+        match self.engine.try_borrow() {
+            Ok(engine) => to_js_error_redacted(err, engine.redactor()),
+            Err(_) => to_js_error(err),
         }
     }
 
     /// Calls `onAudit` with each record appended since the last delivery; a throwing sink is
     /// ignored.
     fn emit_audit(&self) {
-        let records = self.engine.borrow_mut().take_fresh_audit();
+        let records = match self.engine.try_borrow_mut() {
+            Ok(mut engine) => engine.take_fresh_audit(),
+            Err(_) => return,
+        };
         let Some(sink) = &self.on_audit else {
             return;
         };
@@ -328,18 +437,22 @@ impl Shared {
 
     /// Adds any new token to the redactor.
     fn learn_secrets(&self) {
-        let current = self.auth.secrets();
-        let mut known = self.secrets.borrow_mut();
+        let (Ok(authority), Ok(mut engine)) =
+            (self.authority.try_borrow(), self.engine.try_borrow_mut())
+        else {
+            return;
+        };
+        let Ok(mut known) = self.secrets.try_borrow_mut() else {
+            return;
+        };
         let before = known.len();
-        for secret in current {
+        for secret in authority.secrets() {
             if !known.contains(&secret) {
                 known.push(secret);
             }
         }
         if known.len() != before {
-            self.engine
-                .borrow_mut()
-                .set_redactor(Redactor::new(known.clone()));
+            engine.set_redactor(Redactor::new(known.clone()));
         }
     }
 
@@ -350,166 +463,13 @@ impl Shared {
             Ok(())
         }
     }
+}
 
-    async fn credentials(&self) -> Result<Option<Credentials>, GuardError> {
-        let credentials = self.auth.credentials().await;
-        self.learn_secrets();
-        credentials
-    }
-
-    async fn configure(&self, text: &str) -> Result<Value, GuardError> {
-        self.ensure_open()?;
-        let (config, warnings) = validate_timeout_config_json(text).into_result()?;
-        let remote = if self.profile == ApiProfile::SeedV1 {
-            self.put_configuration(&config).await?
-        } else {
-            Value::Null
-        };
-        let now = self.http.now();
-        self.engine.borrow_mut().configure(config.clone(), now)?;
-        Ok(json!({
-            "endpointId": config.endpoint_id,
-            "config": config,
-            "warnings": warnings,
-            "remote": remote,
-        }))
-    }
-
-    /// The seed's `configure_timeout` PUT with its 429 loop, bounded by the deadline.
-    async fn put_configuration(
-        &self,
-        policy: &cognigy_guard_core::model::TimeoutConfig,
-    ) -> Result<Value, GuardError> {
-        let deadline_ms = self.engine.borrow().deadline_ms();
-        let deadline_at = self.http.now() + deadline_ms as f64;
-        let mut attempt: u32 = 0;
-        loop {
-            attempt = attempt.saturating_add(1);
-            let credentials = match self.credentials().await {
-                Ok(Some(c)) => c,
-                Ok(None) => return Err(config("api 'seed-v1' needs auth")),
-                Err(err) => return Err(self.auth_failure(&policy.endpoint_id, err)),
-            };
-            let request = seed_v1::configure_timeout(&self.base, &credentials, policy)?;
-            let remaining = (deadline_at - self.http.now()).max(1.0) as u64;
-            let response = self
-                .http
-                .send(&request, remaining, None)
-                .await
-                .map_err(|e| e.into_guard_error(remaining, attempt, Some(&policy.endpoint_id)))?;
-            let headers = response.headers();
-            match response.status {
-                status if is_success(status) => {
-                    return seed_v1::parse_configure(status, &headers, &response.body)
-                }
-                401 | 403 => {
-                    let err = parse_error(response.status, &headers, &response.body);
-                    return Err(self.auth_failure(&policy.endpoint_id, err));
-                }
-                429 => {
-                    let now = self.http.now();
-                    match configure_retry(
-                        attempt,
-                        429,
-                        response.retry_after.as_deref(),
-                        now,
-                        deadline_at,
-                    ) {
-                        RetryDecision::RetryAfter { delay_ms } => sleep(delay_ms).await,
-                        RetryDecision::GiveUp { .. } => {
-                            return Err(GuardError::RateLimited {
-                                retry_after_ms: response.retry_after.as_deref().and_then(|v| {
-                                    cognigy_guard_core::retry::parse_retry_after(v, now)
-                                }),
-                                attempts: attempt,
-                                endpoint_id: Some(policy.endpoint_id.clone()),
-                            })
-                        }
-                    }
-                }
-                status => return Err(parse_error(status, &headers, &response.body)),
-            }
-        }
-    }
-
-    /// Audits an auth failure and returns the error as `AUTH`.
-    fn auth_failure(&self, endpoint_id: &str, err: GuardError) -> GuardError {
-        let fields = err.fields();
-        let now = self.http.now();
-        self.engine.borrow_mut().audit(
-            "auth_failure",
-            &json!({ "endpointId": endpoint_id, "code": fields.code, "status": fields.status }),
-            now,
-        );
-        match err {
-            GuardError::Auth { .. } => err,
-            other => GuardError::Auth {
-                message: format!("authentication failed: {}", other.fields().message),
-                status: fields.status,
-                problem: None,
-            },
-        }
-    }
-
-    /// Delivers outbox batches until it is empty or a delivery fails.
-    async fn sync(&self) -> Result<Value, GuardError> {
-        self.ensure_open()?;
-        let webhook_base = self
-            .webhook
-            .as_ref()
-            .ok_or_else(|| config("syncMetrics needs the webhookUrl option"))?;
-        let mut delivered = 0usize;
-        let mut failure: Option<Value> = None;
-        let mut status = None;
-        loop {
-            let Some(batch) = self.engine.borrow_mut().begin_sync() else {
-                break;
-            };
-            let request =
-                webhook::dashboard_sync(webhook_base, &batch.events, &batch.idempotency_key)
-                    .and_then(|r| r.with_headers(&self.webhook_headers));
-            let outcome = match request {
-                Ok(request) => self
-                    .http
-                    .send(&request, SYNC_TIMEOUT_MS, None)
-                    .await
-                    .map_err(|e| e.into_guard_error(SYNC_TIMEOUT_MS, 1, None)),
-                Err(err) => Err(err),
-            };
-            let now = self.http.now();
-            let (ok, code, err) = match outcome {
-                Ok(r) if is_success(r.status) => (true, Some(r.status), None),
-                Ok(r) => (
-                    false,
-                    Some(r.status),
-                    Some(parse_error(r.status, &r.headers(), &r.body)),
-                ),
-                Err(err) => (false, None, Some(err)),
-            };
-            status = code;
-            let count = self
-                .engine
-                .borrow_mut()
-                .end_sync(&batch.idempotency_key, ok, code, now);
-            delivered = delivered.saturating_add(count);
-            if let Some(err) = err {
-                failure = Some(self.engine.borrow().error_value(&err));
-                break;
-            }
-        }
-        let engine = self.engine.borrow();
-        let mut answer = json!({
-            "delivered": delivered,
-            "pending": engine.outbox_pending(),
-            "dropped": engine.outbox_dropped(),
-            "ok": failure.is_none(),
-            "status": status,
-        });
-        if let (Some(err), Some(obj)) = (failure, answer.as_object_mut()) {
-            obj.insert("error".to_owned(), err);
-        }
-        Ok(answer)
-    }
+/// An endpoint id argument: a string, else `CONFIG`.
+fn endpoint_text(value: &JsValue) -> Result<String, GuardError> {
+    value
+        .as_string()
+        .ok_or_else(|| config("endpointId must be a string"))
 }
 
 /// Reads `{ url, method?, headers?, body?, timeoutMs?, fallbackTemplate? }`.
@@ -534,6 +494,9 @@ fn parse_call_request(request: &JsValue) -> Result<(CustomRequest, CallOptions),
     };
     let fallback_template =
         template_map(o.get("fallbackTemplate").cloned().unwrap_or(Value::Null))?;
+    if !o.is_object() {
+        return Err(config("call request must be an object { url, ... }"));
+    }
     Ok((
         CustomRequest {
             method,
@@ -544,7 +507,6 @@ fn parse_call_request(request: &JsValue) -> Result<(CustomRequest, CallOptions),
         CallOptions {
             timeout_ms,
             fallback_template,
-            can_refresh_auth: false,
         },
     ))
 }

@@ -1,14 +1,14 @@
 //! wasm-bindgen tests of the guard exports in Node: the `CircuitBreaker` class and a
-//! `TimeoutManager`'s call step functions (the Rust half of `call`).
+//! `TimeoutManager`'s operations stepped as the JS driver steps them.
 #![cfg(target_arch = "wasm32")]
 // wasm_bindgen_test functions are tests, but clippy only recognises #[test] ones.
 #![allow(clippy::unwrap_used)]
 
 use cognigy_guard::circuit_breaker::CircuitBreaker;
+use cognigy_guard::ops;
 use cognigy_guard::timeout_manager::TimeoutManager;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -72,9 +72,14 @@ fn admit_and_settle_measure_latency_and_refuse_with_circuit_open() {
     assert!(get(&err, "retryAfterMs").as_f64().unwrap() >= 1.0);
 }
 
+/// Feeds operation `h` one event; answers the step code.
+fn advance(h: u32, kind: u32, text: Option<&str>) -> f64 {
+    ops::op_advance(h, kind, 0, None, None, text.map(str::to_owned))
+}
+
 #[wasm_bindgen_test]
-async fn manager_steps_a_call_to_the_fallback_when_fetch_fails() {
-    // The Rust half of `call` (its JS loop is js/call.mjs, tested in tests/js/guard.test.mjs).
+fn manager_operations_step_a_call_to_the_fallback_when_fetch_fails() {
+    // The core half of `call` (its driver is js/driver.mjs, tested in tests/js/).
     let m = TimeoutManager::new(options(
         "{ baseUrl: 'https://api.example.com', auth: { apiKey: 'k-123' } }",
     ))
@@ -82,22 +87,32 @@ async fn manager_steps_a_call_to_the_fallback_when_fetch_fails() {
     let config = options(
         "{ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { t: 1 } }",
     );
-    JsFuture::from(m.configure_timeout(config)).await.unwrap();
-    let h = m.call_open("e".into(), options("{ url: '/x' }"));
-    assert_eq!(m.call_start(h), 1000.0, "send, with the policy's timeout");
-    let request = js_sys::JSON::parse(&m.call_request(h).unwrap()).unwrap();
+    let h = m.open_configure(config);
+    assert_eq!(advance(h, 0, None), 0.0, "cognigy-v2 registers at once");
+    assert!(ops::op_result(h).is_ok());
+
+    let h = m.open_call("e".into(), options("{ url: '/x' }"));
+    assert_eq!(
+        advance(h, 0, None),
+        1000.0,
+        "send, with the policy's timeout"
+    );
+    let request = js_sys::JSON::parse(&ops::op_exchange(h).unwrap()).unwrap();
     assert_eq!(
         get(&request, "url").as_string().unwrap(),
         "https://api.example.com/x"
+    );
+    assert_eq!(
+        get(&request, "within").as_string().unwrap(),
+        "https://api.example.com/"
     );
     let headers = js_sys::JSON::stringify(&get(&request, "headers")).unwrap();
     assert!(
         String::from(headers).contains("k-123"),
         "the API key goes to baseUrl"
     );
-    let error = js_sys::Error::new("down");
-    assert_eq!(m.call_failed(h, false, false, error.into()), 0.0);
-    let r = m.call_result(h).unwrap();
+    assert_eq!(advance(h, 12, Some("down")), 0.0);
+    let r = ops::op_result(h).unwrap();
     assert_eq!(get(&r, "source").as_string().unwrap(), "fallback");
     let reason = get(&r, "error");
     assert_eq!(get(&reason, "code").as_string().unwrap(), "NETWORK");
@@ -105,18 +120,16 @@ async fn manager_steps_a_call_to_the_fallback_when_fetch_fails() {
         .as_string()
         .unwrap()
         .ends_with("down"));
-    assert!(m.call_result(h).is_err(), "a handle settles once");
+    assert!(ops::op_result(h).is_err(), "a handle settles once");
 
-    let unknown = m.call_open("nope".into(), options("{ url: '/x' }"));
-    assert_eq!(m.call_start(unknown), 0.0);
-    let err = m.call_result(unknown).err().unwrap();
-    assert_eq!(get(&err, "code").as_string().unwrap(), "CONFIG");
-    let bad = m.call_open("e".into(), options("{ url: 'ftp://x' }"));
-    assert_eq!(m.call_start(bad), 0.0);
-    assert_eq!(
-        get(&m.call_result(bad).err().unwrap(), "code")
-            .as_string()
-            .unwrap(),
-        "CONFIG"
-    );
+    for bad in [
+        m.open_call("nope".into(), options("{ url: '/x' }")),
+        m.open_call("e".into(), options("{ url: 'ftp://x' }")),
+        m.open_call(JsValue::from(123), options("{ url: '/x' }")),
+        m.open_call("e".into(), JsValue::from(42)),
+    ] {
+        assert_eq!(advance(bad, 0, None), 0.0);
+        let err = ops::op_result(bad).err().unwrap();
+        assert_eq!(get(&err, "code").as_string().unwrap(), "CONFIG");
+    }
 }

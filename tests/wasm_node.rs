@@ -5,9 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use cognigy_guard::error::to_js_error;
-use cognigy_guard::platform::{
-    abort_controller, sleep, Clock, FetchFailure, FetchRequest, Fetcher,
-};
+use cognigy_guard::platform::Clock;
 use cognigy_guard_core::{GuardError, Issue};
 use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
@@ -51,85 +49,22 @@ fn rate_limited_error_carries_status_and_retry_after() {
 }
 
 #[wasm_bindgen_test]
-fn clock_never_goes_backwards() {
+fn clock_reads_the_injected_function_and_falls_back_to_date_now() {
     let readings = js_sys::Function::new_no_args(
         "this.t = (this.t === undefined ? 1000 : this.t - 10); return this.t;",
     );
     let clock = Clock::new(Some(readings));
-    let first = clock.now();
-    assert_eq!(first, 1000.0);
     assert_eq!(clock.now(), 1000.0);
-    let real = Clock::new(None);
-    assert!(real.now() > 1.6e12);
-}
-
-#[wasm_bindgen_test]
-async fn sleep_waits_on_the_global_timer() {
-    let start = js_sys::Date::now();
-    sleep(30).await;
-    assert!(js_sys::Date::now() - start >= 25.0);
-}
-
-#[wasm_bindgen_test]
-async fn fetch_reads_status_headers_and_body_from_global_fetch() {
-    let fetcher = Fetcher::new(None);
-    let controller = abort_controller().unwrap();
-    let resp = fetcher
-        .send(
-            &FetchRequest {
-                method: "GET",
-                url: "data:application/json,%7B%22ok%22%3Atrue%7D",
-                headers: &[("accept".into(), "application/json".into())],
-                body: None,
-            },
-            &controller.signal(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(resp.status, 200);
-    assert_eq!(resp.body, "{\"ok\":true}");
-    assert_eq!(resp.content_type.as_deref(), Some("application/json"));
-}
-
-#[wasm_bindgen_test]
-async fn aborted_fetch_reports_aborted_and_injected_fetch_is_used() {
-    let controller = abort_controller().unwrap();
-    controller.abort();
-    let err = Fetcher::new(None)
-        .send(
-            &FetchRequest {
-                method: "GET",
-                url: "data:text/plain,x",
-                headers: &[],
-                body: None,
-            },
-            &controller.signal(),
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, FetchFailure::Aborted));
-
-    let fake = js_sys::Function::new_with_args(
-        "url, init",
-        "return Promise.resolve(new Response(JSON.stringify({ url, method: init.method, body: init.body }), \
-         { status: 201, headers: { 'retry-after': '7' } }));",
+    assert_eq!(
+        clock.now(),
+        990.0,
+        "backwards readings reach the core as they are"
     );
-    let fresh = abort_controller().unwrap();
-    let resp = Fetcher::new(Some(fake))
-        .send(
-            &FetchRequest {
-                method: "POST",
-                url: "https://example.invalid/x",
-                headers: &[],
-                body: Some("{}"),
-            },
-            &fresh.signal(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(resp.status, 201);
-    assert_eq!(resp.retry_after.as_deref(), Some("7"));
-    assert!(resp.body.contains("\"method\":\"POST\""));
+    assert_eq!(clock.last(), 990.0);
+    let broken = Clock::new(Some(js_sys::Function::new_no_args("throw new Error('x')")));
+    assert!(broken.now() > 1.6e12);
+    let not_a_number = Clock::new(Some(js_sys::Function::new_no_args("return 'soon'")));
+    assert!(not_a_number.now() > 1.6e12);
 }
 
 #[wasm_bindgen_test]

@@ -150,8 +150,18 @@ export interface CallResult {
   error?: { code: string; message: string; status?: number };
 }
 
-/** `call` and `invokeExternalService` are defined in JavaScript (js/call.mjs) and merged into the class. */
+/** The async methods are defined in JavaScript (js/manager.mjs, run by the one driver) and merged into the class. */
 export interface TimeoutManager {
+  /**
+   * Validates `config` and registers the endpoint's policy; with `seed-v1` also `PUT`s it (429
+   * retried per `Retry-After`, 3 attempts at most, within `deadlineMs`).
+   */
+  configureTimeout(config: TimeoutConfigInput | TimeoutConfig): Promise<ConfigureResult>;
+  /**
+   * Delivers the pending metric events to `{webhookUrl}/metrics/timeout-sync` (with
+   * `Idempotency-Key`); events leave only on a 2xx. Never rejects for a dashboard failure.
+   */
+  syncMetrics(): Promise<SyncResult>;
   /**
    * A guarded call: `{ data, status, source, degraded, circuit, attempts, latencyMs,
    * slaBreached, error? }`. Never rejects for an upstream failure (the endpoint's template is

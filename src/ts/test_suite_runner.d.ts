@@ -151,3 +151,25 @@ export interface SuiteReport {
   /** The platform's reason when a playbook task ended in `error`. */
   failReason?: string;
 }
+
+/** The async methods are defined in JavaScript (js/runner.mjs, run by the one driver) and merged into the class. */
+export interface TestSuiteRunner {
+  /**
+   * Validates `payload` (never submits an invalid one), submits it, waits, aggregates, sends the
+   * CI webhook and writes the audit record (`seed-v1`). Waits for a place among
+   * `maxConcurrentRuns`.
+   */
+  run(payload: TestExecutionInput, options?: RunOptions): Promise<SuiteReport>;
+  /**
+   * Schedules a playbook, waits for its run, reads the flow's intents for coverage, then
+   * aggregates, notifies and audits like `run` (`cognigy-v2`). Aborting `signal` cancels the
+   * platform task and rejects with `CANCELLED`.
+   */
+  runPlaybook(playbook: PlaybookSpec, options?: RunOptions): Promise<SuiteReport>;
+  /** Validates and submits `payload` (`seed-v1`). */
+  submit(payload: TestExecutionInput): Promise<SubmittedExecution>;
+  /** Polls execution `id` until it is `completed`, `failed` or `timeout` (`seed-v1`). */
+  waitForCompletion(id: string, options?: WaitOptions): Promise<ExecutionStatusResult>;
+  /** Reads the raw results of execution `id` (`seed-v1`). */
+  fetchResults(id: string): Promise<SeedResults>;
+}

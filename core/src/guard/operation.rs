@@ -181,7 +181,7 @@ impl ConfigureOp {
 
     fn send(&mut self, now: f64) -> Step<Value> {
         let left = self.deadline_at - now;
-        if !(left >= 1.0) {
+        if left.is_nan() || left < 1.0 {
             return Step::Done(Err(GuardError::Deadline {
                 deadline_ms: 0,
                 attempts: self.attempts,

@@ -35,25 +35,101 @@ pub enum ApiProfile {
     CognigyV2,
 }
 
+/// What a profile offers and needs, as data: the boundary reads this table instead of branching
+/// on the profile.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ProfileSpec {
+    /// The profile.
+    pub profile: ApiProfile,
+    /// Its wire name.
+    pub name: &'static str,
+    /// Path of the OAuth token endpoint under the base URL.
+    pub token_path: &'static str,
+    /// OAuth scopes a `TimeoutManager` requests when `auth.scopes` is not given.
+    pub guard_scopes: &'static [&'static str],
+    /// OAuth scopes a `TimeoutManager` client must have.
+    pub guard_required_scopes: &'static [&'static str],
+    /// Whether a `TimeoutManager` may authenticate with an API key.
+    pub guard_api_key: bool,
+    /// Whether `configureTimeout` also uploads the policy (`PUT`).
+    pub remote_configure: bool,
+    /// Whether `invokeExternalService` exists.
+    pub invoke: bool,
+    /// OAuth scopes a `TestSuiteRunner` requests when `auth.scopes` is not given.
+    pub suite_scopes: &'static [&'static str],
+    /// Whether the seed-v1 execution API (`run`, `submit`, `waitForCompletion`, `fetchResults`)
+    /// exists.
+    pub executions: bool,
+    /// Whether Cognigy Playbooks (`runPlaybook`) exist.
+    pub playbooks: bool,
+}
+
+/// Every profile.
+pub const PROFILES: [ProfileSpec; 2] = [
+    ProfileSpec {
+        profile: ApiProfile::SeedV1,
+        name: "seed-v1",
+        token_path: "/auth/oauth/token",
+        guard_scopes: &[
+            "externalService:write",
+            "bot:read",
+            "metrics:write",
+            "audit:write",
+        ],
+        guard_required_scopes: &["externalService:write", "metrics:write"],
+        guard_api_key: false,
+        remote_configure: true,
+        invoke: true,
+        suite_scopes: &["test:execute", "test:read", "webhook:write"],
+        executions: true,
+        playbooks: false,
+    },
+    ProfileSpec {
+        profile: ApiProfile::CognigyV2,
+        name: "cognigy-v2",
+        token_path: "/auth/oauth2/token",
+        guard_scopes: &[],
+        guard_required_scopes: &[],
+        guard_api_key: true,
+        remote_configure: false,
+        invoke: false,
+        suite_scopes: &[],
+        executions: false,
+        playbooks: true,
+    },
+];
+
 impl ApiProfile {
     /// Parses `"seed-v1"` or `"cognigy-v2"`; anything else is a [`GuardError::Config`].
     pub fn parse(name: &str) -> Result<Self, GuardError> {
-        match name {
-            "seed-v1" => Ok(ApiProfile::SeedV1),
-            "cognigy-v2" => Ok(ApiProfile::CognigyV2),
-            _ => Err(GuardError::Config(format!(
-                "unknown api profile {:?}; expected \"cognigy-v2\" or \"seed-v1\"",
-                problem::clip(name)
-            ))),
+        PROFILES
+            .iter()
+            .find(|spec| spec.name == name)
+            .map(|spec| spec.profile)
+            .ok_or_else(|| {
+                GuardError::Config(format!(
+                    "unknown api profile {:?}; expected \"cognigy-v2\" or \"seed-v1\"",
+                    problem::clip(name)
+                ))
+            })
+    }
+
+    /// The profile's row of [`PROFILES`].
+    pub fn spec(self) -> &'static ProfileSpec {
+        match self {
+            ApiProfile::SeedV1 => &PROFILES[0],
+            ApiProfile::CognigyV2 => &PROFILES[1],
         }
     }
 
     /// The wire name of the profile.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ApiProfile::SeedV1 => "seed-v1",
-            ApiProfile::CognigyV2 => "cognigy-v2",
-        }
+        self.spec().name
+    }
+
+    /// Path of the token endpoint under the base URL.
+    pub fn token_path(self) -> &'static str {
+        self.spec().token_path
     }
 }
 

@@ -8,16 +8,6 @@ use crate::error::GuardError;
 use serde_json::{Map, Value};
 use std::fmt;
 
-impl ApiProfile {
-    /// Path of the token endpoint under the base URL.
-    pub fn token_path(self) -> &'static str {
-        match self {
-            ApiProfile::SeedV1 => "/auth/oauth/token",
-            ApiProfile::CognigyV2 => "/auth/oauth2/token",
-        }
-    }
-}
-
 /// `POST` of the client credentials grant to the profile's token endpoint (or to
 /// `token_url_override`), form-encoded `grant_type=client_credentials&client_id&client_secret&scope`
 /// with the scopes space-joined (`scope` is left out when there are none).

@@ -1,0 +1,166 @@
+// The one driver: runs every core operation (guarded call, configure, sync, token, suite runs)
+// to its end. The wasm says what to do through step codes (src/ops.rs):
+//   code > 0   send the exchange `__opExchange(handle)` with a timeout of `code` ms
+//   code < 0   sleep `-code - 1` ms
+//   code === 0 finished: `__opResult(handle)` returns the value or throws the GuardError
+// and this loop performs it: `fetch` (only through ./fetch.mjs), timers, the caller's
+// AbortSignal (event 2 tells the core, which may still send a cancel request), progress events.
+// The wasm is only ever called with numbers, strings and undefined, and it never calls `fetch`
+// or a timer, so no JS exception can unwind through a wasm frame.
+
+import { perform } from './fetch.mjs';
+import { guardError } from './guard-error.mjs';
+
+const START = 0;
+const WOKE = 1;
+const CANCEL = 2;
+
+/** The driver over the wasm exports `{ __opAdvance, __opExchange, __opProgress, __opResult,
+ * __opDrop }`. */
+export function createDriver(wasm) {
+  /** Token requests in flight per owner, keyed by their wire text: one fetch for every caller. */
+  const shared = new WeakMap();
+
+  function performShared(owner, fetchFn, exchange, wire, timeoutMs, signal) {
+    let inflight = shared.get(owner);
+    if (inflight === undefined) {
+      inflight = new Map();
+      shared.set(owner, inflight);
+    }
+    let promise = inflight.get(wire);
+    if (promise === undefined) {
+      promise = perform(fetchFn, exchange, timeoutMs, undefined).finally(() => inflight.delete(wire));
+      inflight.set(wire, promise);
+    }
+    // Each caller waits only as long as its own timeout and signal allow.
+    return waitFor(promise, timeoutMs, signal);
+  }
+
+  /**
+   * Runs the operation `open()` returns the handle of, for `owner` (a TimeoutManager or
+   * TestSuiteRunner), with `options.signal` and `options.onProgress`.
+   */
+  return async function drive(owner, open, options) {
+    const { signal, onProgress } = hooks(options);
+    await undefined;
+    let handle;
+    let fetchFn;
+    try {
+      handle = open();
+      fetchFn = owner.__fetchOption();
+    } catch {
+      throw guardError('CONFIG', 'this object was freed, or is not one of the package');
+    }
+    let cancelled = false;
+    try {
+      let code = wasm.__opAdvance(handle, START, 0);
+      for (;;) {
+        if (onProgress !== undefined) report(wasm.__opProgress(handle), onProgress);
+        if (code === 0) break;
+        if (!cancelled && signal !== undefined && signal.aborted) {
+          cancelled = true;
+          code = wasm.__opAdvance(handle, CANCEL, 0);
+          continue;
+        }
+        if (code > 0) {
+          const wire = wasm.__opExchange(handle);
+          const exchange = JSON.parse(wire);
+          const own = exchange.abortable && !cancelled ? signal : undefined;
+          const outcome = exchange.shared
+            ? await performShared(owner, fetchFn, exchange, wire, code, own)
+            : await perform(fetchFn, exchange, code, own);
+          if (outcome.cancelled) {
+            cancelled = true;
+            code = wasm.__opAdvance(handle, CANCEL, 0);
+          } else if (outcome.kind === 3) {
+            code = wasm.__opAdvance(handle, 3, outcome.status, outcome.retryAfter, outcome.contentType, outcome.text);
+          } else {
+            code = wasm.__opAdvance(handle, outcome.kind, 0, undefined, undefined, outcome.text);
+          }
+        } else {
+          const aborted = await sleep(-code - 1, cancelled ? undefined : signal);
+          if (aborted) cancelled = true;
+          code = wasm.__opAdvance(handle, aborted ? CANCEL : WOKE, 0);
+        }
+      }
+    } catch (error) {
+      wasm.__opDrop(handle);
+      throw guardError('CONFIG', `the operation broke off: ${error && error.message}`);
+    }
+    return wasm.__opResult(handle);
+  };
+}
+
+/** `{ signal, onProgress }` of an options object, checked. */
+export function hooks(options) {
+  if (options === undefined || options === null || typeof options !== 'object') return {};
+  let signal;
+  let onProgress;
+  try {
+    signal = options.signal ?? undefined;
+    onProgress = options.onProgress ?? undefined;
+  } catch {
+    throw guardError('CONFIG', 'options could not be read');
+  }
+  if (signal !== undefined && !isSignal(signal)) throw guardError('CONFIG', 'signal must be an AbortSignal');
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw guardError('CONFIG', 'onProgress must be a function');
+  }
+  return { signal, onProgress };
+}
+
+function isSignal(value) {
+  return typeof value === 'object' && typeof value.aborted === 'boolean' && typeof value.addEventListener === 'function';
+}
+
+/** Calls `onProgress` with each event of `wire` (JSON text); a throwing callback is ignored. */
+function report(wire, onProgress) {
+  if (wire === undefined) return;
+  for (const event of JSON.parse(wire)) {
+    try {
+      onProgress(event);
+    } catch {
+      // A progress callback must not break the run.
+    }
+  }
+}
+
+/** Resolves after `ms`, or at once with `true` when `signal` aborts. */
+export function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal !== undefined && signal.aborted) {
+      resolve(true);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** `promise`'s outcome, or a timeout / cancellation outcome when either comes first. */
+function waitFor(promise, timeoutMs, signal) {
+  return new Promise((resolve) => {
+    const done = (outcome) => {
+      clearTimeout(timer);
+      if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    const onAbort = () => done({ cancelled: true });
+    const timer = setTimeout(() => done({ kind: 11, text: '' }), timeoutMs);
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    promise.then(done);
+  });
+}
