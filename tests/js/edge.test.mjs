@@ -1,0 +1,238 @@
+// The I/O edge as an attacker meets it: odd values from an injected fetch for every operation,
+// redirects that would carry credentials elsewhere, huge bodies, hanging token endpoints and
+// aborts. Real HTTP on loopback servers of the test's own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { pkgDir } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const g = require(pkgDir);
+
+const API_KEY = 'edge-api-key-5d1e';
+const SECRET = 'edge-client-secret-77aa';
+const POLICY = { endpointId: 'svc', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { ok: false } };
+
+/** A loopback server answering with `handler(req, res)`; resolves `{ url, requests, close }`. */
+async function serve(handler) {
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push({ url: req.url, method: req.method, headers: req.headers });
+    handler(req, res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    requests,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+  };
+}
+
+const throwingStatus = { get status() { throw new Error('status getter'); }, headers: new Headers() };
+const ODD_FETCHES = {
+  undefined: async () => undefined,
+  null: async () => null,
+  string: async () => 'HTTP/1.1 200 OK',
+  'throwing status getter': async () => throwingStatus,
+  'sync throw': () => { throw new TypeError('boom'); },
+  rejection: async () => { throw new Error('refused'); },
+  'status out of range': async () => ({ status: 42, headers: new Headers(), text: async () => '' }),
+  'throwing body': async () => ({ status: 200, headers: new Headers(), text: async () => { throw new Error('cut'); } }),
+  'non-string body': async () => ({ status: 200, headers: new Headers(), text: async () => 42 }),
+};
+// Headers that cannot be read count as absent: the answer is still a live one.
+const UNREADABLE_HEADERS = async () => ({ status: 200, get headers() { throw new Error('h'); }, text: async () => '{"h":1}' });
+
+test('an injected fetch returning odd values never breaks the instance (every operation)', async () => {
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    for (const [name, fetch] of Object.entries(ODD_FETCHES)) {
+      const manager = new g.TimeoutManager({ baseUrl: 'https://api.example.com', auth: { apiKey: API_KEY }, webhookUrl: 'https://dash.example.com', fetch });
+      await manager.configureTimeout(POLICY);
+      for (let i = 0; i < 2000; i += 1) {
+        const answer = await manager.call('svc', { url: '/x', timeoutMs: 50 });
+        assert.equal(answer.degraded, true, name);
+        assert.ok(['NETWORK', 'BAD_RESPONSE', 'CIRCUIT_OPEN'].includes(answer.error.code), `${name}: ${answer.error.code}`);
+      }
+      const sync = await manager.syncMetrics();
+      assert.equal(sync.ok, false, name);
+      const seed = new g.TimeoutManager({ api: 'seed-v1', baseUrl: 'https://api.example.com', auth: { clientId: 'c', clientSecret: SECRET }, fetch });
+      await assert.rejects(seed.configureTimeout(POLICY), (e) => e instanceof g.GuardError && typeof e.code === 'string', name);
+      const runner = new g.TestSuiteRunner({ baseUrl: 'https://api.example.com', auth: { apiKey: API_KEY }, fetch, pollIntervalMs: 1, deadlineMs: 2000 });
+      await assert.rejects(
+        runner.runPlaybook({ playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' }),
+        (e) => e instanceof g.GuardError && !JSON.stringify(e).includes(API_KEY),
+        name,
+      );
+    }
+    const manager = new g.TimeoutManager({ baseUrl: 'https://api.example.com', fetch: UNREADABLE_HEADERS });
+    await manager.configureTimeout(POLICY);
+    assert.deepEqual((await manager.call('svc', { url: '/x' })).data, { h: 1 });
+    // The instance still validates, runs a breaker and makes a live call.
+    assert.equal(g.validateTimeoutConfig(POLICY).ok, true);
+    const breaker = new g.CircuitBreaker();
+    assert.equal(await breaker.execute(async () => 7), 7);
+    const server = await serve((req, res) => res.end('{"live":true}'));
+    try {
+      const manager = new g.TimeoutManager({ baseUrl: server.url });
+      await manager.configureTimeout(POLICY);
+      const answer = await manager.call('svc', { url: '/x' });
+      assert.deepEqual([answer.source, answer.data], ['live', { live: true }]);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+});
+
+test('wrong argument types reject or throw GuardError, never TypeError', async () => {
+  const manager = new g.TimeoutManager({ baseUrl: 'https://api.example.com' });
+  for (const [run, what] of [
+    [() => manager.call(123, { url: '/x' }), 'call(123)'],
+    [() => manager.call('svc', 42), 'call(id, 42)'],
+    [() => new g.TestSuiteRunner({ api: 'seed-v1', baseUrl: 'https://a.example.com', auth: { clientId: 'c', clientSecret: SECRET } }).fetchResults({}), 'fetchResults({})'],
+  ]) {
+    await assert.rejects(run(), (e) => e instanceof g.GuardError && e.code === 'CONFIG', what);
+  }
+  assert.throws(() => manager.history(42), (e) => e instanceof g.GuardError);
+  const freed = new g.TimeoutManager({ baseUrl: 'https://api.example.com' });
+  freed.free();
+  await assert.rejects(freed.call('svc', { url: '/x' }), (e) => e instanceof g.GuardError && e.code === 'CONFIG');
+  const runner = new g.TestSuiteRunner({ baseUrl: 'https://a.example.com', auth: { apiKey: API_KEY } });
+  await assert.rejects(runner.runPlaybook({ playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' }, { signal: 'no' }), (e) => e.code === 'CONFIG');
+});
+
+test('a redirect to another origin never carries credentials; one under the base is followed', async () => {
+  const other = await serve((req, res) => res.end('{"other":true}'));
+  const api = await serve((req, res) => {
+    if (req.url === '/away') {
+      res.writeHead(307, { location: `${other.url}/stolen` });
+      res.end();
+    } else if (req.url === '/moved') {
+      res.writeHead(302, { location: '/base/../final' });
+      res.end();
+    } else {
+      res.end('{"here":true}');
+    }
+  });
+  try {
+    const manager = new g.TimeoutManager({ baseUrl: api.url, auth: { apiKey: API_KEY } });
+    await manager.configureTimeout(POLICY);
+    const away = await manager.call('svc', { url: '/away' });
+    assert.equal(away.degraded, true);
+    assert.equal(away.error.code, 'HTTP');
+    assert.equal(away.error.status, 307);
+    assert.equal(other.requests.length, 0, 'the other origin got nothing');
+    const moved = await manager.call('svc', { url: '/moved' });
+    assert.equal(moved.source, 'live');
+    assert.deepEqual(moved.data, { here: true });
+    assert.equal(api.requests.at(-1).url, '/final');
+    assert.equal(api.requests.at(-1).headers['x-api-key'], API_KEY);
+
+    // The token request follows no redirect: the client secret is never re-posted.
+    const token = await serve((req, res) => {
+      res.writeHead(307, { location: `${other.url}/token` });
+      res.end();
+    });
+    try {
+      const seed = new g.TimeoutManager({ api: 'seed-v1', baseUrl: token.url, auth: { clientId: 'c', clientSecret: SECRET } });
+      await assert.rejects(seed.configureTimeout(POLICY), (e) => e instanceof g.GuardError && !e.message.includes(SECRET));
+      assert.equal(other.requests.length, 0);
+    } finally {
+      await token.close();
+    }
+  } finally {
+    await api.close();
+    await other.close();
+  }
+});
+
+test('a 300 MB body ends as a degraded answer and wasm memory stays bounded', async () => {
+  const chunk = Buffer.alloc(1024 * 1024, 'a');
+  const huge = await serve((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    let sent = 0;
+    const pump = () => {
+      while (sent < 300) {
+        sent += 1;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    res.on('close', () => { sent = 300; });
+    pump();
+  });
+  try {
+    const before = g.wasmMemoryBytes();
+    const manager = new g.TimeoutManager({ baseUrl: huge.url, deadlineMs: 20000 });
+    await manager.configureTimeout({ ...POLICY, maxWaitTimeMs: 10000 });
+    const answer = await manager.call('svc', { url: '/big' });
+    assert.equal(answer.degraded, true);
+    assert.equal(answer.error.code, 'BAD_RESPONSE');
+    assert.match(answer.error.message, /longer than 8388608 bytes/);
+    assert.ok(g.wasmMemoryBytes() - before < 64 * 1024 * 1024, `${g.wasmMemoryBytes() - before} bytes`);
+  } finally {
+    await huge.close();
+  }
+});
+
+test('a hanging token endpoint ends a 3 s deadline call by 3.5 s; an abort during it rejects at once', async () => {
+  const hang = await serve(() => {});
+  try {
+    const manager = new g.TimeoutManager({ api: 'seed-v1', baseUrl: hang.url, auth: { clientId: 'c', clientSecret: SECRET }, deadlineMs: 3000 });
+    const state = new g.TimeoutManager({ baseUrl: hang.url }).snapshot();
+    assert.ok(state);
+    const local = new g.TimeoutManager({ baseUrl: hang.url, auth: { clientId: 'c', clientSecret: SECRET }, deadlineMs: 3000 });
+    await local.configureTimeout({ ...POLICY, maxWaitTimeMs: 4000 });
+    const started = Date.now();
+    const answer = await local.call('svc', { url: '/x' });
+    const took = Date.now() - started;
+    assert.equal(answer.degraded, true);
+    assert.ok(took < 3500, `took ${took} ms`);
+    assert.ok(manager);
+
+    const runner = new g.TestSuiteRunner({ baseUrl: hang.url, auth: { clientId: 'c', clientSecret: SECRET } });
+    const controller = new AbortController();
+    const run = runner.runPlaybook({ playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' }, { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 200));
+    const aborted = Date.now();
+    controller.abort();
+    await assert.rejects(run, (e) => e instanceof g.GuardError && e.code === 'CANCELLED');
+    assert.ok(Date.now() - aborted < 100, `${Date.now() - aborted} ms`);
+  } finally {
+    await hang.close();
+  }
+});
+
+test('an abort while queued behind maxConcurrentRuns rejects at once', async () => {
+  const hang = await serve(() => {});
+  try {
+    const runner = new g.TestSuiteRunner({ baseUrl: hang.url, auth: { apiKey: API_KEY }, maxConcurrentRuns: 1 });
+    const first = new AbortController();
+    const second = new AbortController();
+    const spec = { playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' };
+    const running = runner.runPlaybook(spec, { signal: first.signal });
+    const queued = runner.runPlaybook(spec, { signal: second.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    const t = Date.now();
+    second.abort();
+    await assert.rejects(queued, (e) => e.code === 'CANCELLED');
+    assert.ok(Date.now() - t < 100);
+    first.abort();
+    await assert.rejects(running, (e) => e.code === 'CANCELLED');
+  } finally {
+    await hang.close();
+  }
+});
