@@ -60,6 +60,7 @@ async function attempt(manager, handle, timeoutMs) {
   }, timeoutMs);
   let status;
   let retryAfter;
+  let contentType;
   let body;
   try {
     const init = { method: request.method, headers: headerObject(request.headers), signal: controller.signal };
@@ -67,13 +68,14 @@ async function attempt(manager, handle, timeoutMs) {
     const response = await send(manager, request.url, init);
     status = response.status;
     retryAfter = header(response, 'retry-after');
+    contentType = header(response, 'content-type');
     body = await response.text();
   } catch (error) {
     return manager.__callFailed(handle, controller.signal.aborted, timedOut, error);
   } finally {
     clearTimeout(timer);
   }
-  return manager.__callResponse(handle, status, retryAfter, typeof body === 'string' ? body : '');
+  return manager.__callResponse(handle, status, retryAfter, typeof body === 'string' ? body : '', contentType);
 }
 
 /** `[[name, value], ...]` as the plain object `fetch` takes (a repeated name: the last wins). */

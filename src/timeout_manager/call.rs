@@ -140,7 +140,7 @@ impl TimeoutManager {
         self.shared.http.custom_fetch()
     }
 
-    /// The attempt got an HTTP answer: its status, `Retry-After` and body text.
+    /// The attempt got an HTTP answer: its status, `Retry-After`, body text and `Content-Type`.
     #[wasm_bindgen(js_name = __callResponse, skip_typescript)]
     pub fn call_response(
         &self,
@@ -148,12 +148,17 @@ impl TimeoutManager {
         status: u16,
         retry_after: Option<String>,
         body: String,
+        content_type: Option<String>,
     ) -> f64 {
+        let headers = [("retry-after", retry_after), ("content-type", content_type)]
+            .into_iter()
+            .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+            .collect();
         self.feed(
             handle,
             Input::Response {
                 status,
-                retry_after,
+                headers,
                 body,
             },
         )

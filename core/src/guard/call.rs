@@ -12,7 +12,7 @@ use super::engine::GuardEngine;
 use super::policy::{attempt_timeout_ms, retry_policy};
 use crate::breaker::BreakerState;
 use crate::error::GuardError;
-use crate::profile::{is_success, parse_error};
+use crate::profile::{is_success, parse_error, retry_after_header};
 use crate::retry::{
     is_retryable, parse_retry_after, AttemptOutcome, GiveUpReason, RetryDecision, RetryPolicy,
     TokenRefreshRetry,
@@ -56,8 +56,9 @@ pub enum Input {
     Response {
         /// HTTP status.
         status: u16,
-        /// The raw `Retry-After` header, if any.
-        retry_after: Option<String>,
+        /// The response headers the core reads (`retry-after`, `content-type`), names in lower
+        /// case; others are ignored.
+        headers: Vec<(String, String)>,
         /// The body text.
         body: String,
     },
@@ -211,9 +212,9 @@ impl GuardedCall {
             Input::Start | Input::Slept | Input::AuthRefreshed => self.attempt(engine, now),
             Input::Response {
                 status,
-                retry_after,
+                headers,
                 body,
-            } => self.on_response(engine, status, retry_after, &body, now),
+            } => self.on_response(engine, status, &headers, &body, now),
             Input::Timeout => {
                 self.settle(engine, now, Settle::Failure(None));
                 engine.record_timeout(
@@ -283,7 +284,7 @@ impl GuardedCall {
         &mut self,
         engine: &mut GuardEngine,
         status: u16,
-        retry_after: Option<String>,
+        headers: &[(String, String)],
         body: &str,
         now: f64,
     ) -> Step {
@@ -299,14 +300,9 @@ impl GuardedCall {
             self.settle(engine, now, Settle::Release);
             return Step::RefreshAuth;
         }
-        let retry_after_ms = retry_after
-            .as_deref()
-            .and_then(|v| parse_retry_after(v, now));
-        let headers: Vec<(String, String)> = retry_after
-            .map(|v| vec![("retry-after".to_owned(), v)])
-            .unwrap_or_default();
+        let retry_after_ms = retry_after_header(headers).and_then(|v| parse_retry_after(v, now));
         let err = with_context(
-            parse_error(status, &headers, body),
+            parse_error(status, headers, body),
             self.attempts,
             &self.endpoint_id,
             retry_after_ms,

@@ -75,7 +75,7 @@ fn drive(
 fn ok(body: &str) -> Input {
     Input::Response {
         status: 200,
-        retry_after: None,
+        headers: vec![("content-type".into(), "application/json".into())],
         body: body.into(),
     }
 }
@@ -83,7 +83,9 @@ fn ok(body: &str) -> Input {
 fn status(code: u16, retry_after: Option<&str>) -> Input {
     Input::Response {
         status: code,
-        retry_after: retry_after.map(str::to_owned),
+        headers: retry_after
+            .map(|v| vec![("retry-after".to_owned(), v.to_owned())])
+            .unwrap_or_default(),
         body: String::new(),
     }
 }
@@ -408,7 +410,9 @@ fn arb_input() -> impl Strategy<Value = Input> {
         )
             .prop_map(|(status, retry_after, body)| Input::Response {
                 status,
-                retry_after,
+                headers: retry_after
+                    .map(|v| vec![("retry-after".to_owned(), v)])
+                    .unwrap_or_default(),
                 body
             }),
         Just(Input::AuthFailed(GuardError::Config("x".into()))),
