@@ -6,8 +6,10 @@
 //! operation is O(log n): entries live in a `HashMap`, and a `BTreeMap` orders them by a
 //! monotonically increasing use counter.
 //!
-//! An entry is fresh while `now - storedAt < ttl`; a clock that went backwards gives age 0.
-//! Instants that are not finite numbers are treated as 0 (the epoch).
+//! An entry is fresh while `now - storedAt < ttl`. A `storedAt` later than `now` (a clock that
+//! went backwards, a wild reading, a snapshot from the future) is moved back to `now`: the
+//! entry has age 0 then, and expires `ttl` after that reading. Instants that are not finite
+//! numbers are treated as 0 (the epoch).
 //!
 //! Snapshot (JSON-safe, least recently used first):
 //! `{ "v": 1, "entries": [ { "endpointId": "...", "storedAtMs": 1700000000000, "value": ... } ] }`.
@@ -96,6 +98,7 @@ impl FallbackCache {
         }
         let use_id = self.next_use();
         let entry = self.entries.get_mut(endpoint_id)?;
+        entry.stored_at_ms = entry.stored_at_ms.min(instant(now_ms));
         let key = self
             .by_use
             .remove(&entry.last_use)
@@ -183,7 +186,8 @@ impl FallbackCache {
                 return Err(malformed());
             }
             if age_ms(entry.stored_at_ms, now_ms) < ttl_ms as f64 {
-                cache.insert(entry.endpoint_id, entry.value, entry.stored_at_ms);
+                let stored_at_ms = entry.stored_at_ms.min(instant(now_ms));
+                cache.insert(entry.endpoint_id, entry.value, stored_at_ms);
             }
         }
         Ok(cache)
@@ -290,6 +294,21 @@ mod tests {
         assert_eq!(cache.get("a", T0 - 5000.0).unwrap().age_ms, 0);
         cache.put("b", json!(2), f64::NAN);
         assert_eq!(cache.get("b", 10.0).unwrap().age_ms, 10);
+    }
+
+    #[test]
+    fn a_future_stored_at_never_makes_an_entry_immortal() {
+        let mut cache = FallbackCache::new(1000, 10);
+        cache.put("wild", json!(1), T0 + 3.0e10);
+        assert_eq!(cache.get("wild", T0).unwrap().age_ms, 0);
+        assert_eq!(cache.get("wild", T0 + 1000.0), None);
+
+        let snapshot = json!({ "v": 1, "entries": [
+            { "endpointId": "a", "storedAtMs": 8.0e15, "value": 1 },
+        ] });
+        let mut restored = FallbackCache::from_snapshot(&snapshot, 1000, 10, T0).unwrap();
+        assert_eq!(restored.get("a", T0 + 999.0).unwrap().age_ms, 999);
+        assert_eq!(restored.get("a", T0 + 1000.0), None);
     }
 
     #[test]

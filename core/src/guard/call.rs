@@ -10,7 +10,7 @@
 
 use super::engine::GuardEngine;
 use super::policy::{attempt_timeout_ms, retry_policy};
-use crate::breaker::BreakerState;
+use crate::breaker::{BreakerState, Outcome, Permit};
 use crate::error::GuardError;
 use crate::profile::{is_success, parse_error, retry_after_header};
 use crate::retry::{
@@ -151,7 +151,8 @@ pub struct GuardedCall {
     retries_done: u32,
     attempts: u32,
     attempt_started_at: f64,
-    holding_permit: bool,
+    /// The breaker permit of the attempt in flight.
+    permit: Option<Permit>,
     token_retry: TokenRefreshRetry,
     options: CallOptions,
     last_error: Option<GuardError>,
@@ -180,7 +181,7 @@ impl GuardedCall {
             retries_done: 0,
             attempts: 0,
             attempt_started_at: now,
-            holding_permit: false,
+            permit: None,
             token_retry: TokenRefreshRetry::new(),
             options,
             last_error: None,
@@ -258,8 +259,8 @@ impl GuardedCall {
             };
             return self.finish_failed(engine, err, now);
         }
-        let admission = engine.acquire(&self.endpoint_id, now);
-        if !admission.allowed {
+        let (admission, permit) = engine.acquire(&self.endpoint_id, now);
+        let Some(permit) = permit else {
             if self.attempts == 0 {
                 engine.count_rejection(&self.endpoint_id);
             }
@@ -268,8 +269,8 @@ impl GuardedCall {
                 retry_after_ms: admission.retry_after_ms,
             });
             return self.finish_failed(engine, err, now);
-        }
-        self.holding_permit = true;
+        };
+        self.permit = Some(permit);
         self.attempts = self.attempts.saturating_add(1);
         self.attempt_started_at = now;
         // `remaining` is at least 1 here; the float-to-int conversion saturates.
@@ -366,17 +367,17 @@ impl GuardedCall {
 
     /// Reports the held permit's outcome to the breaker.
     fn settle(&mut self, engine: &mut GuardEngine, now: f64, how: Settle) {
-        if !std::mem::take(&mut self.holding_permit) {
+        let Some(permit) = self.permit.take() else {
             return;
-        }
-        let latency = now - self.attempt_started_at;
-        match how {
-            Settle::Success => engine.breaker_success(&self.endpoint_id, now, latency),
-            Settle::Failure(retry_after) => {
-                engine.breaker_failure(&self.endpoint_id, now, retry_after)
-            }
-            Settle::Release => engine.breaker_release(&self.endpoint_id, now),
-        }
+        };
+        let outcome = match how {
+            Settle::Success => Outcome::Success {
+                latency_ms: now - self.attempt_started_at,
+            },
+            Settle::Failure(retry_after_ms) => Outcome::Failure { retry_after_ms },
+            Settle::Release => Outcome::Release,
+        };
+        engine.breaker_settle(&self.endpoint_id, permit, outcome, now);
     }
 
     fn finish_live(

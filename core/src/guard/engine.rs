@@ -13,7 +13,7 @@ use super::metrics::{EndpointMetrics, EndpointReport};
 use crate::audit::{AuditLog, AuditRecord};
 use crate::breaker::config::BreakerConfig;
 use crate::breaker::history::HistoryEntry;
-use crate::breaker::{Admission, BreakerState, CircuitBreaker};
+use crate::breaker::{Admission, BreakerState, CircuitBreaker, Outcome, Permit};
 use crate::cache::FallbackCache;
 use crate::error::GuardError;
 use crate::fallback::{degraded_answer, DegradedSource, Notification, NotificationQueue};
@@ -191,40 +191,23 @@ impl GuardEngine {
     }
 
     /// Asks the endpoint's breaker for a permit (refused for an unknown endpoint).
-    pub(super) fn acquire(&mut self, id: &str, now: f64) -> Admission {
-        let admission = self
-            .endpoints
-            .get_mut(id)
-            .map(|e| e.breaker.try_acquire(now));
+    pub(super) fn acquire(&mut self, id: &str, now: f64) -> (Admission, Option<Permit>) {
+        let admission = self.endpoints.get_mut(id).map(|e| e.breaker.acquire(now));
         self.note_transitions(id, now);
-        admission.unwrap_or(Admission {
-            allowed: false,
-            state: BreakerState::Open,
-            retry_after_ms: 0,
-        })
+        admission.unwrap_or((
+            Admission {
+                allowed: false,
+                state: BreakerState::Open,
+                retry_after_ms: 0,
+            },
+            None,
+        ))
     }
 
-    /// Reports a successful attempt.
-    pub(super) fn breaker_success(&mut self, id: &str, now: f64, latency_ms: f64) {
+    /// Settles the attempt that holds `permit`.
+    pub(super) fn breaker_settle(&mut self, id: &str, permit: Permit, outcome: Outcome, now: f64) {
         if let Some(e) = self.endpoints.get_mut(id) {
-            e.breaker.record_success(now, latency_ms);
-        }
-        self.note_transitions(id, now);
-    }
-
-    /// Reports a failed attempt.
-    pub(super) fn breaker_failure(&mut self, id: &str, now: f64, retry_after_ms: Option<u64>) {
-        if let Some(e) = self.endpoints.get_mut(id) {
-            e.breaker
-                .record_failure_with_retry_after(now, retry_after_ms);
-        }
-        self.note_transitions(id, now);
-    }
-
-    /// Returns an unused permit.
-    pub(super) fn breaker_release(&mut self, id: &str, now: f64) {
-        if let Some(e) = self.endpoints.get_mut(id) {
-            e.breaker.release(now);
+            e.breaker.settle(Some(permit), outcome, now);
         }
         self.note_transitions(id, now);
     }

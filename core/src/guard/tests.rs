@@ -469,3 +469,39 @@ fn a_call_result_serializes_like_its_sorted_json_value() {
     assert!(direct.is_some());
     assert_eq!(direct, via_value);
 }
+
+/// Starts a call and returns it with its first step.
+fn start(e: &mut GuardEngine, id: &str, now: f64) -> (GuardedCall, Step) {
+    let mut call = GuardedCall::new(e, id, CallOptions::default(), now).unwrap();
+    let step = call.step(e, Input::Start, now);
+    (call, step)
+}
+
+#[test]
+fn a_permit_granted_while_closed_never_settles_the_probe() {
+    let mut e = engine_with(
+        json!({ "failureThreshold": 1, "resetTimeoutMs": 1000, "halfOpenMaxCalls": 1 }),
+        60_000,
+    );
+    let mut p = policy("s", json!({ "m": "fallback" }));
+    p.retry_attempts = 0;
+    e.configure(p, T0).unwrap();
+    let (mut slow, step) = start(&mut e, "s", T0);
+    assert!(matches!(step, Step::Send { .. }));
+    let (mut failing, _) = start(&mut e, "s", T0);
+    failing.step(&mut e, Input::Timeout, T0 + 10.0);
+    assert_eq!(e.state("s", T0 + 10.0), BreakerState::Open);
+    let (mut probe, step) = start(&mut e, "s", T0 + 1_010.0);
+    assert!(matches!(step, Step::Send { .. }), "the probe was admitted");
+
+    // The call admitted while closed answers now: it is no probe and frees no probe slot.
+    slow.step(&mut e, ok("{}"), T0 + 1_020.0);
+    assert_eq!(e.state("s", T0 + 1_020.0), BreakerState::HalfOpen);
+    let (_, step) = start(&mut e, "s", T0 + 1_030.0);
+    assert!(
+        matches!(step, Step::Finish(_)),
+        "a second probe was admitted"
+    );
+    probe.step(&mut e, ok("{}"), T0 + 1_040.0);
+    assert_eq!(e.state("s", T0 + 1_040.0), BreakerState::Closed);
+}
