@@ -534,6 +534,11 @@ fn parse_call_request(request: &JsValue) -> Result<(CustomRequest, CallOptions),
     };
     let fallback_template =
         template_map(o.get("fallbackTemplate").cloned().unwrap_or(Value::Null))?;
+    let cache_key = match o.get("cacheKey") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(key)) => Some(key.clone()),
+        Some(_) => return Err(config("cacheKey must be a string")),
+    };
     Ok((
         CustomRequest {
             method,
@@ -545,6 +550,7 @@ fn parse_call_request(request: &JsValue) -> Result<(CustomRequest, CallOptions),
             timeout_ms,
             fallback_template,
             can_refresh_auth: false,
+            cache_key,
         },
     ))
 }

@@ -13,6 +13,7 @@
 use super::{config, parse_call_request, template_map, Shared, Target, TimeoutManager};
 use crate::convert::{error_message, options_json};
 use cognigy_guard_core::auth::AuthConfig;
+use cognigy_guard_core::cache::request_key;
 use cognigy_guard_core::guard::{CallOptions, CallOutcome, GuardedCall, Input, Step};
 use cognigy_guard_core::profile::custom::{custom_request, with_credentials};
 use cognigy_guard_core::profile::{seed_v1, ApiProfile, Credentials, HttpRequest};
@@ -73,9 +74,14 @@ impl TimeoutManager {
     /// made; errors surface when the call is settled.
     #[wasm_bindgen(js_name = __callOpen, skip_typescript)]
     pub fn call_open(&self, endpoint_id: String, request: JsValue) -> u32 {
-        let start = parse_call_request(&request).and_then(|(spec, options)| {
+        let start = parse_call_request(&request).and_then(|(spec, mut options)| {
             let resolved =
                 custom_request(&spec, &self.shared.base, self.shared.allow_insecure_http)?;
+            options.cache_key = request_key(
+                options.cache_key.as_deref(),
+                resolved.request.method().as_str(),
+                resolved.request.url(),
+            );
             let target = Target::Custom {
                 request: resolved.request,
                 targets_api: resolved.targets_api,
@@ -95,8 +101,10 @@ impl TimeoutManager {
             ))
         } else {
             template.map(|fallback_template| {
+                // The same request every time: one cache entry per endpoint.
                 let options = CallOptions {
                     fallback_template,
+                    cache_key: Some("invokeExternalService".to_owned()),
                     ..CallOptions::default()
                 };
                 (Target::SeedInvoke(endpoint_id.clone()), options)

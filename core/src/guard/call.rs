@@ -8,11 +8,11 @@
 //! jittered `backoffMs`, `Retry-After` honoured); a 401 gets one retry after a token refresh;
 //! everything is bounded by the call's deadline (no attempt runs past it, no wait ends after it).
 
-use super::engine::GuardEngine;
+use super::engine::{Finished, GuardEngine};
 use super::policy::{attempt_timeout_ms, retry_policy};
 use crate::breaker::{BreakerState, Outcome, Permit};
 use crate::error::GuardError;
-use crate::profile::{is_success, parse_error, retry_after_header};
+use crate::profile::{header, is_success, parse_error, retry_after_header};
 use crate::retry::{
     is_retryable, parse_retry_after, AttemptOutcome, GiveUpReason, RetryDecision, RetryPolicy,
     TokenRefreshRetry,
@@ -137,6 +137,9 @@ pub struct CallOptions {
     pub fallback_template: Option<Map<String, Value>>,
     /// Whether a 401 may be retried once after a token refresh (OAuth credentials attached).
     pub can_refresh_auth: bool,
+    /// The request's key in the last-known-good cache ([`crate::cache::request_key`]); `None`:
+    /// the answer is not cached and a failure serves the fallback template.
+    pub cache_key: Option<String>,
 }
 
 /// One guarded call in progress; see the module documentation.
@@ -290,8 +293,17 @@ impl GuardedCall {
         now: f64,
     ) -> Step {
         if is_success(status) {
-            self.settle(engine, now, Settle::Success);
-            return self.finish_live(engine, status, parse_body(body), now);
+            match parse_body(headers, body) {
+                Ok(data) => {
+                    self.settle(engine, now, Settle::Success);
+                    return self.finish_live(engine, status, data, now);
+                }
+                Err(err) => {
+                    // Retried like a lost answer; never cached.
+                    self.settle(engine, now, Settle::Failure(None));
+                    return self.retry_or_finish(engine, AttemptOutcome::Network, None, err, now);
+                }
+            }
         }
         let outcome = AttemptOutcome::Status(status);
         if status == 401
@@ -388,26 +400,26 @@ impl GuardedCall {
         now: f64,
     ) -> Step {
         self.finished = true;
-        let result = engine.finish_live(
-            &self.endpoint_id,
-            status,
-            data,
-            self.attempts,
-            self.started_at,
-            now,
-        );
+        let result = engine.finish_live(self.finished_call(), status, data, now);
         Step::Finish(Box::new(Ok(result)))
+    }
+
+    fn finished_call(&self) -> Finished<'_> {
+        Finished {
+            id: &self.endpoint_id,
+            cache_key: self.options.cache_key.as_deref(),
+            attempts: self.attempts,
+            started_at: self.started_at,
+        }
     }
 
     fn finish_failed(&mut self, engine: &mut GuardEngine, err: GuardError, now: f64) -> Step {
         self.finished = true;
         self.settle(engine, now, Settle::Release);
         let outcome = engine.finish_degraded(
-            &self.endpoint_id,
+            self.finished_call(),
             err,
             self.options.fallback_template.as_ref(),
-            self.attempts,
-            self.started_at,
             now,
         );
         Step::Finish(Box::new(outcome))
@@ -422,12 +434,30 @@ enum Settle {
     Release,
 }
 
-/// The body as JSON when it is JSON, as text otherwise, `null` when empty.
-fn parse_body(body: &str) -> Value {
+/// The body as JSON when it is JSON, as text otherwise, `null` when empty; `BAD_RESPONSE` when
+/// the `content-type` says JSON (`application/json`, `+json`) and the body is not.
+fn parse_body(headers: &[(String, String)], body: &str) -> Result<Value, GuardError> {
     if body.trim().is_empty() {
-        return Value::Null;
+        return Ok(Value::Null);
     }
-    crate::json::parse_untrusted(body).unwrap_or_else(|_| Value::String(body.to_owned()))
+    match crate::json::parse_untrusted(body) {
+        Ok(value) => Ok(value),
+        Err(_) if says_json(headers) => Err(GuardError::BadResponse(
+            "the response says it is JSON but its body is not valid JSON".to_owned(),
+        )),
+        Err(_) => Ok(Value::String(body.to_owned())),
+    }
+}
+
+/// Whether the `content-type` names a JSON media type.
+fn says_json(headers: &[(String, String)]) -> bool {
+    header(headers, "content-type").is_some_and(|value| {
+        let media = value.split(';').next().unwrap_or_default().trim();
+        media.eq_ignore_ascii_case("application/json")
+            || media
+                .get(media.len().saturating_sub(5)..)
+                .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"))
+    })
 }
 
 /// Sets the attempt count, endpoint and `Retry-After` on an error from [`parse_error`].

@@ -57,6 +57,19 @@ pub struct Endpoint {
     seen_transition: Option<HistoryEntry>,
 }
 
+/// A call being finished: what the engine needs to know about it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Finished<'a> {
+    /// The endpoint.
+    pub id: &'a str,
+    /// The request's cache key; `None`: not cached.
+    pub cache_key: Option<&'a str>,
+    /// Attempts sent.
+    pub attempts: u32,
+    /// When the call started.
+    pub started_at: f64,
+}
+
 /// See the module documentation.
 #[derive(Debug)]
 pub struct GuardEngine {
@@ -229,16 +242,21 @@ impl GuardEngine {
         self.audit("auth_failure", &details, now);
     }
 
-    /// Finishes a live call: caches the answer, records latency and SLA.
+    /// Finishes a live call: caches the answer under `cache_key` (when given), records latency
+    /// and SLA.
     pub(super) fn finish_live(
         &mut self,
-        id: &str,
+        call: Finished<'_>,
         status: u16,
         data: Value,
-        attempts: u32,
-        started_at: f64,
         now: f64,
     ) -> CallResult {
+        let Finished {
+            id,
+            cache_key,
+            attempts,
+            started_at,
+        } = call;
         let latency_ms = (now - started_at).max(0.0);
         let mut sla = None;
         if let Some(e) = self.endpoints.get_mut(id) {
@@ -256,7 +274,9 @@ impl GuardEngine {
             self.audit("sla_breach", &details, now);
             self.event("sla_breach", id, now, details);
         }
-        self.cache.put(id, data.clone(), now);
+        if let Some(key) = cache_key {
+            self.cache.put(id, key, data.clone(), now);
+        }
         CallResult {
             data,
             status: Some(status),
@@ -270,18 +290,23 @@ impl GuardEngine {
         }
     }
 
-    /// Finishes a failed call: serves the cached answer, else the fallback template (`template`
-    /// or the policy's), queueing a notification; the error when neither exists (the policy's
-    /// template always exists, so only an unknown endpoint gets here).
+    /// Finishes a failed call: serves the answer cached under `cache_key`, else the fallback
+    /// template (`template` or the policy's), queueing a notification; the error when neither
+    /// exists (the policy's template always exists, so only an unknown endpoint gets here).
+    /// The latency is recorded only when an attempt was sent (not for open-circuit refusals).
     pub(super) fn finish_degraded(
         &mut self,
-        id: &str,
+        call: Finished<'_>,
         err: GuardError,
         template: Option<&Map<String, Value>>,
-        attempts: u32,
-        started_at: f64,
         now: f64,
     ) -> CallOutcome {
+        let Finished {
+            id,
+            cache_key,
+            attempts,
+            started_at,
+        } = call;
         let latency_ms = (now - started_at).max(0.0);
         let fields = err.fields();
         let reason = DegradedReason {
@@ -289,7 +314,8 @@ impl GuardEngine {
             message: self.redactor.redact_str(&fields.message),
             status: fields.status,
         };
-        let served = match self.cache.get(id, now) {
+        let hit = cache_key.and_then(|key| self.cache.get(id, key, now));
+        let served = match hit {
             Some(hit) => Some((hit.value, DegradedSource::Cache)),
             None => template
                 .or_else(|| self.endpoints.get(id).map(|e| &e.policy.fallback_template))
@@ -299,7 +325,9 @@ impl GuardEngine {
             return Err(err);
         };
         e.metrics.counters.failures = e.metrics.counters.failures.saturating_add(1);
-        e.metrics.record_latency(latency_ms);
+        if attempts > 0 {
+            e.metrics.record_latency(latency_ms);
+        }
         let Some((data, source)) = served else {
             let details = json!({ "endpointId": id, "code": reason.code, "attempts": attempts });
             self.audit("call_failed", &details, now);
