@@ -1,5 +1,6 @@
 //! Credentials for API requests: the API key as is, or an OAuth token fetched once, cached, shared
-//! by concurrent callers (one token request in flight at a time) and refreshed 60 s before expiry.
+//! by concurrent callers (one token request in flight at a time) and reused by the core's
+//! `TokenCache` rule.
 
 use crate::http::HttpClient;
 use cognigy_guard_core::auth::{AuthConfig, TokenCache};
@@ -87,7 +88,9 @@ impl Authenticator {
             return Ok(Some(credentials));
         }
         Err(self.last_failure.borrow().clone().unwrap_or_else(|| {
-            GuardError::BadResponse("the token answer expires within 60 s".to_owned())
+            GuardError::BadResponse(
+                "the token answer has expired already (expires_in 0)".to_owned(),
+            )
         }))
     }
 
