@@ -169,6 +169,13 @@ impl TimeoutManager {
         to_js(&self.shared.engine.borrow().audit_log())
     }
 
+    /// `{ seq, hash }` of the last audit record: keep it apart from the log and pass it to
+    /// `verifyAuditLog(records, { head })`.
+    #[wasm_bindgen(js_name = auditHead, unchecked_return_type = "AuditHead")]
+    pub fn audit_head(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.engine.borrow().audit_head())
+    }
+
     /// A versioned JSON-safe snapshot (breakers, cache, pending outbox, policies; no secrets) to
     /// pass as `state` to a new `TimeoutManager`.
     #[wasm_bindgen(unchecked_return_type = "ManagerSnapshot")]
@@ -182,17 +189,21 @@ impl TimeoutManager {
     }
 }
 
-/// Checks a chain of audit records: `{ ok, brokenAt?, index?, reason? }`.
+/// Checks a chain of audit records: `{ ok, brokenAt?, index?, reason? }`; anything but an array
+/// is `reason: 'NOT_A_LOG'`. With `{ head }` (from `auditHead()` or a snapshot's `audit`) a
+/// removed or forged tail is detected too.
 #[wasm_bindgen(js_name = verifyAuditLog, unchecked_return_type = "AuditVerification")]
 pub fn verify_audit_log(
     #[wasm_bindgen(unchecked_param_type = "AuditRecord[]")] records: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "{ head?: AuditHead }")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let value = options_json(&records, "records").map_err(|e| to_js_error(&e))?;
-    let list = match value {
-        Value::Array(items) => items,
-        _ => Vec::new(),
-    };
-    to_js(&cognigy_guard_core::audit::verify(&list))
+    // Records that cannot even be read as JSON are no log either.
+    let value = options_json(&records, "records").unwrap_or(Value::Null);
+    let options = options_json(&options, "verifyAuditLog options").map_err(|e| to_js_error(&e))?;
+    to_js(&cognigy_guard_core::audit::verify_log(
+        &value,
+        options.get("head"),
+    ))
 }
 
 impl Shared {

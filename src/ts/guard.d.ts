@@ -220,6 +220,12 @@ export interface AuditRecord {
   hash: string;
 }
 
+/** `{ seq, hash }` of the last audit record (`auditHead()`, or a snapshot's `audit`). */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
 /** The result of `verifyAuditLog`. */
 export interface AuditVerification {
   ok: boolean;

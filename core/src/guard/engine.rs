@@ -10,7 +10,7 @@
 
 use super::call::{CallOutcome, CallResult, DegradedReason, Source};
 use super::metrics::{EndpointMetrics, EndpointReport};
-use crate::audit::{AuditLog, AuditRecord};
+use crate::audit::{AuditHead, AuditLog, AuditRecord};
 use crate::breaker::config::BreakerConfig;
 use crate::breaker::history::HistoryEntry;
 use crate::breaker::{Admission, BreakerState, CircuitBreaker, Outcome, Permit};
@@ -177,6 +177,12 @@ impl GuardEngine {
     /// The audit records kept in memory, oldest first.
     pub fn audit_log(&self) -> Vec<AuditRecord> {
         self.audit.records().iter().cloned().collect()
+    }
+
+    /// The audit chain's head (`{ seq, hash }` of the last record), to keep apart from the log
+    /// so that [`crate::audit::verify_log`] detects a removed or forged tail.
+    pub fn audit_head(&self) -> AuditHead {
+        self.audit.head().clone()
     }
 
     /// A uniform sample from `[0, 1)` (xorshift64*).

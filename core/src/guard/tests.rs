@@ -189,7 +189,8 @@ fn seed_scenario_open_fallback_probe_close() {
             &e.audit_log()
                 .iter()
                 .map(|r| serde_json::to_value(r).unwrap())
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>(),
+            Some(&e.audit_head())
         )
         .ok
     );
