@@ -4,7 +4,8 @@
 //!
 //! `{ "seq": 1, "eventType": "...", "timestamp": "2023-11-14T22:13:20.123Z", "details": {...},
 //! "prevHash": "<64 hex>", "hash": "<64 hex>" }`. `seq` starts at 1 and grows by 1; the first
-//! record's `prevHash` is [`GENESIS_HASH`] (64 × `0`); `details` went through a [`Redactor`].
+//! record's `prevHash` is [`GENESIS_HASH`] (64 × `0`); `details` went through a [`Redactor`]
+//! (values only; keys and the event type are the caller's own names).
 //!
 //! # Hash
 //!
@@ -138,10 +139,11 @@ impl AuditLog {
         }
     }
 
-    /// Appends a record of `event_type` with the redacted `details` at `now_ms` and returns it.
+    /// Appends a record of `event_type` (a name the caller chose, kept as is) with the redacted
+    /// `details` (values only) at `now_ms` and returns it.
     pub fn append(&mut self, event_type: &str, details: &Value, now_ms: f64) -> AuditRecord {
         let seq = self.head.seq.saturating_add(1);
-        let event_type = self.redactor.redact_str(event_type);
+        let event_type = event_type.to_owned();
         let timestamp = iso8601(now_ms);
         let details = self.redactor.redact_value(details);
         let hash = record_hash(seq, &event_type, &timestamp, &details, &self.head.hash);

@@ -7,6 +7,11 @@
 //! Outbox (dashboard) events: `{ type, endpointId, timestamp, ... }` with `type` one of `timeout`,
 //! `circuit_state_change`, `fallback_served`, `call_failed`, `sla_breach`. They never carry
 //! request or response bodies, URLs, headers or credentials.
+//!
+//! Metrics, Prometheus text, outbox events, audit event types and snapshots hold no secret by
+//! construction (ids, codes, states, numbers; fallback templates and cached answers are redacted
+//! when stored), so they are not scrubbed: a secret that happens to be a common word cannot
+//! break them. Error messages and audit details (values only) go through the [`Redactor`].
 
 use super::call::{CallOutcome, CallResult, DegradedReason, Source};
 use super::metrics::{EndpointMetrics, EndpointReport};
@@ -118,8 +123,14 @@ impl GuardEngine {
     }
 
     /// Registers (or updates) an endpoint's policy; a known endpoint keeps its breaker and
-    /// metrics. Appends a `timeout_configured` audit record.
-    pub fn configure(&mut self, policy: TimeoutConfig, now: f64) -> Result<(), GuardError> {
+    /// metrics. The fallback template is kept redacted (values). Appends a `timeout_configured`
+    /// audit record.
+    pub fn configure(&mut self, mut policy: TimeoutConfig, now: f64) -> Result<(), GuardError> {
+        if let Value::Object(template) = self.redactor.redact_value(&Value::Object(std::mem::take(
+            &mut policy.fallback_template,
+        ))) {
+            policy.fallback_template = template;
+        }
         let details = json!({
             "endpointId": policy.endpoint_id,
             "maxWaitTimeMs": policy.max_wait_time_ms,
@@ -281,7 +292,8 @@ impl GuardEngine {
             self.event("sla_breach", id, now, details);
         }
         if let Some(key) = cache_key {
-            self.cache.put(id, key, data.clone(), now);
+            self.cache
+                .put(id, key, self.redactor.redact_value(&data), now);
         }
         CallResult {
             data,
@@ -425,7 +437,7 @@ impl GuardEngine {
         }
     }
 
-    /// Queues a dashboard event (redacted).
+    /// Queues a dashboard event.
     fn event(&mut self, kind: &str, id: &str, at_ms: f64, details: Value) {
         let mut event = Map::new();
         event.insert("type".into(), Value::from(kind));
@@ -436,8 +448,7 @@ impl GuardEngine {
                 event.entry(k).or_insert(v);
             }
         }
-        let event = self.redactor.redact_value(&Value::Object(event));
-        self.outbox.enqueue(event);
+        self.outbox.enqueue(Value::Object(event));
     }
 
     /// Removes and returns every queued notification, oldest first.
@@ -495,29 +506,26 @@ impl GuardEngine {
     }
 
     /// `metrics()`: `{ endpoints: { [id]: report }, outbox: { pending, dropped },
-    /// notifications: { pending, dropped } }` (redacted).
+    /// notifications: { pending, dropped } }`.
     pub fn metrics(&mut self, now: f64) -> Value {
         let endpoints: Map<String, Value> = self
             .reports(now)
             .into_iter()
             .map(|(id, r)| (id, serde_json::to_value(r).unwrap_or(Value::Null)))
             .collect();
-        let value = json!({
+        json!({
             "endpoints": endpoints,
             "outbox": { "pending": self.outbox.pending(), "dropped": self.outbox.dropped() },
             "notifications": {
                 "pending": self.notifications.len(), "dropped": self.notifications.dropped(),
             },
-        });
-        self.redactor.redact_value(&value)
+        })
     }
 
-    /// Prometheus text exposition of every endpoint (redacted).
+    /// Prometheus text exposition of every endpoint.
     pub fn prometheus(&mut self, now: f64) -> String {
         let reports = self.reports(now);
-        let text =
-            super::prometheus::render(&reports, self.outbox.pending(), self.outbox.dropped());
-        self.redactor.redact_str(&text)
+        super::prometheus::render(&reports, self.outbox.pending(), self.outbox.dropped())
     }
 
     /// The error's fields as JSON with secrets removed, for the boundary to throw.

@@ -637,3 +637,40 @@ fn latency_percentiles_exclude_open_circuit_refusals() {
         (&json!(800.0), &json!(800.0))
     );
 }
+
+#[test]
+fn a_secret_that_is_a_common_word_breaks_no_key_event_type_or_snapshot() {
+    let mut e = engine_with(json!({ "failureThreshold": 1 }), 60_000);
+    e.set_redactor(Redactor::new(vec!["time".into(), "endpoints".into()]));
+    let mut now = T0;
+    let mut p = policy("t", json!({ "m": "fallback" }));
+    p.retry_attempts = 0;
+    e.configure(p, now).unwrap();
+    let url = "https://t.example/";
+    let _ = drive(&mut e, "t", get(url), &mut now, |_, _| {
+        (ok(r#"{"echo":"time"}"#), 1.0)
+    });
+    let _ = drive(&mut e, "t", get(url), &mut now, |_, _| {
+        (Input::Timeout, 1.0)
+    });
+    assert!(e.metrics(now)["endpoints"]["t"].is_object());
+    assert!(e.prometheus(now).contains("cognigy_guard_timeouts_total"));
+    let types: Vec<String> = e.audit_log().into_iter().map(|r| r.event_type).collect();
+    assert!(
+        types.contains(&"timeout_configured".to_owned()),
+        "{types:?}"
+    );
+    assert!(types.contains(&"timeout".to_owned()), "{types:?}");
+    let batch = e.begin_sync().unwrap();
+    assert!(serde_json::to_string(&batch.events)
+        .unwrap()
+        .contains(r#""type":"timeout""#));
+    let snapshot = e.snapshot();
+    assert!(
+        !snapshot.to_string().contains(r#""echo":"time""#),
+        "the cached copy is redacted"
+    );
+    let mut restored = engine_with(json!({ "failureThreshold": 1 }), 60_000);
+    restored.restore(&snapshot, now).unwrap();
+    assert_eq!(restored.state("t", now), BreakerState::Open);
+}

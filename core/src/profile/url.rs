@@ -147,7 +147,7 @@ fn encode_pairs(pairs: &[(&str, &str)], space_as_plus: bool) -> String {
 }
 
 /// Keeps RFC 3986 unreserved bytes, writes every other byte of the UTF-8 text as `%XX`.
-fn percent_encode(text: &str, space_as_plus: bool) -> String {
+pub(crate) fn percent_encode(text: &str, space_as_plus: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
