@@ -11,6 +11,7 @@ use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::auth::{AuthConfig, Authority};
 use cognigy_guard_core::breaker::config::BreakerConfig;
+use cognigy_guard_core::cache::request_key;
 use cognigy_guard_core::guard::operation::{ConfigureOp, GuardedOp, SharedEngine, SyncOp, Target};
 use cognigy_guard_core::guard::{CallOptions, EngineConfig, GuardEngine, GuardedCall};
 use cognigy_guard_core::profile::custom::{custom_request, CustomRequest};
@@ -69,8 +70,13 @@ impl TimeoutManager {
     pub fn open_call(&self, endpoint_id: JsValue, request: JsValue) -> u32 {
         let shared = &self.shared;
         let opened = endpoint_text(&endpoint_id).and_then(|endpoint_id| {
-            let (spec, options) = parse_call_request(&request)?;
+            let (spec, mut options) = parse_call_request(&request)?;
             let resolved = custom_request(&spec, &shared.base, shared.allow_insecure_http)?;
+            options.cache_key = request_key(
+                options.cache_key.as_deref(),
+                resolved.request.method().as_str(),
+                resolved.request.url(),
+            );
             let target = Target::Custom {
                 request: resolved.request,
                 targets_api: resolved.targets_api,
@@ -93,8 +99,10 @@ impl TimeoutManager {
             }
             let fallback_template =
                 template_map(options_json(&fallback_template, "fallbackTemplate")?)?;
+            // The same request every time: one cache entry per endpoint.
             let options = CallOptions {
                 fallback_template,
+                cache_key: Some("invokeExternalService".to_owned()),
                 ..CallOptions::default()
             };
             let target = Target::Invoke {
@@ -207,6 +215,13 @@ impl TimeoutManager {
         to_js(&self.shared.engine()?.audit_log())
     }
 
+    /// `{ seq, hash }` of the last audit record: keep it apart from the log and pass it to
+    /// `verifyAuditLog(records, { head })`.
+    #[wasm_bindgen(js_name = auditHead, unchecked_return_type = "AuditHead")]
+    pub fn audit_head(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.engine.borrow().audit_head())
+    }
+
     /// A versioned JSON-safe snapshot (breakers, cache, pending outbox, policies; no secrets) to
     /// pass as `state` to a new `TimeoutManager`.
     #[wasm_bindgen(unchecked_return_type = "ManagerSnapshot")]
@@ -220,17 +235,21 @@ impl TimeoutManager {
     }
 }
 
-/// Checks a chain of audit records: `{ ok, brokenAt?, index?, reason? }`.
+/// Checks a chain of audit records: `{ ok, brokenAt?, index?, reason? }`; anything but an array
+/// is `reason: 'NOT_A_LOG'`. With `{ head }` (from `auditHead()` or a snapshot's `audit`) a
+/// removed or forged tail is detected too.
 #[wasm_bindgen(js_name = verifyAuditLog, unchecked_return_type = "AuditVerification")]
 pub fn verify_audit_log(
     #[wasm_bindgen(unchecked_param_type = "AuditRecord[]")] records: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "{ head?: AuditHead }")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let value = options_json(&records, "records").map_err(|e| to_js_error(&e))?;
-    let list = match value {
-        Value::Array(items) => items,
-        _ => Vec::new(),
-    };
-    to_js(&cognigy_guard_core::audit::verify(&list))
+    // Records that cannot even be read as JSON are no log either.
+    let value = options_json(&records, "records").unwrap_or(Value::Null);
+    let options = options_json(&options, "verifyAuditLog options").map_err(|e| to_js_error(&e))?;
+    to_js(&cognigy_guard_core::audit::verify_log(
+        &value,
+        options.get("head"),
+    ))
 }
 
 impl Shared {
@@ -497,6 +516,11 @@ fn parse_call_request(request: &JsValue) -> Result<(CustomRequest, CallOptions),
     if !o.is_object() {
         return Err(config("call request must be an object { url, ... }"));
     }
+    let cache_key = match o.get("cacheKey") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(key)) => Some(key.clone()),
+        Some(_) => return Err(config("cacheKey must be a string")),
+    };
     Ok((
         CustomRequest {
             method,
@@ -507,6 +531,7 @@ fn parse_call_request(request: &JsValue) -> Result<(CustomRequest, CallOptions),
         CallOptions {
             timeout_ms,
             fallback_template,
+            cache_key,
         },
     ))
 }

@@ -4,7 +4,8 @@
 //!
 //! `{ "seq": 1, "eventType": "...", "timestamp": "2023-11-14T22:13:20.123Z", "details": {...},
 //! "prevHash": "<64 hex>", "hash": "<64 hex>" }`. `seq` starts at 1 and grows by 1; the first
-//! record's `prevHash` is [`GENESIS_HASH`] (64 × `0`); `details` went through a [`Redactor`].
+//! record's `prevHash` is [`GENESIS_HASH`] (64 × `0`); `details` went through a [`Redactor`]
+//! (values only; keys and the event type are the caller's own names).
 //!
 //! # Hash
 //!
@@ -33,7 +34,14 @@
 //! [`verify`] checks, for every record of a slice: its shape, that `seq` is the previous `seq + 1`,
 //! that `prevHash` is the previous record's `hash`, and that `hash` is correct. The slice may start
 //! mid-chain (its first `prevHash` is trusted). Removing records from the middle is detected;
-//! removing them from the end is only visible against the [`AuditHead`] of the log.
+//! removing them from the end, or appending forged ones, only against the [`AuditHead`] of the
+//! log ([`AuditLog::head`], also in the snapshot), kept apart from the log. [`verify_log`] takes
+//! the log as untrusted JSON and fails closed on anything that is not an array.
+//!
+//! The chain is unkeyed: anyone can compute a valid hash. So it cannot detect a log rewritten
+//! from some record on (or entirely) with hashes recomputed, nor, without a head kept elsewhere,
+//! a truncated tail or forged records appended at the end. It proves the records are consistent
+//! with each other (and with a trusted head), not who wrote them.
 //!
 //! The in-memory log keeps the last `retention` records (default 10 000); older ones are dropped
 //! from memory but the chain continues from the [`AuditHead`], which is all a snapshot stores.
@@ -131,10 +139,11 @@ impl AuditLog {
         }
     }
 
-    /// Appends a record of `event_type` with the redacted `details` at `now_ms` and returns it.
+    /// Appends a record of `event_type` (a name the caller chose, kept as is) with the redacted
+    /// `details` (values only) at `now_ms` and returns it.
     pub fn append(&mut self, event_type: &str, details: &Value, now_ms: f64) -> AuditRecord {
         let seq = self.head.seq.saturating_add(1);
-        let event_type = self.redactor.redact_str(event_type);
+        let event_type = event_type.to_owned();
         let timestamp = iso8601(now_ms);
         let details = self.redactor.redact_value(details);
         let hash = record_hash(seq, &event_type, &timestamp, &details, &self.head.hash);
@@ -217,8 +226,56 @@ impl AuditLog {
     }
 }
 
-/// Checks a slice of serialized [`AuditRecord`]s; see the module documentation. Never panics.
-pub fn verify(records: &[Value]) -> Verification {
+/// Reason of a [`verify_log`] input that is not an array of records.
+pub const NOT_A_LOG: &str = "NOT_A_LOG";
+/// Reason of a [`verify_log`] head that is not `{ seq, hash }`.
+pub const NOT_A_HEAD: &str = "NOT_A_HEAD";
+
+impl AuditHead {
+    /// Reads `{ seq, hash }` (other members, such as a snapshot's `v`, are ignored): `seq` an
+    /// integer 0..=2^53-1, `hash` 64 lowercase hex digits.
+    pub fn from_json(value: &Value) -> Option<AuditHead> {
+        let seq = value
+            .get("seq")
+            .and_then(Value::as_u64)
+            .filter(|s| *s <= MAX_SEQ)?;
+        let hash = value
+            .get("hash")
+            .and_then(Value::as_str)
+            .filter(|h| is_hash(h))?;
+        Some(AuditHead {
+            seq,
+            hash: hash.to_owned(),
+        })
+    }
+}
+
+/// Checks a log as given from outside, failing closed: anything but an array is
+/// `{ ok: false, reason: NOT_A_LOG }`, a `head` that is not `{ seq, hash }` is `NOT_A_HEAD`;
+/// then [`verify`] with the head.
+pub fn verify_log(log: &Value, head: Option<&Value>) -> Verification {
+    let failed = |reason: &str| Verification {
+        ok: false,
+        broken_at: None,
+        index: None,
+        reason: Some(reason.to_owned()),
+    };
+    let Value::Array(records) = log else {
+        return failed(NOT_A_LOG);
+    };
+    match head {
+        None | Some(Value::Null) => verify(records, None),
+        Some(head) => match AuditHead::from_json(head) {
+            Some(head) => verify(records, Some(&head)),
+            None => failed(NOT_A_HEAD),
+        },
+    }
+}
+
+/// Checks a slice of serialized [`AuditRecord`]s; see the module documentation. With `head`
+/// (the log's [`AuditHead`] when it was exported), the slice must end at it: a removed tail or
+/// records appended after it are reported. Never panics.
+pub fn verify(records: &[Value], head: Option<&AuditHead>) -> Verification {
     let mut previous: Option<(u64, &str)> = None;
     for (index, raw) in records.iter().enumerate() {
         let expected_seq = previous.and_then(|(seq, _)| seq.checked_add(1));
@@ -251,6 +308,32 @@ pub fn verify(records: &[Value]) -> Verification {
             return broken("hash does not match the record's content");
         }
         previous = Some((record.seq, record.hash));
+    }
+    if let Some(head) = head {
+        let end = previous.unwrap_or((0, GENESIS_HASH));
+        let broken = |at: u64, reason: &str| Verification {
+            ok: false,
+            broken_at: Some(at),
+            index: records
+                .iter()
+                .position(|r| r.get("seq").and_then(Value::as_u64) == Some(at)),
+            reason: Some(reason.to_owned()),
+        };
+        if end.0 < head.seq {
+            return broken(
+                end.0.saturating_add(1),
+                "the log ends before its head: records were removed from the end",
+            );
+        }
+        if end.0 > head.seq {
+            return broken(
+                head.seq.saturating_add(1),
+                "records follow the head: they were appended after it",
+            );
+        }
+        if end.1 != head.hash {
+            return broken(head.seq, "the last record's hash does not match the head");
+        }
     }
     Verification {
         ok: true,
@@ -532,6 +615,62 @@ mod tests {
     }
 
     #[test]
+    fn verify_log_fails_closed_on_anything_but_an_array() {
+        let (_, records) = log_with(2);
+        for not_a_log in [
+            json!("garbage"),
+            Value::Null,
+            json!(42),
+            json!({}),
+            json!({ "records": records }),
+        ] {
+            let v = verify_log(&not_a_log, None);
+            assert_eq!(
+                (v.ok, v.reason.as_deref()),
+                (false, Some(NOT_A_LOG)),
+                "{not_a_log}"
+            );
+        }
+        assert!(verify_log(&Value::Array(records.clone()), None).ok);
+        let v = verify_log(&Value::Array(records), Some(&json!({ "seq": "2" })));
+        assert_eq!((v.ok, v.reason.as_deref()), (false, Some(NOT_A_HEAD)));
+        assert!(verify_log(&json!([]), None).ok);
+    }
+
+    #[test]
+    fn the_head_detects_a_removed_tail_and_an_appended_forgery() {
+        let (mut log, mut records) = log_with(4);
+        let head = serde_json::to_value(log.head()).unwrap();
+        assert_eq!(head["seq"], 4);
+        assert!(verify_log(&Value::Array(records.clone()), Some(&head)).ok);
+        let snapshot_head = log.snapshot();
+        assert!(verify_log(&Value::Array(records.clone()), Some(&snapshot_head)).ok);
+
+        let truncated = Value::Array(records[..2].to_vec());
+        assert!(verify(&records[..2], None).ok, "invisible without the head");
+        let v = verify_log(&truncated, Some(&head));
+        assert_eq!((v.ok, v.broken_at, v.index), (false, Some(3), None));
+        let v = verify_log(&json!([]), Some(&head));
+        assert_eq!((v.ok, v.broken_at), (false, Some(1)));
+
+        // A forgery appended with a correct hash: the chain is intact, the head is not.
+        let mut forger = AuditLog::from_snapshot(Redactor::default(), 10, &log.snapshot()).unwrap();
+        records.push(serde_json::to_value(forger.append("forged", &json!({}), T0)).unwrap());
+        assert!(verify(&records, None).ok);
+        let v = verify_log(&Value::Array(records.clone()), Some(&head));
+        assert_eq!((v.ok, v.broken_at, v.index), (false, Some(5), Some(4)));
+
+        // A head from another chain at the same seq.
+        log.append("later", &json!({}), T0);
+        let (_, other) = log_with(5);
+        let v = verify_log(
+            &Value::Array(other),
+            Some(&serde_json::to_value(log.head()).unwrap()),
+        );
+        assert_eq!((v.ok, v.broken_at, v.index), (false, Some(5), Some(4)));
+    }
+
+    #[test]
     fn canonical_encoding_matches_json_stringify_of_sorted_keys() {
         let value = json!({
             "b": [1, -2, 2.0, -0.0, 0.5, 1e21, 1e-7, 0.000001, 123456789012.25, 1.5e300],
@@ -618,7 +757,7 @@ mod tests {
             .map(|r| serde_json::to_value(r).unwrap())
             .collect();
         assert_eq!(
-            verify(&records),
+            verify(&records, None),
             Verification {
                 ok: true,
                 broken_at: None,
@@ -626,7 +765,7 @@ mod tests {
                 reason: None
             }
         );
-        assert!(verify(&[]).ok);
+        assert!(verify(&[], None).ok);
     }
 
     #[test]
@@ -638,13 +777,16 @@ mod tests {
         assert_eq!(log.records().len(), 3);
         assert_eq!(log.records().front().unwrap().seq, 8);
         assert_eq!(log.head().seq, 10);
-        assert!(verify(&all).ok);
+        assert!(verify(&all, None).ok);
         let kept: Vec<Value> = log
             .records()
             .iter()
             .map(|r| serde_json::to_value(r).unwrap())
             .collect();
-        assert!(verify(&kept).ok, "a slice starting mid-chain verifies");
+        assert!(
+            verify(&kept, None).ok,
+            "a slice starting mid-chain verifies"
+        );
 
         let mut none = AuditLog::with_retention(Redactor::default(), 0);
         assert_eq!(none.append("e", &json!(1), T0).seq, 1);
@@ -662,7 +804,7 @@ mod tests {
         assert_eq!(next.seq, 5);
         assert_eq!(next.prev_hash, log.head().hash);
         records.push(serde_json::to_value(next).unwrap());
-        assert!(verify(&records).ok);
+        assert!(verify(&records, None).ok);
     }
 
     #[test]
@@ -694,22 +836,22 @@ mod tests {
         let (_, records) = log_with(3);
         let mut bad = records.clone();
         bad[1] = json!("not a record");
-        let v = verify(&bad);
+        let v = verify(&bad, None);
         assert_eq!((v.ok, v.index, v.broken_at), (false, Some(1), Some(2)));
         assert_eq!(v.reason.as_deref(), Some("record is not an object"));
 
         let mut bad = records.clone();
         bad[0].as_object_mut().unwrap().remove("seq");
-        let v = verify(&bad);
+        let v = verify(&bad, None);
         assert_eq!((v.ok, v.index, v.broken_at), (false, Some(0), None));
 
         let mut bad = records;
         bad[2]["hash"] = json!("XYZ");
-        let v = verify(&bad);
+        let v = verify(&bad, None);
         assert_eq!((v.index, v.broken_at), (Some(2), Some(3)));
         assert!(v.reason.unwrap().contains("hash"));
 
-        let serialized = serde_json::to_value(verify(&[json!(1)])).unwrap();
+        let serialized = serde_json::to_value(verify(&[json!(1)], None)).unwrap();
         assert_eq!(
             serialized,
             json!({"ok": false, "index": 0, "reason": "record is not an object"})
@@ -806,17 +948,17 @@ mod tests {
                 .enumerate()
                 .map(|(i, d)| serde_json::to_value(log.append("evt", d, T0 + i as f64)).unwrap())
                 .collect();
-            prop_assert!(verify(&records).ok);
+            prop_assert!(verify(&records, None).ok);
             let k = pick.index(records.len());
             let original_seq = records[k]["seq"].as_u64().unwrap();
             tamper(&mut records[k], field, delta, remove);
-            let v = verify(&records);
+            let v = verify(&records, None);
             let expected = if k > 0 { Some(original_seq) } else { records[k].get("seq").and_then(Value::as_u64) };
             prop_assert!(!v.ok);
             prop_assert_eq!(v.index, Some(k));
             prop_assert_eq!(v.broken_at, expected);
             // The intact prefix still verifies.
-            prop_assert!(verify(&records[..k]).ok);
+            prop_assert!(verify(&records[..k], None).ok);
         }
 
         #[test]
@@ -827,7 +969,7 @@ mod tests {
                 .collect();
             let k = 1 + pick.index(n - 2);
             let removed = records.remove(k);
-            let v = verify(&records);
+            let v = verify(&records, None);
             prop_assert!(!v.ok);
             prop_assert_eq!(v.index, Some(k));
             prop_assert_eq!(v.broken_at, removed["seq"].as_u64());

@@ -1,4 +1,5 @@
-//! Authentication settings and the OAuth token cache rule (refresh 60 s before expiry).
+//! Authentication settings and the OAuth token reuse rule: a token is reused until 60 s before
+//! it expires, or until half its lifetime when that is shorter than 2 min.
 //!
 //! [`Authority`] builds the token request and reads its answer (the driver performs it); the
 //! [`TokenCache`] decides when a cached token may still be used. `Debug` never prints a secret.
@@ -13,6 +14,8 @@ use std::fmt;
 
 /// A cached token is refreshed this long before it expires (the seeds' 60 s buffer).
 pub const REFRESH_MARGIN_MS: f64 = 60_000.0;
+/// Lifetimes shorter than this are reused for half their length instead (2 min).
+pub const SHORT_LIFETIME_MS: f64 = 2.0 * REFRESH_MARGIN_MS;
 
 /// How a client authenticates: nothing, an API key (`X-API-Key`), or OAuth2 client credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -141,25 +144,33 @@ fn config(message: &str) -> GuardError {
     GuardError::Config(message.to_owned())
 }
 
-/// The current OAuth token and when it stops being usable.
+/// The current OAuth token and until when it is reused.
 #[derive(Debug, Default, Clone)]
 pub struct TokenCache {
     token: Option<Token>,
-    expires_at_ms: f64,
+    usable_until_ms: f64,
 }
 
 impl TokenCache {
-    /// The cached credentials when the token is valid for more than [`REFRESH_MARGIN_MS`].
+    /// The cached credentials while the token may be reused: until [`REFRESH_MARGIN_MS`] before
+    /// it expires, or until half its lifetime when that is shorter than [`SHORT_LIFETIME_MS`].
+    /// A token answered with `expires_in: 0` is never used.
     pub fn current(&self, now_ms: f64) -> Option<Credentials> {
         self.token
             .as_ref()
-            .filter(|_| now_ms < self.expires_at_ms - REFRESH_MARGIN_MS)
+            .filter(|_| now_ms < self.usable_until_ms)
             .map(Token::credentials)
     }
 
     /// Stores a fresh token received at `now_ms`.
     pub fn store(&mut self, token: Token, now_ms: f64) {
-        self.expires_at_ms = now_ms + token.expires_in_s as f64 * 1000.0;
+        let lifetime_ms = token.expires_in_s as f64 * 1000.0;
+        let reuse_ms = if lifetime_ms < SHORT_LIFETIME_MS {
+            lifetime_ms / 2.0
+        } else {
+            lifetime_ms - REFRESH_MARGIN_MS
+        };
+        self.usable_until_ms = now_ms + reuse_ms;
         self.token = Some(token);
     }
 
@@ -349,6 +360,29 @@ mod tests {
         assert!(cache.current(1_000.0 + 3_540_000.0).is_none());
         cache.invalidate();
         assert!(cache.current(1_000.0).is_none());
+    }
+
+    #[test]
+    fn a_short_lived_token_is_used_for_half_its_lifetime() {
+        let mut cache = TokenCache::default();
+        cache.store(token(30), 1_000.0);
+        assert!(cache.current(1_000.0).is_some(), "a 30 s token is usable");
+        assert!(cache.current(1_000.0 + 14_999.0).is_some());
+        assert!(cache.current(1_000.0 + 15_000.0).is_none());
+        // Two minutes and longer: 60 s before expiry; just under: half the lifetime.
+        cache.store(token(120), 0.0);
+        assert!(cache.current(59_999.0).is_some());
+        assert!(cache.current(60_000.0).is_none());
+        cache.store(token(119), 0.0);
+        assert!(cache.current(59_499.0).is_some());
+        assert!(cache.current(59_500.0).is_none());
+        cache.store(token(1), 0.0);
+        assert!(cache.current(0.0).is_some());
+        cache.store(token(0), 0.0);
+        assert!(
+            cache.current(0.0).is_none(),
+            "an expired answer is never used"
+        );
     }
 
     #[test]

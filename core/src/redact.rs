@@ -1,17 +1,22 @@
 //! Removal of credentials from values before they are logged, audited or serialized.
 //!
 //! A [`Redactor`] knows the secret values of its caller (client secret, API key, ...) and a fixed
-//! list of secret-ish key names. It replaces
+//! list of secret-ish key names. It replaces values, never object keys (what the library builds
+//! itself, such as event types, metrics and snapshots, holds no secret by construction):
 //! - the whole value under a secret-ish key (matched case-insensitively, ignoring `-` and `_`:
 //!   `clientSecret`, `client_secret`, `X-API-Key`, `Set-Cookie`, ...) by `"[REDACTED]"`;
-//! - every occurrence of a known secret value inside any string, object key included, by
-//!   `"[REDACTED]"` (overlapping occurrences of several secrets are merged into one marker);
+//! - every occurrence of a known secret value inside any string value by `"[REDACTED]"`
+//!   (overlapping occurrences of several secrets are merged into one marker), also in its encoded
+//!   forms: percent-encoded (upper- or lower-case hex, space as `%20` or `+`), JSON-escaped
+//!   (`/` as `\/`, non-ASCII as `\uXXXX` or not) and base64 (standard or URL-safe, at each of the
+//!   three alignments inside a longer encoded text, such as HTTP Basic credentials);
 //! - numbers whose decimal text contains a known secret by the string `"[REDACTED]"`;
 //! - the credential after the word `Bearer` (any case, then whitespace) by `[REDACTED]`;
 //! - arrays and objects nested deeper than [`MAX_DEPTH`] by `"[TRUNCATED]"`.
 
 use serde_json::{Map, Value};
 use std::fmt;
+use std::fmt::Write as _;
 
 /// The text that replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
@@ -55,7 +60,8 @@ pub fn is_secret_key(key: &str) -> bool {
 /// Replaces secrets in values and strings; see the module documentation for the rules.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    /// Known secret values, deduplicated, each at least [`MIN_SECRET_CHARS`] characters.
+    /// Known secret values and their encoded forms, deduplicated, each at least
+    /// [`MIN_SECRET_CHARS`] characters.
     secrets: Vec<String>,
 }
 
@@ -74,6 +80,8 @@ impl Redactor {
     pub fn new(secrets: Vec<String>) -> Self {
         let mut secrets: Vec<String> = secrets
             .into_iter()
+            .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
+            .flat_map(|s| encoded_forms(&s).into_iter().chain([s]))
             .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
             .collect();
         secrets.sort_unstable();
@@ -110,7 +118,7 @@ impl Redactor {
                     } else {
                         self.redact_at(item, depth.saturating_add(1))
                     };
-                    out.insert(self.redact_str(key), redacted);
+                    out.insert(key.clone(), redacted);
                 }
                 Value::Object(out)
             }
@@ -171,6 +179,85 @@ impl Redactor {
         out.push_str(text.get(copied..).unwrap_or_default());
         out
     }
+}
+
+/// The encoded forms of `secret` listed in the module documentation (some may equal it).
+fn encoded_forms(secret: &str) -> Vec<String> {
+    let percent = crate::profile::url::percent_encode(secret, false);
+    let form = crate::profile::url::percent_encode(secret, true);
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json
+        .get(1..json.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_owned();
+    let mut ascii_json = String::new();
+    for c in json.chars() {
+        if c.is_ascii() {
+            ascii_json.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(ascii_json, "\\u{unit:04x}");
+            }
+        }
+    }
+    let mut forms = vec![
+        lowercase_hex(&percent),
+        lowercase_hex(&form),
+        percent,
+        form,
+        json.replace('/', "\\/"),
+        ascii_json.replace('/', "\\/"),
+        json,
+        ascii_json,
+    ];
+    for offset in 0..3 {
+        let standard = base64_inner(secret.as_bytes(), offset);
+        forms.push(standard.replace('+', "-").replace('/', "_"));
+        forms.push(standard);
+    }
+    forms
+}
+
+/// `text` with the hex digits of its `%XX` escapes lower-cased.
+fn lowercase_hex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hex_left = 0u8;
+    for c in text.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            hex_left = if c == '%' { 2 } else { 0 };
+            out.push(c);
+        }
+    }
+    out
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The standard base64 characters that depend on `bytes` alone when they are encoded after
+/// `offset` (0..3) other bytes: what any base64 text containing them at that position holds.
+fn base64_inner(bytes: &[u8], offset: usize) -> String {
+    let mut padded = vec![0u8; offset];
+    padded.extend_from_slice(bytes);
+    let start_bit = offset * 8;
+    let end_bit = padded.len() * 8;
+    let mut out = String::new();
+    let mut bit = 0usize;
+    while bit.saturating_add(6) <= end_bit {
+        if bit >= start_bit {
+            let mut index = 0usize;
+            for b in bit..bit.saturating_add(6) {
+                let byte = padded.get(b / 8).copied().unwrap_or(0);
+                index = index << 1 | usize::from(byte >> (7 - b % 8) & 1);
+            }
+            out.push(char::from(BASE64.get(index).copied().unwrap_or(b'A')));
+        }
+        bit = bit.saturating_add(6);
+    }
+    out
 }
 
 /// Replaces the credential following each `Bearer` word (case-insensitive, preceded by a non-letter
@@ -262,7 +349,7 @@ mod tests {
     }
 
     #[test]
-    fn replaces_known_values_in_strings_keys_and_numbers() {
+    fn replaces_known_values_in_strings_and_numbers() {
         let r = Redactor::new(vec![
             "s3cr3t-value".into(),
             "abc".into(),
@@ -280,11 +367,55 @@ mod tests {
             out,
             json!({
                 "message": "login with [REDACTED] failed ([REDACTED])",
-                "[REDACTED]": "as key",
+                "s3cr3t-value": "as key",
                 "abc": "too short to be a secret",
                 "n": REDACTED,
                 "m": 12
             })
+        );
+    }
+
+    #[test]
+    fn encoded_forms_of_a_secret_are_redacted() {
+        let secret = "Xk9+tQ/Zr7==";
+        let r = Redactor::new(vec![secret.into(), "p\"ss wörd".into()]);
+        for text in [
+            "client_secret=Xk9%2BtQ%2FZr7%3D%3D&grant_type=client_credentials",
+            "client_secret=Xk9%2btQ%2fZr7%3d%3d",
+            r#"{"echo":"Xk9+tQ\/Zr7=="}"#,
+            "WGs5K3RRL1pyNz09",
+            "WGs5K3RRL1pyNz09 (url-safe: WGs5K3RRL1pyNz09)",
+            // Basic credentials: base64("client:Xk9+tQ/Zr7==") at any alignment.
+            "Basic Y2xpZW50OlhrOSt0US9acjc9PQ==",
+            "Basic Y2xpZW50czpYazkrdFEvWnI3PT0=",
+            "Basic Y2w6WGs5K3RRL1pyNz09",
+            r#"{"p":"p\"ss w\u00f6rd"}"#,
+            "p%22ss+w%C3%B6rd",
+        ] {
+            let out = r.redact_str(text);
+            assert!(out.contains(REDACTED), "{text} -> {out}");
+            for fragment in [
+                "Xk9",
+                "tQ%2F",
+                "WGs5K3RRL1py",
+                "OSt0US9a",
+                "azkrdFEv",
+                "ss+w",
+            ] {
+                assert!(!out.contains(fragment), "{text} -> {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_never_redacted() {
+        let r = Redactor::new(vec!["time".into(), "endpoints".into()]);
+        let out = r.redact_value(&json!({
+            "endpoints": { "eventType": "timeout_configured" }, "timestamp": "time"
+        }));
+        assert_eq!(
+            out,
+            json!({ "endpoints": { "eventType": "[REDACTED]out_configured" }, "timestamp": REDACTED })
         );
     }
 
@@ -332,7 +463,7 @@ mod tests {
         let r = Redactor::new(vec!["hunter2-very-secret".into()]);
         let text = format!("{r:?}");
         assert!(!text.contains("hunter2"));
-        assert!(text.contains('1'));
+        assert!(text.starts_with("Redactor { secrets: "));
     }
 
     fn arb_json(secret: String) -> impl Strategy<Value = Value> {
@@ -359,16 +490,22 @@ mod tests {
             wrap_key in "[a-z]{1,6}",
             prefix in "[a-z]{0,4}",
         ) {
-            // Also embed the secret in a key and in a token value.
+            // Also embed the secret in a token value and in encoded forms.
+            let basic: String = format!("{prefix}:{secret}");
             let input = json!({
                 wrap_key: value,
-                format!("{prefix}{secret}"): 1,
                 "apiKey": secret.clone(),
                 "auth": format!("Bearer {secret}"),
+                "form": format!("{prefix}={}", crate::profile::url::percent_encode(&secret, true)),
+                "basic": format!("Basic {}", base64_inner(basic.as_bytes(), 0)),
             });
             let r = Redactor::new(vec![secret.clone()]);
             let text = serde_json::to_string(&r.redact_value(&input)).unwrap();
             prop_assert!(!text.contains(&secret), "{text}");
+            // The base64 characters that only the secret decides, at its place in `basic`.
+            let inner = base64_inner(secret.as_bytes(), (prefix.len() + 1) % 3);
+            prop_assert!(base64_inner(basic.as_bytes(), 0).contains(&inner));
+            prop_assert!(!text.contains(&inner), "{text}");
             // Bearer redaction alone (no known secrets) still hides the token.
             let text = serde_json::to_string(&Redactor::default().redact_value(&input)).unwrap();
             let bearer = format!("Bearer {secret}");

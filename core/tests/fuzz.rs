@@ -163,9 +163,9 @@ proptest! {
         let tree = parse_borrowed_within(&text, MAX_RESULTS_BYTES).unwrap();
         let _ = aggregate(&tree, &options);
         if let Value::Array(records) = &value {
-            let _ = verify(records);
+            let _ = verify(records, None);
         }
-        let _ = verify(std::slice::from_ref(&value));
+        let _ = verify(std::slice::from_ref(&value), None);
     }
 
     #[test]

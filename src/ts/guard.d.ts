@@ -133,6 +133,9 @@ export interface CallRequest {
   timeoutMs?: number;
   /** Template for this call instead of the policy's. */
   fallbackTemplate?: FallbackTemplate;
+  /** Key of this request's last-known-good answer; default: method + absolute URL for GET
+   * (other methods are not cached without it). */
+  cacheKey?: string;
 }
 
 /** The result of a guarded call. */
@@ -224,6 +227,12 @@ export interface AuditRecord {
   timestamp: string;
   details: Json;
   prevHash: string;
+  hash: string;
+}
+
+/** `{ seq, hash }` of the last audit record (`auditHead()`, or a snapshot's `audit`). */
+export interface AuditHead {
+  seq: number;
   hash: string;
 }
 

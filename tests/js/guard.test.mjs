@@ -137,7 +137,7 @@ test('cognigy-v2 with an API key: configure and call /ext/weather', async () => 
   });
 });
 
-test('call (its JS half, js/call.mjs): what fetch gets, timeouts abort the signal, failures and retries', async () => {
+test('call (run by the driver, js/driver.mjs): what fetch gets, timeouts abort the signal, failures and retries', async () => {
   const seen = [];
   let mode = 'ok';
   const fetch = (url, init) => {
@@ -151,7 +151,7 @@ test('call (its JS half, js/call.mjs): what fetch gets, timeouts abort the signa
   };
   const m = new g.TimeoutManager({ baseUrl: 'https://api.example.com', auth: { apiKey: API_KEY }, breaker: { failureThreshold: 10 }, fetch });
   await m.configureTimeout({ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 1, backoffMs: 100, fallbackTemplate: { text: 'later' } });
-  const pending = m.call('e', { url: '/x', method: 'POST', headers: { 'X-Trace': 't1' }, body: { q: 1 } });
+  const pending = m.call('e', { url: '/x', method: 'POST', headers: { 'X-Trace': 't1' }, body: { q: 1 }, cacheKey: 'x' });
   assert.equal(seen.length, 0, 'the call starts in a microtask, not inside call()');
   const live = await pending;
   assert.deepEqual(live.data, { a: [2], b: 1 });
@@ -171,7 +171,7 @@ test('call (its JS half, js/call.mjs): what fetch gets, timeouts abort the signa
 
   seen.length = 0;
   mode = 'hang';
-  const timedOut = await m.call('e', { url: '/x', timeoutMs: 30 });
+  const timedOut = await m.call('e', { url: '/x', timeoutMs: 30, cacheKey: 'x' });
   assert.equal(timedOut.source, 'cache');
   assert.equal(timedOut.error.code, 'TIMEOUT');
   assert.equal(seen.length, 2, 'retried once');

@@ -7,6 +7,9 @@ use serde::Deserialize;
 
 /// Longest duration any breaker option may name: 365 days, in milliseconds.
 pub const MAX_DURATION_MS: u64 = 365 * 24 * 60 * 60 * 1000;
+/// Longest open time when `maxResetTimeoutMs` is not set (or `resetTimeoutMs` when longer): 10
+/// minutes.
+pub const DEFAULT_MAX_RESET_TIMEOUT_MS: u64 = 10 * 60 * 1000;
 /// Largest `slidingWindowSize` (bounds the memory one breaker uses).
 pub const MAX_WINDOW_SIZE: u32 = 10_000;
 /// Largest `halfOpenMaxCalls`.
@@ -44,7 +47,9 @@ pub struct BreakerConfig {
     pub slow_call_ms: Option<u64>,
     /// Each reopen from half-open multiplies the open time by this (≥ 1). Default 1.
     pub open_backoff_multiplier: f64,
-    /// Upper bound of the growing open time (and of a Retry-After extension).
+    /// Upper bound of every open period (the growing open time, a Retry-After extension, a
+    /// restored snapshot). Default: [`DEFAULT_MAX_RESET_TIMEOUT_MS`], or `reset_timeout_ms` when
+    /// that is longer.
     pub max_reset_timeout_ms: Option<u64>,
     /// A probe not reported within this many ms expires and counts as a failure.
     /// Default: `reset_timeout_ms`.
@@ -351,9 +356,11 @@ impl BreakerConfig {
         self.half_open_timeout_ms.unwrap_or(self.reset_timeout_ms)
     }
 
-    /// Longest open time: `maxResetTimeoutMs`, or [`MAX_DURATION_MS`] when unset.
+    /// Longest open time: `maxResetTimeoutMs`, or when unset the larger of
+    /// [`DEFAULT_MAX_RESET_TIMEOUT_MS`] and `resetTimeoutMs`.
     pub fn max_open_ms(&self) -> u64 {
-        self.max_reset_timeout_ms.unwrap_or(MAX_DURATION_MS)
+        self.max_reset_timeout_ms
+            .unwrap_or(DEFAULT_MAX_RESET_TIMEOUT_MS.max(self.reset_timeout_ms))
     }
 
     /// The open time after one more reopen: `current × multiplier`, at most

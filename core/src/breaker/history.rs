@@ -1,14 +1,14 @@
 //! Bounded log of the breaker's state transitions.
 
 use super::BreakerState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Transitions kept; older ones are dropped.
 pub const HISTORY_CAPACITY: usize = 100;
 
 /// Why the breaker changed state. Serialized in snake_case (`failure_threshold`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransitionReason {
     /// `failureThreshold` consecutive failures (closed → open).
@@ -33,7 +33,7 @@ pub enum TransitionReason {
 }
 
 /// One state transition, in the camelCase shape API.md gives JS.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// When, as ISO-8601 UTC text.
@@ -51,6 +51,22 @@ pub struct HistoryEntry {
     /// On a transition to closed: ms since the breaker first opened in this outage (across
     /// any reopenings). `null` otherwise.
     pub recovery_latency_ms: Option<f64>,
+}
+
+impl HistoryEntry {
+    /// The entry with `at_ms` clamped to the JS date range, `at` rewritten from it and a
+    /// negative or non-finite recovery latency dropped (for entries read from a snapshot).
+    pub fn sanitized(self) -> Self {
+        let at_ms = super::clock::clamp_instant(self.at_ms);
+        HistoryEntry {
+            at: crate::time::iso8601(at_ms),
+            at_ms,
+            recovery_latency_ms: self
+                .recovery_latency_ms
+                .filter(|v| v.is_finite() && *v >= 0.0),
+            ..self
+        }
+    }
 }
 
 /// The last [`HISTORY_CAPACITY`] transitions, oldest first.

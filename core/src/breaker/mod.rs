@@ -17,8 +17,14 @@
 //! - **half-open**: at most `halfOpenMaxCalls` probes are outstanding; more are refused.
 //!   Any failure reopens (the open time grows by `openBackoffMultiplier` up to
 //!   `maxResetTimeoutMs`); `successThreshold` successes close. A probe not reported within
-//!   `halfOpenTimeoutMs` expires, counting as a failure. Reports and releases settle the
-//!   oldest outstanding probe (permits carry no identity).
+//!   `halfOpenTimeoutMs` expires, counting as a failure.
+//! - Every admission carries a [`Permit`] naming the state period it was granted in (every
+//!   transition starts a new period). An outcome settled with a permit of an earlier period is
+//!   counted in the stats only: it never counts as a probe, frees no probe slot and changes no
+//!   state. An outcome reported without a permit (`None`) is taken as the current period's; in
+//!   half-open it settles the oldest outstanding probe.
+//! - No open period ends later than `maxResetTimeoutMs` (default 10 min) after the time it
+//!   is read: not after a huge `Retry-After`, a wild clock reading or a restored snapshot.
 //! - Closing ends the outage: the open time returns to `resetTimeoutMs` and the history
 //!   entry carries the time since the outage's first opening.
 
@@ -69,6 +75,30 @@ pub struct Admission {
     pub retry_after_ms: u64,
 }
 
+/// One admission's identity: the breaker's permit counter when it was granted. Permits
+/// granted before the latest transition belong to an earlier period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Permit(pub u64);
+
+/// How an admitted call ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    /// It succeeded after `latency_ms` (a success slower than `slowCallMs` counts as a failure
+    /// for the trip rules).
+    Success {
+        /// How long the call took.
+        latency_ms: f64,
+    },
+    /// It failed; the answer may have asked to wait `retry_after_ms`.
+    Failure {
+        /// The answer's `Retry-After`, in ms.
+        retry_after_ms: Option<u64>,
+    },
+    /// It was never made (the permit is returned unused).
+    Release,
+}
+
 /// Why a failure happened, as far as the trip rules care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FailureKind {
@@ -95,8 +125,13 @@ pub struct CircuitBreaker {
     open_duration_ms: u64,
     /// Monotonic instant of the first opening of the current outage.
     outage_started_at: Option<f64>,
-    /// Monotonic acquisition instants of the outstanding probes, oldest first.
-    probes: VecDeque<f64>,
+    /// The outstanding probes (permit, monotonic acquisition instant), oldest first.
+    probes: VecDeque<(u64, f64)>,
+    /// The next permit to grant.
+    next_permit: u64,
+    /// The first permit of the current period (the one granted first after the latest
+    /// transition).
+    period_start: u64,
     half_open_successes: u32,
     history: History,
     counters: Counters,
@@ -119,6 +154,8 @@ impl CircuitBreaker {
             open_until: 0.0,
             outage_started_at: None,
             probes: VecDeque::new(),
+            next_permit: 0,
+            period_start: 0,
             half_open_successes: 0,
             history: History::default(),
             counters: Counters::default(),
@@ -149,9 +186,15 @@ impl CircuitBreaker {
         self.state
     }
 
-    /// Asks to make one call. Half-open admissions are probes the caller must settle with
-    /// [`Self::record_success`], [`Self::record_failure`] or [`Self::release`].
+    /// Asks to make one call (see [`Self::acquire`]; the permit is not kept).
     pub fn try_acquire(&mut self, now: f64) -> Admission {
+        self.acquire(now).0
+    }
+
+    /// Asks to make one call; an admitted call gets its [`Permit`]. Half-open admissions are
+    /// probes the caller must settle with [`Self::settle`] (or the `record_*` and
+    /// [`Self::release`] shorthands).
+    pub fn acquire(&mut self, now: f64) -> (Admission, Option<Permit>) {
         let t = self.advance(now);
         let refused_for = match self.state {
             BreakerState::Closed => None,
@@ -160,72 +203,128 @@ impl CircuitBreaker {
             BreakerState::Open => Some((self.open_until - t).min(self.config.max_open_ms() as f64)),
             BreakerState::HalfOpen => {
                 if self.probes.len() < self.max_probes() {
-                    self.probes.push_back(t);
                     None
                 } else {
                     // Full: a permit frees up at the latest when the oldest probe expires.
-                    let oldest = self.probes.front().copied().unwrap_or(t);
+                    let oldest = self.probes.front().map_or(t, |&(_, at)| at);
                     Some((oldest + self.half_open_timeout() - t).min(self.half_open_timeout()))
                 }
             }
         };
         match refused_for {
-            None => Admission {
-                allowed: true,
-                state: self.state,
-                retry_after_ms: 0,
-            },
+            None => {
+                let permit = self.next_permit;
+                self.next_permit = self.next_permit.saturating_add(1);
+                if self.state == BreakerState::HalfOpen {
+                    self.probes.push_back((permit, t));
+                }
+                let admission = Admission {
+                    allowed: true,
+                    state: self.state,
+                    retry_after_ms: 0,
+                };
+                (admission, Some(Permit(permit)))
+            }
             Some(wait) => {
                 self.counters.rejections = self.counters.rejections.saturating_add(1);
-                Admission {
+                let admission = Admission {
                     allowed: false,
                     state: self.state,
                     retry_after_ms: ceil_ms(wait),
-                }
+                };
+                (admission, None)
             }
         }
     }
 
-    /// Reports a successful call that took `latency_ms`. A success slower than `slowCallMs`
-    /// counts as a failure for the trip rules.
-    pub fn record_success(&mut self, now: f64, latency_ms: f64) {
+    /// Settles an admitted call: `permit` is the one [`Self::acquire`] gave it, or `None` when
+    /// the caller kept none (the outcome is then taken as the current period's). Successes
+    /// and failures are always counted in the stats; only a permit of the current period (an
+    /// outstanding probe, when half-open) can change the state or free a probe slot.
+    pub fn settle(&mut self, permit: Option<Permit>, outcome: Outcome, now: f64) {
         let t = self.advance(now);
-        self.counters.calls = self.counters.calls.saturating_add(1);
-        self.counters.successes = self.counters.successes.saturating_add(1);
-        let slow = self
-            .config
-            .slow_call_ms
-            .is_some_and(|limit| latency_ms.is_finite() && latency_ms > limit as f64);
-        if slow {
-            self.counters.slow_calls = self.counters.slow_calls.saturating_add(1);
-            self.on_failure(t, FailureKind::Slow, None);
-        } else {
-            self.on_success(t);
+        match outcome {
+            Outcome::Success { .. } => {
+                self.counters.calls = self.counters.calls.saturating_add(1);
+                self.counters.successes = self.counters.successes.saturating_add(1);
+            }
+            Outcome::Failure { .. } => {
+                self.counters.calls = self.counters.calls.saturating_add(1);
+                self.counters.failures = self.counters.failures.saturating_add(1);
+            }
+            Outcome::Release => {}
+        }
+        if !self.take_current(permit) {
+            return;
+        }
+        match outcome {
+            Outcome::Success { latency_ms } => {
+                let slow = self
+                    .config
+                    .slow_call_ms
+                    .is_some_and(|limit| latency_ms.is_finite() && latency_ms > limit as f64);
+                if slow {
+                    self.counters.slow_calls = self.counters.slow_calls.saturating_add(1);
+                    self.on_failure(t, FailureKind::Slow, None);
+                } else {
+                    self.on_success(t);
+                }
+            }
+            Outcome::Failure { retry_after_ms } => {
+                self.on_failure(t, FailureKind::Reported, retry_after_ms)
+            }
+            Outcome::Release => {}
         }
     }
 
-    /// Reports a failed call.
+    /// Whether `permit` belongs to the current period; when half-open, removes its probe
+    /// (for `None`: the oldest one). A half-open permit whose probe is gone (settled or
+    /// expired) is not current.
+    fn take_current(&mut self, permit: Option<Permit>) -> bool {
+        let Some(Permit(id)) = permit else {
+            if self.state == BreakerState::HalfOpen {
+                self.probes.pop_front();
+            }
+            return true;
+        };
+        if id < self.period_start {
+            return false;
+        }
+        if self.state != BreakerState::HalfOpen {
+            return true;
+        }
+        match self.probes.iter().position(|&(probe, _)| probe == id) {
+            Some(index) => {
+                self.probes.remove(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reports a successful call that took `latency_ms`, without a permit (see
+    /// [`Self::settle`]). A success slower than `slowCallMs` counts as a failure for the trip
+    /// rules.
+    pub fn record_success(&mut self, now: f64, latency_ms: f64) {
+        self.settle(None, Outcome::Success { latency_ms }, now);
+    }
+
+    /// Reports a failed call, without a permit.
     pub fn record_failure(&mut self, now: f64) {
         self.record_failure_with_retry_after(now, None);
     }
 
     /// Reports a failed call whose answer asked to wait `retry_after_ms` (e.g. a 429 or 503
     /// `Retry-After`). When this failure opens or reopens the breaker, the open time is at
-    /// least that long (bounded by `maxResetTimeoutMs`, or 365 days when unset).
+    /// least that long (bounded by [`BreakerConfig::max_open_ms`]). Without a permit.
     pub fn record_failure_with_retry_after(&mut self, now: f64, retry_after_ms: Option<u64>) {
-        let t = self.advance(now);
-        self.counters.calls = self.counters.calls.saturating_add(1);
-        self.counters.failures = self.counters.failures.saturating_add(1);
-        self.on_failure(t, FailureKind::Reported, retry_after_ms);
+        self.settle(None, Outcome::Failure { retry_after_ms }, now);
     }
 
-    /// Returns a permit that was not used (the call was never made). Frees a probe slot
-    /// when half-open; has no effect otherwise.
+    /// Returns a permit that was not used (the call was never made), without naming it. Frees
+    /// the oldest probe slot when half-open; has no effect otherwise.
     pub fn release(&mut self, now: f64) {
-        self.advance(now);
-        if self.state == BreakerState::HalfOpen {
-            self.probes.pop_front();
-        }
+        self.settle(None, Outcome::Release, now);
     }
 
     /// Opens the breaker now (for the current open time, after which it recovers as usual).
@@ -269,7 +368,7 @@ impl CircuitBreaker {
         let t = self.clock.tick(now);
         self.half_open_if_due(t);
         if self.state == BreakerState::HalfOpen {
-            if let Some(&oldest) = self.probes.front() {
+            if let Some(&(_, oldest)) = self.probes.front() {
                 let expiry = oldest + self.half_open_timeout();
                 if t >= expiry {
                     self.counters.expired_probes = self.counters.expired_probes.saturating_add(1);
@@ -308,7 +407,6 @@ impl CircuitBreaker {
             }
             BreakerState::HalfOpen => {
                 self.consecutive_failures = 0;
-                self.probes.pop_front();
                 self.half_open_successes = self.half_open_successes.saturating_add(1);
                 if self.half_open_successes >= self.config.success_threshold {
                     self.close(t, TransitionReason::SuccessThreshold);
@@ -417,6 +515,7 @@ impl CircuitBreaker {
             recovery_latency_ms,
         });
         self.state = to;
+        self.period_start = self.next_permit;
     }
 
     fn max_probes(&self) -> usize {

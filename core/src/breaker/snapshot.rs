@@ -3,6 +3,7 @@
 
 use super::clock::{clamp_instant, Clock};
 use super::config::BreakerConfig;
+use super::history::HistoryEntry;
 use super::stats::Counters;
 use super::window::SlidingWindow;
 use super::{BreakerState, CircuitBreaker};
@@ -14,7 +15,7 @@ use serde_json::Value;
 pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// Everything that decides a breaker's future behaviour, plus its counters (camelCase
-/// JSON). Instants are wall-clock epoch ms. The transition history is not included.
+/// JSON). Instants are wall-clock epoch ms. It keeps the transition history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BreakerSnapshot {
@@ -52,6 +53,9 @@ pub struct BreakerSnapshot {
     /// Running totals.
     #[serde(default)]
     pub counters: Counters,
+    /// The recorded transitions, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
 }
 
 impl CircuitBreaker {
@@ -74,13 +78,14 @@ impl CircuitBreaker {
             } else {
                 0
             },
-            probes_acquired_at_ms: self.probes.iter().map(|&p| wall(p)).collect(),
+            probes_acquired_at_ms: self.probes.iter().map(|&(_, at)| wall(at)).collect(),
             window: self
                 .window
                 .as_ref()
                 .map(SlidingWindow::encode)
                 .unwrap_or_default(),
             counters: self.counters.clone(),
+            history: self.history.entries(),
         }
     }
 
@@ -107,8 +112,12 @@ impl CircuitBreaker {
 
     /// Rebuilds a breaker from a typed snapshot. Values that do not fit the configuration
     /// or time are clamped: instants to the JS date range and to no later than
-    /// `lastNowMs`, the open time to `[resetTimeoutMs, maxResetTimeoutMs]`, the probes to the
-    /// newest `halfOpenMaxCalls`, the window to the newest `slidingWindowSize` outcomes.
+    /// `lastNowMs` (without it, the latest past instant recorded stands for it), the open time to
+    /// `[resetTimeoutMs, maxResetTimeoutMs]`, the probes to the newest `halfOpenMaxCalls`, the
+    /// window to the newest `slidingWindowSize` outcomes, the history to the newest
+    /// [`super::history::HISTORY_CAPACITY`] entries (their `at` rewritten from `atMs`). The
+    /// clock resumes at `lastNowMs`: an earlier first `now` counts as no time elapsed, so no
+    /// restored open period ends later than `maxResetTimeoutMs` after it.
     pub fn restore(snapshot: BreakerSnapshot, config: BreakerConfig) -> Result<Self, GuardError> {
         if snapshot.v != SNAPSHOT_VERSION {
             return Err(GuardError::Config(format!(
@@ -116,7 +125,10 @@ impl CircuitBreaker {
             )));
         }
         let mut b = CircuitBreaker::new(config)?;
-        let last_now = snapshot.last_now_ms.map(clamp_instant);
+        let last_now = snapshot
+            .last_now_ms
+            .or_else(|| latest_instant(&snapshot))
+            .map(clamp_instant);
         b.clock = last_now.map_or_else(Clock::new, Clock::at);
         // No recorded instant may lie after the last `now` the breaker saw.
         let past = |ms: f64| {
@@ -164,7 +176,13 @@ impl CircuitBreaker {
                     .collect();
                 probes.sort_by(f64::total_cmp);
                 let excess = probes.len().saturating_sub(b.max_probes());
-                b.probes = probes.into_iter().skip(excess).collect();
+                b.probes = probes
+                    .into_iter()
+                    .skip(excess)
+                    .zip(0u64..)
+                    .map(|(at, permit)| (permit, at))
+                    .collect();
+                b.next_permit = b.probes.len() as u64;
                 b.half_open_successes = snapshot
                     .half_open_successes
                     .min(b.config.success_threshold.saturating_sub(1));
@@ -173,6 +191,19 @@ impl CircuitBreaker {
                 ));
             }
         }
+        for entry in snapshot.history {
+            b.history.push(entry.sanitized());
+        }
         Ok(b)
     }
+}
+
+/// The latest past instant a snapshot records (its open end lies ahead), if any.
+fn latest_instant(snapshot: &BreakerSnapshot) -> Option<f64> {
+    [snapshot.opened_at_ms, snapshot.outage_started_at_ms]
+        .into_iter()
+        .flatten()
+        .chain(snapshot.probes_acquired_at_ms.iter().copied())
+        .filter(|ms| !ms.is_nan())
+        .reduce(f64::max)
 }

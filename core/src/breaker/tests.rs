@@ -822,3 +822,197 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Bounded open periods and the history in snapshots
+
+#[test]
+fn a_huge_retry_after_opens_no_longer_than_the_default_max_reset_timeout() {
+    let mut b = breaker(json!({ "failureThreshold": 1, "resetTimeoutMs": 1000 }));
+    assert!(b.try_acquire(T).allowed);
+    b.record_failure_with_retry_after(T, Some(1_000_000_000_000));
+    assert_eq!(b.state(), Open);
+    assert_eq!(b.try_acquire(T + 1.0).retry_after_ms, 599_999);
+    assert_eq!(b.state_at(T + 600_000.0), HalfOpen);
+}
+
+#[test]
+fn a_far_future_open_snapshot_without_last_now_opens_no_longer_than_the_bound() {
+    let snapshot = json!({
+        "v": 1, "state": "open", "openedAtMs": T + 3.0e10, "openUntilMs": T + 3.1e10,
+        "openDurationMs": 30_000
+    });
+    let mut b = CircuitBreaker::from_snapshot(&snapshot, BreakerConfig::default()).unwrap();
+    assert_eq!(b.state_at(T), Open);
+    assert!(b.try_acquire(T).retry_after_ms <= 600_000);
+    assert_eq!(b.state_at(T + 600_000.0), HalfOpen);
+}
+
+#[test]
+fn the_snapshot_keeps_the_history() {
+    let mut b = breaker(json!({ "failureThreshold": 1 }));
+    trip(&mut b, T);
+    let restored = round_trip(&b, BreakerConfig::from_json(&json!({})).unwrap());
+    assert_eq!(restored.state(), Open);
+    assert_eq!(restored.history(), b.history());
+    assert_eq!(
+        reasons(&restored),
+        vec![(Closed, Open, R::FailureThreshold)]
+    );
+}
+
+/// Deterministic proptest settings for the permit and clock properties.
+fn fixed_cases(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x13),
+        ..ProptestConfig::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum PermitOp {
+    Advance(u32),
+    Acquire,
+    /// Settles the held permit at `index % held` with success (0), failure (1) or release (2).
+    Settle(usize, u8),
+}
+
+fn permit_op() -> impl Strategy<Value = PermitOp> {
+    prop_oneof![
+        2 => (0u32..1_500).prop_map(PermitOp::Advance),
+        3 => Just(PermitOp::Acquire),
+        3 => (any::<usize>(), 0u8..3).prop_map(|(i, how)| PermitOp::Settle(i, how)),
+    ]
+}
+
+/// The period a permit was granted in: opens so far and the state then. Every period
+/// starts after an opening, so the pair names it.
+fn period(b: &CircuitBreaker) -> (u64, BreakerState) {
+    (b.stats().opens, b.state())
+}
+
+/// A reading for the clock property: mostly plausible, with backward jumps and wild values.
+fn reading() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        6 => (0u32..5_000).prop_map(|d| T + f64::from(d)),
+        3 => (0u64..2_000_000_000).prop_map(|d| T - d as f64),
+        1 => prop_oneof![
+            Just(1e308), Just(-1e308), Just(f64::INFINITY), Just(f64::NEG_INFINITY),
+            Just(f64::NAN), Just(clock::MAX_EPOCH_MS), Just(T + 3.0e10),
+        ],
+    ]
+}
+
+proptest! {
+    #![proptest_config(fixed_cases(512))]
+
+    #[test]
+    fn permits_of_another_period_never_count_as_probes(
+        max_probes in 1u32..4, needed in 1u32..3,
+        ops in proptest::collection::vec(permit_op(), 0..150),
+    ) {
+        let config = BreakerConfig {
+            failure_threshold: 1,
+            reset_timeout_ms: 1_000,
+            half_open_max_calls: max_probes,
+            success_threshold: needed,
+            half_open_timeout_ms: Some(2_500),
+            ..BreakerConfig::default()
+        };
+        let mut b = CircuitBreaker::new(config).unwrap();
+        let mut now = T;
+        let mut held: Vec<(Permit, (u64, BreakerState))> = Vec::new();
+        for op in ops {
+            match op {
+                PermitOp::Advance(d) => now += f64::from(d),
+                PermitOp::Acquire => {
+                    let (admission, permit) = b.acquire(now);
+                    prop_assert_eq!(admission.allowed, permit.is_some());
+                    if let Some(permit) = permit {
+                        held.push((permit, period(&b)));
+                    }
+                }
+                PermitOp::Settle(index, how) => {
+                    if held.is_empty() {
+                        continue;
+                    }
+                    let (permit, granted_in) = held.swap_remove(index % held.len());
+                    b.state_at(now);
+                    let before = period(&b);
+                    let outcome = match how {
+                        0 => Outcome::Success { latency_ms: 1.0 },
+                        1 => Outcome::Failure { retry_after_ms: None },
+                        _ => Outcome::Release,
+                    };
+                    let probes_before = b.probes.len();
+                    b.settle(Some(permit), outcome, now);
+                    if granted_in != before {
+                        prop_assert_eq!(period(&b), before, "a stale permit changed the state");
+                        prop_assert_eq!(b.probes.len(), probes_before, "a stale permit freed a slot");
+                    }
+                }
+            }
+            b.state_at(now);
+            let current = period(&b);
+            if current.1 == HalfOpen {
+                let running = held.iter().filter(|(_, p)| *p == current).count();
+                prop_assert!(running <= max_probes as usize, "{} probes run", running);
+                prop_assert_eq!(running, b.probes.len());
+            }
+        }
+    }
+
+    #[test]
+    fn no_clock_reading_retry_after_or_snapshot_opens_longer_than_the_bound(
+        max_reset in proptest::option::of(1_000u64..1_000_000),
+        steps in proptest::collection::vec((reading(), 0u8..7), 1..80),
+        end in 0u64..10_000_000_000,
+    ) {
+        let config = BreakerConfig {
+            failure_threshold: 1,
+            reset_timeout_ms: 1_000,
+            open_backoff_multiplier: 4.0,
+            max_reset_timeout_ms: max_reset,
+            ..BreakerConfig::default()
+        };
+        let bound = config.max_open_ms();
+        prop_assert!(bound <= 1_000_000 && (max_reset.is_some() || bound == 600_000));
+        let mut b = CircuitBreaker::new(config.clone()).unwrap();
+        for (now, op) in steps {
+            match op {
+                0 | 1 => {
+                    let a = b.try_acquire(now);
+                    if a.state == Open {
+                        prop_assert!(a.retry_after_ms <= bound);
+                    }
+                }
+                2 => b.record_failure_with_retry_after(now, Some(u64::MAX)),
+                3 => b.record_failure_with_retry_after(now, Some(1_000_000_000_000)),
+                4 => b.record_success(now, 1.0),
+                5 => b.force_open(now),
+                _ => {
+                    // A restore, sometimes without `lastNowMs` and with a far-future opening.
+                    let mut value = serde_json::to_value(b.snapshot()).unwrap();
+                    if let Some(o) = value.as_object_mut() {
+                        if now.is_nan() {
+                            o.remove("lastNowMs");
+                            o.insert("openedAtMs".into(), json!(T + 3.0e10));
+                            o.insert("openUntilMs".into(), json!(1e300));
+                        }
+                    }
+                    b = CircuitBreaker::from_snapshot(&value, config.clone()).unwrap();
+                }
+            }
+            if b.state() == Open {
+                // Up to float rounding at the instant reached (wild readings push it far out).
+                let t = b.clock.tick(f64::NAN);
+                prop_assert!(b.open_until - t <= bound as f64 + t.abs() * 4.0 * f64::EPSILON);
+            }
+        }
+        // Whatever came before, `bound` ms past a plausible present the breaker admits again.
+        let present = T + end as f64;
+        b.state_at(present);
+        prop_assert_ne!(b.state_at(present + bound as f64 + 1_000.0), Open);
+    }
+}

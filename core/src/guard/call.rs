@@ -9,12 +9,11 @@
 //! is bounded by the call's deadline (no attempt runs past it, no wait ends after it). The one
 //! retry after a 401 with a fresh token is the operation's ([`crate::protocol::operation`]).
 
-use super::engine::GuardEngine;
+use super::engine::{Finished, GuardEngine};
 use super::policy::{attempt_timeout_ms, retry_policy};
-use crate::breaker::BreakerState;
+use crate::breaker::{BreakerState, Outcome, Permit};
 use crate::error::GuardError;
-use crate::profile::header;
-use crate::profile::{is_success, parse_error};
+use crate::profile::{header, is_success, parse_error, retry_after_header};
 use crate::protocol::{Call, Input, Step};
 use crate::retry::{
     is_retryable, parse_retry_after, AttemptOutcome, GiveUpReason, RetryDecision, RetryPolicy,
@@ -87,6 +86,9 @@ pub struct CallOptions {
     pub timeout_ms: Option<u64>,
     /// A fallback template instead of the policy's.
     pub fallback_template: Option<Map<String, Value>>,
+    /// The request's key in the last-known-good cache ([`crate::cache::request_key`]); `None`:
+    /// the answer is not cached and a failure serves the fallback template.
+    pub cache_key: Option<String>,
 }
 
 /// One guarded call in progress; see the module documentation.
@@ -101,7 +103,8 @@ pub struct GuardedCall {
     retries_done: u32,
     attempts: u32,
     attempt_started_at: f64,
-    holding_permit: bool,
+    /// The breaker permit of the attempt in flight.
+    permit: Option<Permit>,
     options: CallOptions,
     last_error: Option<GuardError>,
     finished: bool,
@@ -129,7 +132,7 @@ impl GuardedCall {
             retries_done: 0,
             attempts: 0,
             attempt_started_at: now,
-            holding_permit: false,
+            permit: None,
             options,
             last_error: None,
             finished: false,
@@ -182,10 +185,7 @@ impl GuardedCall {
                 status,
                 headers,
                 body,
-            } => {
-                let retry_after = header(&headers, "retry-after").map(str::to_owned);
-                self.on_response(engine, status, retry_after, &body, now)
-            }
+            } => self.on_response(engine, status, &headers, &body, now),
             Input::Failed(GuardError::Timeout { .. }) => {
                 self.settle(engine, now, Settle::Failure(None));
                 engine.record_timeout(
@@ -245,8 +245,8 @@ impl GuardedCall {
             };
             return self.finish_failed(engine, err, now);
         }
-        let admission = engine.acquire(&self.endpoint_id, now);
-        if !admission.allowed {
+        let (admission, permit) = engine.acquire(&self.endpoint_id, now);
+        let Some(permit) = permit else {
             if self.attempts == 0 {
                 engine.count_rejection(&self.endpoint_id);
             }
@@ -255,8 +255,8 @@ impl GuardedCall {
                 retry_after_ms: admission.retry_after_ms,
             });
             return self.finish_failed(engine, err, now);
-        }
-        self.holding_permit = true;
+        };
+        self.permit = Some(permit);
         self.attempts = self.attempts.saturating_add(1);
         self.attempt_started_at = now;
         // `remaining` is at least 1 here; the float-to-int conversion saturates.
@@ -271,23 +271,27 @@ impl GuardedCall {
         &mut self,
         engine: &mut GuardEngine,
         status: u16,
-        retry_after: Option<String>,
+        headers: &[(String, String)],
         body: &str,
         now: f64,
     ) -> Step<CallResult> {
         if is_success(status) {
-            self.settle(engine, now, Settle::Success);
-            return self.finish_live(engine, status, parse_body(body), now);
+            match parse_body(headers, body) {
+                Ok(data) => {
+                    self.settle(engine, now, Settle::Success);
+                    return self.finish_live(engine, status, data, now);
+                }
+                Err(err) => {
+                    // Retried like a lost answer; never cached.
+                    self.settle(engine, now, Settle::Failure(None));
+                    return self.retry_or_finish(engine, AttemptOutcome::Network, None, err, now);
+                }
+            }
         }
         let outcome = AttemptOutcome::Status(status);
-        let retry_after_ms = retry_after
-            .as_deref()
-            .and_then(|v| parse_retry_after(v, now));
-        let headers: Vec<(String, String)> = retry_after
-            .map(|v| vec![("retry-after".to_owned(), v)])
-            .unwrap_or_default();
+        let retry_after_ms = retry_after_header(headers).and_then(|v| parse_retry_after(v, now));
         let err = with_context(
-            parse_error(status, &headers, body),
+            parse_error(status, headers, body),
             self.attempts,
             &self.endpoint_id,
             retry_after_ms,
@@ -351,17 +355,17 @@ impl GuardedCall {
 
     /// Reports the held permit's outcome to the breaker.
     fn settle(&mut self, engine: &mut GuardEngine, now: f64, how: Settle) {
-        if !std::mem::take(&mut self.holding_permit) {
+        let Some(permit) = self.permit.take() else {
             return;
-        }
-        let latency = now - self.attempt_started_at;
-        match how {
-            Settle::Success => engine.breaker_success(&self.endpoint_id, now, latency),
-            Settle::Failure(retry_after) => {
-                engine.breaker_failure(&self.endpoint_id, now, retry_after)
-            }
-            Settle::Release => engine.breaker_release(&self.endpoint_id, now),
-        }
+        };
+        let outcome = match how {
+            Settle::Success => Outcome::Success {
+                latency_ms: now - self.attempt_started_at,
+            },
+            Settle::Failure(retry_after_ms) => Outcome::Failure { retry_after_ms },
+            Settle::Release => Outcome::Release,
+        };
+        engine.breaker_settle(&self.endpoint_id, permit, outcome, now);
     }
 
     fn finish_live(
@@ -372,15 +376,17 @@ impl GuardedCall {
         now: f64,
     ) -> Step<CallResult> {
         self.finished = true;
-        let result = engine.finish_live(
-            &self.endpoint_id,
-            status,
-            data,
-            self.attempts,
-            self.started_at,
-            now,
-        );
+        let result = engine.finish_live(self.finished_call(), status, data, now);
         Step::Done(Ok(result))
+    }
+
+    fn finished_call(&self) -> Finished<'_> {
+        Finished {
+            id: &self.endpoint_id,
+            cache_key: self.options.cache_key.as_deref(),
+            attempts: self.attempts,
+            started_at: self.started_at,
+        }
     }
 
     fn finish_failed(
@@ -392,11 +398,9 @@ impl GuardedCall {
         self.finished = true;
         self.settle(engine, now, Settle::Release);
         let outcome = engine.finish_degraded(
-            &self.endpoint_id,
+            self.finished_call(),
             err,
             self.options.fallback_template.as_ref(),
-            self.attempts,
-            self.started_at,
             now,
         );
         Step::Done(outcome)
@@ -418,12 +422,30 @@ enum Settle {
     Release,
 }
 
-/// The body as JSON when it is JSON, as text otherwise, `null` when empty.
-fn parse_body(body: &str) -> Value {
+/// The body as JSON when it is JSON, as text otherwise, `null` when empty; `BAD_RESPONSE` when
+/// the `content-type` says JSON (`application/json`, `+json`) and the body is not.
+fn parse_body(headers: &[(String, String)], body: &str) -> Result<Value, GuardError> {
     if body.trim().is_empty() {
-        return Value::Null;
+        return Ok(Value::Null);
     }
-    crate::json::parse_untrusted(body).unwrap_or_else(|_| Value::String(body.to_owned()))
+    match crate::json::parse_untrusted(body) {
+        Ok(value) => Ok(value),
+        Err(_) if says_json(headers) => Err(GuardError::BadResponse(
+            "the response says it is JSON but its body is not valid JSON".to_owned(),
+        )),
+        Err(_) => Ok(Value::String(body.to_owned())),
+    }
+}
+
+/// Whether the `content-type` names a JSON media type.
+fn says_json(headers: &[(String, String)]) -> bool {
+    header(headers, "content-type").is_some_and(|value| {
+        let media = value.split(';').next().unwrap_or_default().trim();
+        media.eq_ignore_ascii_case("application/json")
+            || media
+                .get(media.len().saturating_sub(5)..)
+                .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"))
+    })
 }
 
 /// Sets the attempt count, endpoint and `Retry-After` on an error from [`parse_error`].

@@ -7,13 +7,18 @@
 //! Outbox (dashboard) events: `{ type, endpointId, timestamp, ... }` with `type` one of `timeout`,
 //! `circuit_state_change`, `fallback_served`, `call_failed`, `sla_breach`. They never carry
 //! request or response bodies, URLs, headers or credentials.
+//!
+//! Metrics, Prometheus text, outbox events, audit event types and snapshots hold no secret by
+//! construction (ids, codes, states, numbers; fallback templates and cached answers are redacted
+//! when stored), so they are not scrubbed: a secret that happens to be a common word cannot
+//! break them. Error messages and audit details (values only) go through the [`Redactor`].
 
 use super::call::{CallOutcome, CallResult, DegradedReason, Source};
 use super::metrics::{EndpointMetrics, EndpointReport};
-use crate::audit::{AuditLog, AuditRecord};
+use crate::audit::{AuditHead, AuditLog, AuditRecord};
 use crate::breaker::config::BreakerConfig;
 use crate::breaker::history::HistoryEntry;
-use crate::breaker::{Admission, BreakerState, CircuitBreaker};
+use crate::breaker::{Admission, BreakerState, CircuitBreaker, Outcome, Permit};
 use crate::cache::FallbackCache;
 use crate::error::GuardError;
 use crate::fallback::{degraded_answer, DegradedSource, Notification, NotificationQueue};
@@ -55,6 +60,19 @@ pub struct Endpoint {
     pub metrics: EndpointMetrics,
     /// The newest breaker transition already audited.
     seen_transition: Option<HistoryEntry>,
+}
+
+/// A call being finished: what the engine needs to know about it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Finished<'a> {
+    /// The endpoint.
+    pub id: &'a str,
+    /// The request's cache key; `None`: not cached.
+    pub cache_key: Option<&'a str>,
+    /// Attempts sent.
+    pub attempts: u32,
+    /// When the call started.
+    pub started_at: f64,
 }
 
 /// See the module documentation.
@@ -105,8 +123,14 @@ impl GuardEngine {
     }
 
     /// Registers (or updates) an endpoint's policy; a known endpoint keeps its breaker and
-    /// metrics. Appends a `timeout_configured` audit record.
-    pub fn configure(&mut self, policy: TimeoutConfig, now: f64) -> Result<(), GuardError> {
+    /// metrics. The fallback template is kept redacted (values). Appends a `timeout_configured`
+    /// audit record.
+    pub fn configure(&mut self, mut policy: TimeoutConfig, now: f64) -> Result<(), GuardError> {
+        if let Value::Object(template) = self.redactor.redact_value(&Value::Object(std::mem::take(
+            &mut policy.fallback_template,
+        ))) {
+            policy.fallback_template = template;
+        }
         let details = json!({
             "endpointId": policy.endpoint_id,
             "maxWaitTimeMs": policy.max_wait_time_ms,
@@ -166,6 +190,12 @@ impl GuardEngine {
         self.audit.records().iter().cloned().collect()
     }
 
+    /// The audit chain's head (`{ seq, hash }` of the last record), to keep apart from the log
+    /// so that [`crate::audit::verify_log`] detects a removed or forged tail.
+    pub fn audit_head(&self) -> AuditHead {
+        self.audit.head().clone()
+    }
+
     /// A uniform sample from `[0, 1)` (xorshift64*).
     pub fn random(&mut self) -> f64 {
         let mut x = self.rng;
@@ -191,40 +221,23 @@ impl GuardEngine {
     }
 
     /// Asks the endpoint's breaker for a permit (refused for an unknown endpoint).
-    pub(super) fn acquire(&mut self, id: &str, now: f64) -> Admission {
-        let admission = self
-            .endpoints
-            .get_mut(id)
-            .map(|e| e.breaker.try_acquire(now));
+    pub(super) fn acquire(&mut self, id: &str, now: f64) -> (Admission, Option<Permit>) {
+        let admission = self.endpoints.get_mut(id).map(|e| e.breaker.acquire(now));
         self.note_transitions(id, now);
-        admission.unwrap_or(Admission {
-            allowed: false,
-            state: BreakerState::Open,
-            retry_after_ms: 0,
-        })
+        admission.unwrap_or((
+            Admission {
+                allowed: false,
+                state: BreakerState::Open,
+                retry_after_ms: 0,
+            },
+            None,
+        ))
     }
 
-    /// Reports a successful attempt.
-    pub(super) fn breaker_success(&mut self, id: &str, now: f64, latency_ms: f64) {
+    /// Settles the attempt that holds `permit`.
+    pub(super) fn breaker_settle(&mut self, id: &str, permit: Permit, outcome: Outcome, now: f64) {
         if let Some(e) = self.endpoints.get_mut(id) {
-            e.breaker.record_success(now, latency_ms);
-        }
-        self.note_transitions(id, now);
-    }
-
-    /// Reports a failed attempt.
-    pub(super) fn breaker_failure(&mut self, id: &str, now: f64, retry_after_ms: Option<u64>) {
-        if let Some(e) = self.endpoints.get_mut(id) {
-            e.breaker
-                .record_failure_with_retry_after(now, retry_after_ms);
-        }
-        self.note_transitions(id, now);
-    }
-
-    /// Returns an unused permit.
-    pub(super) fn breaker_release(&mut self, id: &str, now: f64) {
-        if let Some(e) = self.endpoints.get_mut(id) {
-            e.breaker.release(now);
+            e.breaker.settle(Some(permit), outcome, now);
         }
         self.note_transitions(id, now);
     }
@@ -246,16 +259,21 @@ impl GuardEngine {
         self.audit("auth_failure", &details, now);
     }
 
-    /// Finishes a live call: caches the answer, records latency and SLA.
+    /// Finishes a live call: caches the answer under `cache_key` (when given), records latency
+    /// and SLA.
     pub(super) fn finish_live(
         &mut self,
-        id: &str,
+        call: Finished<'_>,
         status: u16,
         data: Value,
-        attempts: u32,
-        started_at: f64,
         now: f64,
     ) -> CallResult {
+        let Finished {
+            id,
+            cache_key,
+            attempts,
+            started_at,
+        } = call;
         let latency_ms = (now - started_at).max(0.0);
         let mut sla = None;
         if let Some(e) = self.endpoints.get_mut(id) {
@@ -273,7 +291,10 @@ impl GuardEngine {
             self.audit("sla_breach", &details, now);
             self.event("sla_breach", id, now, details);
         }
-        self.cache.put(id, data.clone(), now);
+        if let Some(key) = cache_key {
+            self.cache
+                .put(id, key, self.redactor.redact_value(&data), now);
+        }
         CallResult {
             data,
             status: Some(status),
@@ -287,18 +308,23 @@ impl GuardEngine {
         }
     }
 
-    /// Finishes a failed call: serves the cached answer, else the fallback template (`template`
-    /// or the policy's), queueing a notification; the error when neither exists (the policy's
-    /// template always exists, so only an unknown endpoint gets here).
+    /// Finishes a failed call: serves the answer cached under `cache_key`, else the fallback
+    /// template (`template` or the policy's), queueing a notification; the error when neither
+    /// exists (the policy's template always exists, so only an unknown endpoint gets here).
+    /// The latency is recorded only when an attempt was sent (not for open-circuit refusals).
     pub(super) fn finish_degraded(
         &mut self,
-        id: &str,
+        call: Finished<'_>,
         err: GuardError,
         template: Option<&Map<String, Value>>,
-        attempts: u32,
-        started_at: f64,
         now: f64,
     ) -> CallOutcome {
+        let Finished {
+            id,
+            cache_key,
+            attempts,
+            started_at,
+        } = call;
         let latency_ms = (now - started_at).max(0.0);
         let fields = err.fields();
         let reason = DegradedReason {
@@ -306,7 +332,8 @@ impl GuardEngine {
             message: self.redactor.redact_str(&fields.message),
             status: fields.status,
         };
-        let served = match self.cache.get(id, now) {
+        let hit = cache_key.and_then(|key| self.cache.get(id, key, now));
+        let served = match hit {
             Some(hit) => Some((hit.value, DegradedSource::Cache)),
             None => template
                 .or_else(|| self.endpoints.get(id).map(|e| &e.policy.fallback_template))
@@ -316,7 +343,9 @@ impl GuardEngine {
             return Err(err);
         };
         e.metrics.counters.failures = e.metrics.counters.failures.saturating_add(1);
-        e.metrics.record_latency(latency_ms);
+        if attempts > 0 {
+            e.metrics.record_latency(latency_ms);
+        }
         let Some((data, source)) = served else {
             let details = json!({ "endpointId": id, "code": reason.code, "attempts": attempts });
             self.audit("call_failed", &details, now);
@@ -408,7 +437,7 @@ impl GuardEngine {
         }
     }
 
-    /// Queues a dashboard event (redacted).
+    /// Queues a dashboard event.
     fn event(&mut self, kind: &str, id: &str, at_ms: f64, details: Value) {
         let mut event = Map::new();
         event.insert("type".into(), Value::from(kind));
@@ -419,8 +448,7 @@ impl GuardEngine {
                 event.entry(k).or_insert(v);
             }
         }
-        let event = self.redactor.redact_value(&Value::Object(event));
-        self.outbox.enqueue(event);
+        self.outbox.enqueue(Value::Object(event));
     }
 
     /// Removes and returns every queued notification, oldest first.
@@ -478,29 +506,26 @@ impl GuardEngine {
     }
 
     /// `metrics()`: `{ endpoints: { [id]: report }, outbox: { pending, dropped },
-    /// notifications: { pending, dropped } }` (redacted).
+    /// notifications: { pending, dropped } }`.
     pub fn metrics(&mut self, now: f64) -> Value {
         let endpoints: Map<String, Value> = self
             .reports(now)
             .into_iter()
             .map(|(id, r)| (id, serde_json::to_value(r).unwrap_or(Value::Null)))
             .collect();
-        let value = json!({
+        json!({
             "endpoints": endpoints,
             "outbox": { "pending": self.outbox.pending(), "dropped": self.outbox.dropped() },
             "notifications": {
                 "pending": self.notifications.len(), "dropped": self.notifications.dropped(),
             },
-        });
-        self.redactor.redact_value(&value)
+        })
     }
 
-    /// Prometheus text exposition of every endpoint (redacted).
+    /// Prometheus text exposition of every endpoint.
     pub fn prometheus(&mut self, now: f64) -> String {
         let reports = self.reports(now);
-        let text =
-            super::prometheus::render(&reports, self.outbox.pending(), self.outbox.dropped());
-        self.redactor.redact_str(&text)
+        super::prometheus::render(&reports, self.outbox.pending(), self.outbox.dropped())
     }
 
     /// The error's fields as JSON with secrets removed, for the boundary to throw.

@@ -70,10 +70,18 @@ fn drive(
     panic!("call did not finish");
 }
 
+/// Options of a GET to `url` (cached under its request key).
+fn get(url: &str) -> CallOptions {
+    CallOptions {
+        cache_key: crate::cache::request_key(None, "GET", url),
+        ..CallOptions::default()
+    }
+}
+
 fn ok(body: &str) -> Input {
     Input::Response {
         status: 200,
-        headers: Vec::new(),
+        headers: vec![("content-type".into(), "application/json".into())],
         body: body.into(),
     }
 }
@@ -195,7 +203,8 @@ fn seed_scenario_open_fallback_probe_close() {
             &e.audit_log()
                 .iter()
                 .map(|r| serde_json::to_value(r).unwrap())
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>(),
+            Some(&e.audit_head())
         )
         .ok
     );
@@ -208,11 +217,11 @@ fn cache_wins_over_the_template_and_is_marked() {
     let mut now = T0;
     e.configure(policy("q", json!({ "m": "fb", "metadata": {} })), now)
         .unwrap();
-    let (o, _) = drive(&mut e, "q", CallOptions::default(), &mut now, |_, _| {
+    let (o, _) = drive(&mut e, "q", get("https://q.example/"), &mut now, |_, _| {
         (ok(r#"{"seq":1}"#), 10.0)
     });
     assert_eq!(o.unwrap().data, json!({ "seq": 1 }));
-    let (o, _) = drive(&mut e, "q", CallOptions::default(), &mut now, |_, _| {
+    let (o, _) = drive(&mut e, "q", get("https://q.example/"), &mut now, |_, _| {
         (network("refused"), 5.0)
     });
     let r = o.unwrap();
@@ -330,13 +339,13 @@ fn snapshot_restores_an_open_breaker_cache_outbox_and_audit_chain() {
     let mut p = policy("x", json!({ "m": SECRET }));
     p.retry_attempts = 0;
     e.configure(p, now).unwrap();
-    drive(&mut e, "x", CallOptions::default(), &mut now, |_, _| {
+    drive(&mut e, "x", get("https://x.example/"), &mut now, |_, _| {
         (ok("{\"v\":1}"), 1.0)
     })
     .0
     .unwrap();
     for _ in 0..3 {
-        drive(&mut e, "x", CallOptions::default(), &mut now, |_, _| {
+        drive(&mut e, "x", get("https://x.example/"), &mut now, |_, _| {
             (status(503, None), 1.0)
         })
         .0
@@ -356,7 +365,7 @@ fn snapshot_restores_an_open_breaker_cache_outbox_and_audit_chain() {
     let (o, sends) = drive(
         &mut restored,
         "x",
-        CallOptions::default(),
+        get("https://x.example/"),
         &mut t,
         |_, _| unreachable!(),
     );
@@ -434,7 +443,7 @@ proptest! {
         let mut e = engine_with(json!({ "failureThreshold": 2, "resetTimeoutMs": 1000 }), 5_000);
         e.configure(policy("p", json!({})), T0).unwrap();
         let mut now = T0;
-        let opts = CallOptions { fallback_template: template, timeout_ms: None };
+        let opts = CallOptions { fallback_template: template, timeout_ms: None, cache_key: Some("k".into()) };
         let mut call = GuardedCall::new(&mut e, "p", opts.clone(), now).unwrap();
         for (input, dt) in inputs {
             now += dt;
@@ -477,4 +486,195 @@ fn a_call_result_serializes_like_its_sorted_json_value() {
         .and_then(|v| serde_json::to_string(&v).ok());
     assert!(direct.is_some());
     assert_eq!(direct, via_value);
+}
+
+/// Starts a call and returns it with its first step.
+fn start(e: &mut GuardEngine, id: &str, now: f64) -> (GuardedCall, Step<CallResult>) {
+    let mut call = GuardedCall::new(e, id, CallOptions::default(), now).unwrap();
+    let step = call.start(e, now);
+    (call, step)
+}
+
+#[test]
+fn a_permit_granted_while_closed_never_settles_the_probe() {
+    let mut e = engine_with(
+        json!({ "failureThreshold": 1, "resetTimeoutMs": 1000, "halfOpenMaxCalls": 1 }),
+        60_000,
+    );
+    let mut p = policy("s", json!({ "m": "fallback" }));
+    p.retry_attempts = 0;
+    e.configure(p, T0).unwrap();
+    let (mut slow, step) = start(&mut e, "s", T0);
+    assert!(matches!(step, Step::Send { .. }));
+    let (mut failing, _) = start(&mut e, "s", T0);
+    failing.on_reply(&mut e, timed_out(), T0 + 10.0);
+    assert_eq!(e.state("s", T0 + 10.0), BreakerState::Open);
+    let (mut probe, step) = start(&mut e, "s", T0 + 1_010.0);
+    assert!(matches!(step, Step::Send { .. }), "the probe was admitted");
+
+    // The call admitted while closed answers now: it is no probe and frees no probe slot.
+    slow.on_reply(&mut e, ok("{}"), T0 + 1_020.0);
+    assert_eq!(e.state("s", T0 + 1_020.0), BreakerState::HalfOpen);
+    let (_, step) = start(&mut e, "s", T0 + 1_030.0);
+    assert!(matches!(step, Step::Done(_)), "a second probe was admitted");
+    probe.on_reply(&mut e, ok("{}"), T0 + 1_040.0);
+    assert_eq!(e.state("s", T0 + 1_040.0), BreakerState::Closed);
+}
+
+#[test]
+fn the_cache_serves_only_earlier_answers_to_the_same_request() {
+    let mut e = engine_with(json!({ "failureThreshold": 100 }), 20_000);
+    let mut now = T0;
+    let mut p = policy("w", json!({ "m": "fallback" }));
+    p.retry_attempts = 0;
+    e.configure(p, now).unwrap();
+    let berlin = "https://weather.example/now?city=Berlin";
+    let paris = "https://weather.example/now?city=Paris";
+    let (o, _) = drive(&mut e, "w", get(berlin), &mut now, |_, _| {
+        (ok(r#"{"city":"Berlin"}"#), 1.0)
+    });
+    assert_eq!(o.unwrap().source, Source::Live);
+    let down = |_, _| (network("down"), 1.0);
+    let r = drive(&mut e, "w", get(paris), &mut now, down).0.unwrap();
+    assert_eq!(
+        (r.source, &r.data["m"]),
+        (Source::Fallback, &json!("fallback"))
+    );
+    let r = drive(&mut e, "w", get(berlin), &mut now, down).0.unwrap();
+    assert_eq!(
+        (r.source, r.data),
+        (Source::Cache, json!({ "city": "Berlin" }))
+    );
+
+    // A POST without a cacheKey is never cached; with one, only under that key.
+    let post = |key: Option<&str>| CallOptions {
+        cache_key: crate::cache::request_key(key, "POST", "https://bank.example/card"),
+        ..CallOptions::default()
+    };
+    let _ = drive(&mut e, "w", post(None), &mut now, |_, _| {
+        (ok(r#"{"card":"alice"}"#), 1.0)
+    });
+    let r = drive(&mut e, "w", post(None), &mut now, down).0.unwrap();
+    assert_eq!(r.source, Source::Fallback);
+    let _ = drive(&mut e, "w", post(Some("alice")), &mut now, |_, _| {
+        (ok(r#"{"card":"alice"}"#), 1.0)
+    });
+    let r = drive(&mut e, "w", post(Some("bob")), &mut now, down)
+        .0
+        .unwrap();
+    assert_eq!(r.source, Source::Fallback);
+    let r = drive(&mut e, "w", post(Some("alice")), &mut now, down)
+        .0
+        .unwrap();
+    assert_eq!(
+        (r.source, r.data),
+        (Source::Cache, json!({ "card": "alice" }))
+    );
+}
+
+#[test]
+fn a_json_answer_that_is_not_json_is_bad_response_and_never_cached() {
+    let mut e = engine_with(json!({ "failureThreshold": 100 }), 20_000);
+    let mut now = T0;
+    e.configure(policy("j", json!({ "m": "fallback" })), now)
+        .unwrap();
+    let url = "https://j.example/";
+    let _ = drive(&mut e, "j", get(url), &mut now, |_, _| {
+        (ok(r#"{"good":true}"#), 1.0)
+    });
+    let broken = |_, _| {
+        let input = Input::Response {
+            status: 200,
+            headers: vec![(
+                "content-type".into(),
+                "application/problem+json; charset=utf-8".into(),
+            )],
+            body: "<html>oops".into(),
+        };
+        (input, 1.0)
+    };
+    let (o, sends) = drive(&mut e, "j", get(url), &mut now, broken);
+    let r = o.unwrap();
+    assert_eq!(sends.len(), 3, "retried like other failures");
+    assert_eq!((r.source, r.degraded), (Source::Cache, true));
+    assert_eq!(r.error.unwrap().code, "BAD_RESPONSE");
+    assert_eq!(r.data, json!({ "good": true }), "the good answer was kept");
+
+    // Text that is not JSON, labelled as text, is a live answer.
+    let text = |_, _| {
+        let input = Input::Response {
+            status: 200,
+            headers: vec![("content-type".into(), "text/plain".into())],
+            body: "hello".into(),
+        };
+        (input, 1.0)
+    };
+    let r = drive(&mut e, "j", get(url), &mut now, text).0.unwrap();
+    assert_eq!((r.source, r.data), (Source::Live, json!("hello")));
+}
+
+#[test]
+fn latency_percentiles_exclude_open_circuit_refusals() {
+    let mut e = engine_with(
+        json!({ "failureThreshold": 1, "resetTimeoutMs": 60000 }),
+        60_000,
+    );
+    let mut now = T0;
+    let mut p = policy("l", json!({ "m": "fallback" }));
+    p.retry_attempts = 0;
+    e.configure(p, now).unwrap();
+    let _ = drive(&mut e, "l", get("https://l.example/"), &mut now, |_, _| {
+        (timed_out(), 800.0)
+    });
+    for _ in 0..5 {
+        let (o, sends) = drive(
+            &mut e,
+            "l",
+            get("https://l.example/"),
+            &mut now,
+            |_, _| unreachable!(),
+        );
+        assert!(sends.is_empty());
+        assert_eq!(o.unwrap().error.unwrap().code, "CIRCUIT_OPEN");
+    }
+    let latency = &e.metrics(now)["endpoints"]["l"]["latency"];
+    assert_eq!(
+        (&latency["p50"], &latency["max"]),
+        (&json!(800.0), &json!(800.0))
+    );
+}
+
+#[test]
+fn a_secret_that_is_a_common_word_breaks_no_key_event_type_or_snapshot() {
+    let mut e = engine_with(json!({ "failureThreshold": 1 }), 60_000);
+    e.set_redactor(Redactor::new(vec!["time".into(), "endpoints".into()]));
+    let mut now = T0;
+    let mut p = policy("t", json!({ "m": "fallback" }));
+    p.retry_attempts = 0;
+    e.configure(p, now).unwrap();
+    let url = "https://t.example/";
+    let _ = drive(&mut e, "t", get(url), &mut now, |_, _| {
+        (ok(r#"{"echo":"time"}"#), 1.0)
+    });
+    let _ = drive(&mut e, "t", get(url), &mut now, |_, _| (timed_out(), 1.0));
+    assert!(e.metrics(now)["endpoints"]["t"].is_object());
+    assert!(e.prometheus(now).contains("cognigy_guard_timeouts_total"));
+    let types: Vec<String> = e.audit_log().into_iter().map(|r| r.event_type).collect();
+    assert!(
+        types.contains(&"timeout_configured".to_owned()),
+        "{types:?}"
+    );
+    assert!(types.contains(&"timeout".to_owned()), "{types:?}");
+    let batch = e.begin_sync().unwrap();
+    assert!(serde_json::to_string(&batch.events)
+        .unwrap()
+        .contains(r#""type":"timeout""#));
+    let snapshot = e.snapshot();
+    assert!(
+        !snapshot.to_string().contains(r#""echo":"time""#),
+        "the cached copy is redacted"
+    );
+    let mut restored = engine_with(json!({ "failureThreshold": 1 }), 60_000);
+    restored.restore(&snapshot, now).unwrap();
+    assert_eq!(restored.state("t", now), BreakerState::Open);
 }

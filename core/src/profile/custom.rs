@@ -3,11 +3,12 @@
 //!
 //! Rules: the URL passes the transport rule ([`TargetUrl`]); a relative URL (`/path?query`) is
 //! resolved against the API base URL; a `GET` never carries a body; header values never hold CR
-//! or LF. Platform credentials are attached only to URLs under the API base URL, so a Cognigy API
-//! key or token never travels to a third-party service.
+//! or LF. `.` and `..` path segments (also percent-encoded) are resolved before anything else, so
+//! the URL sent is the one judged. Platform credentials are attached only to URLs under the API
+//! base URL, so a Cognigy API key or token never travels to a third-party service or another path.
 
 use super::request::{Credentials, HttpRequest, Method};
-use super::url::{BaseUrl, TargetUrl};
+use super::url::{resolve_dot_segments, BaseUrl, TargetUrl};
 use crate::error::GuardError;
 use serde_json::Value;
 
@@ -52,6 +53,8 @@ pub fn custom_request(
     } else {
         spec.url.clone()
     };
+    // What is sent is what is judged: `fetch` would resolve the dot segments anyway.
+    let url = resolve_dot_segments(url.trim());
     let target = TargetUrl::new(&url, allow_insecure_http)?;
     let body = match (&spec.body, method) {
         (None | Some(Value::Null), _) => None,
@@ -79,15 +82,24 @@ pub fn with_credentials(
     request.authorized(credentials)
 }
 
-/// Whether `url` lies under `base` (same scheme, host, port and path prefix).
+/// Whether `url` (dot segments resolved) lies under `base`: the same scheme, host and port
+/// (compared case-insensitively) and the base's path prefix (compared exactly).
 fn is_under(base: &BaseUrl, url: &str) -> bool {
-    let base = base.to_string();
-    match url.get(..base.len()) {
-        Some(head) if head.eq_ignore_ascii_case(&base) => {
-            matches!(url.as_bytes().get(base.len()), None | Some(b'/' | b'?'))
-        }
-        _ => false,
-    }
+    let base = base.as_str();
+    let origin_len = base
+        .find("://")
+        .and_then(|i| {
+            let after = i.saturating_add(3);
+            base.get(after..)
+                .map(|rest| after.saturating_add(rest.find('/').unwrap_or(rest.len())))
+        })
+        .unwrap_or(base.len());
+    let same_origin = url
+        .get(..origin_len)
+        .zip(base.get(..origin_len))
+        .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
+    let same_prefix = url.get(origin_len..base.len()) == base.get(origin_len..);
+    same_origin && same_prefix && matches!(url.as_bytes().get(base.len()), None | Some(b'/' | b'?'))
 }
 
 #[cfg(test)]
@@ -127,6 +139,62 @@ mod tests {
         ] {
             let r = custom_request(&spec("GET", url), &base(), false).unwrap();
             assert!(!r.targets_api, "{url}");
+        }
+    }
+
+    #[test]
+    fn dot_segments_are_resolved_before_deciding_what_is_under_the_base() {
+        let tenant = BaseUrl::new("https://api.example/tenant-a", false).unwrap();
+        for (url, sent, under) in [
+            (
+                "/../other-tenant/x",
+                "https://api.example/other-tenant/x",
+                false,
+            ),
+            (
+                "https://api.example/tenant-a/%2e%2e/other",
+                "https://api.example/other",
+                false,
+            ),
+            (
+                "https://api.example/tenant-a/%2E./b",
+                "https://api.example/b",
+                false,
+            ),
+            (
+                "https://api.example/tenant-a/x/../../../b",
+                "https://api.example/b",
+                false,
+            ),
+            ("/./x/../y", "https://api.example/tenant-a/y", true),
+            (
+                "/x/%2E%2E/y?next=/../z",
+                "https://api.example/tenant-a/y?next=/../z",
+                true,
+            ),
+            (
+                "https://api.example/tenant-a/../tenant-a/x",
+                "https://api.example/tenant-a/x",
+                true,
+            ),
+            (
+                "https://API.example/tenant-a/x",
+                "https://API.example/tenant-a/x",
+                true,
+            ),
+            (
+                "https://api.example/TENANT-A/x",
+                "https://api.example/TENANT-A/x",
+                false,
+            ),
+            (
+                "https://api.example/tenant-a/..",
+                "https://api.example/",
+                false,
+            ),
+        ] {
+            let r = custom_request(&spec("GET", url), &tenant, false).unwrap();
+            assert_eq!((r.request.url(), r.targets_api), (sent, under), "{url}");
         }
     }
 

@@ -125,6 +125,50 @@ pub fn path_segment(what: &str, id: &str) -> Result<String, GuardError> {
     Ok(percent_encode(id, false))
 }
 
+/// `url` with the `.` and `..` segments of its path resolved as RFC 3986 (5.2.4) and browsers
+/// do, percent-encoded ones (`%2e`, `%2E.`, ...) included; the scheme, authority and query are
+/// kept as given. `..` never climbs above the root.
+pub fn resolve_dot_segments(url: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i.saturating_add(3));
+    let path_start = url
+        .get(authority_start..)
+        .and_then(|rest| rest.find(['/', '?']))
+        .map_or(url.len(), |i| authority_start.saturating_add(i));
+    let path_end = url
+        .get(path_start..)
+        .and_then(|rest| rest.find('?'))
+        .map_or(url.len(), |i| path_start.saturating_add(i));
+    let (Some(head), Some(path), Some(tail)) = (
+        url.get(..path_start),
+        url.get(path_start..path_end),
+        url.get(path_end..),
+    ) else {
+        return url.to_owned();
+    };
+    if path.is_empty() {
+        return url.to_owned();
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let last = segments.len().saturating_sub(1);
+    for (i, segment) in segments.into_iter().enumerate() {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        match decoded.as_str() {
+            "." | ".." => {
+                if decoded == ".." {
+                    kept.pop();
+                }
+                // A trailing dot segment leaves the directory: `/a/b/..` is `/a/`.
+                if i == last {
+                    kept.push("");
+                }
+            }
+            _ => kept.push(segment),
+        }
+    }
+    format!("{head}/{}{tail}", kept.join("/"))
+}
+
 /// `?k=v&k2=v2` with every key and value percent-encoded; empty for no pairs.
 pub(crate) fn query_string(pairs: &[(&str, &str)]) -> String {
     if pairs.is_empty() {
@@ -153,7 +197,7 @@ fn encode_pairs(pairs: &[(&str, &str)], space_as_plus: bool) -> String {
 }
 
 /// Keeps RFC 3986 unreserved bytes, writes every other byte of the UTF-8 text as `%XX`.
-fn percent_encode(text: &str, space_as_plus: bool) -> String {
+pub(crate) fn percent_encode(text: &str, space_as_plus: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
