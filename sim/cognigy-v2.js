@@ -371,6 +371,7 @@ const ROUTES = [
 
 module.exports = {
   ROUTES,
+  guarded,
   PLAYBOOKS,
   FLOWS,
   LOCALE_ID,
