@@ -3,6 +3,7 @@
 
 const bot = require('./bot');
 const { sendJson, sendError, parseJsonBody, isPlainObject } = require('./http');
+const { readWindow } = require('./paging');
 
 /** Simulated time a task stays queued, each playbook step takes, and a cancel takes. */
 const QUEUE_MS = 1000;
@@ -122,47 +123,15 @@ function guarded(handler) {
 
 // ---- pagination ------------------------------------------------------------------------------------------
 
-function encodeCursor(skip) {
-  return Buffer.from(JSON.stringify({ skip })).toString('base64url');
-}
-
-function decodeCursor(cursor) {
-  try {
-    const { skip } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return Number.isInteger(skip) && skip >= 0 ? skip : null;
-  } catch {
-    return null;
-  }
-}
-
-function integerParam(query, name, fallback) {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return fallback;
-  return /^\d+$/.test(raw) ? Number(raw) : NaN;
-}
-
 /**
  * Answers one page of `items` per `limit` and `skip`, or per the cursor in `next` or `previous` (a
  * `nextCursor` / `previousCursor` this API issued; it overrides skip), as the official client sends them.
  */
 function answerPage(ctx, items) {
-  const limit = integerParam(ctx.query, 'limit', DEFAULT_LIMIT);
-  let skip = integerParam(ctx.query, 'skip', 0);
-  const details = [];
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) details.push({ field: 'limit', message: `must be an integer in 1..${MAX_LIMIT}` });
-  if (!(skip >= 0)) details.push({ field: 'skip', message: 'must be an integer >= 0' });
-  for (const field of ['next', 'previous']) {
-    if (!ctx.query.has(field)) continue;
-    skip = decodeCursor(ctx.query.get(field));
-    if (skip === null) details.push({ field, message: 'is not a cursor this API issued' });
-  }
-  if (details.length) return answerProblem(ctx, 400, 'invalid_query', `invalid query: ${details.map((d) => d.field).join(', ')}`, details);
-  sendJson(ctx.res, 200, {
-    items: items.slice(skip, skip + limit),
-    total: items.length,
-    nextCursor: skip + limit < items.length ? encodeCursor(skip + limit) : null,
-    previousCursor: skip > 0 ? encodeCursor(Math.max(0, skip - limit)) : null,
-  });
+  const read = readWindow(ctx.query, { defaultLimit: DEFAULT_LIMIT, maxLimit: MAX_LIMIT });
+  if (!read.ok) return answerProblem(ctx, 400, 'invalid_query', `invalid query: ${read.details.map((d) => d.field).join(', ')}`, read.details);
+  const page = read.window.page(items);
+  sendJson(ctx.res, 200, { items: page.items, total: page.total, nextCursor: page.next, previousCursor: page.previous });
 }
 
 const ENTITY_META = { createdAt: SAMPLES_CREATED_AT, lastChanged: SAMPLES_CREATED_AT, createdBy: USER_ID, lastChangedBy: USER_ID };

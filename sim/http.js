@@ -12,10 +12,10 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-k
 
 const REDACTED = '[REDACTED]';
 
-/** Which error shape a path answers with: 'problem' (cognigy-v2), 'oauth' (token endpoints) or 'plain'. */
+/** Which error shape a path answers with: 'problem' (cognigy-v2, /testing), 'oauth' (token endpoints) or 'plain'. */
 function errorFamily(pathname) {
   if (TOKEN_PATHS.includes(pathname)) return 'oauth';
-  if (pathname.startsWith('/new/')) return 'problem';
+  if (pathname.startsWith('/new/') || pathname === '/testing' || pathname.startsWith('/testing/')) return 'problem';
   return 'plain';
 }
 

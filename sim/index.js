@@ -1,5 +1,6 @@
 'use strict';
-// Cognigy simulator: an HTTP server speaking the seed-v1 and cognigy-v2 profiles of docs/WIRE.md.
+// Cognigy simulator: an HTTP server speaking the seed-v1 and cognigy-v2 profiles of docs/WIRE.md, a REST
+// Endpoint with NLU scores, and the Simulator API under /testing.
 // Every simulator keeps its own state, so several can run in one process.
 
 const http = require('node:http');
@@ -11,6 +12,7 @@ const { createDeliveries } = require('./receivers');
 const { createSeedState } = require('./seed-v1');
 const { createV2State, PLAYBOOKS, FLOWS, LOCALE_ID, ENTRYPOINT } = require('./cognigy-v2');
 const { createStatic } = require('./static');
+const { createTestingState, SCENARIOS } = require('./testing');
 const { createEndpointState, describe: describeEndpoint, PROJECT_ID, DEMO_ENDPOINT_TOKEN } = require('./endpoint');
 const { createRequestListener } = require('./server');
 
@@ -44,6 +46,7 @@ function createState(options) {
     seed: createSeedState(),
     v2: createV2State(),
     endpoint: createEndpointState(),
+    testing: createTestingState(),
     ext: { quotes: 0 },
     serveStatic: createStatic(options.staticRoots),
 
@@ -72,8 +75,8 @@ function createState(options) {
     },
 
     /**
-     * Forgets executions, tasks, services, endpoint conversations and counters, faults, rate limiters, the
-     * request log and deliveries (not tokens).
+     * Forgets executions, tasks, simulator batches, services, endpoint conversations and counters, faults,
+     * rate limiters, the request log and deliveries (not tokens).
      */
     reset() {
       state.faults.clear();
@@ -83,6 +86,7 @@ function createState(options) {
       state.seed = createSeedState();
       state.v2 = createV2State();
       state.endpoint = createEndpointState();
+      state.testing = createTestingState();
       state.ext = { quotes: 0 };
     },
 
@@ -174,7 +178,7 @@ async function startSimulator(options = {}) {
 module.exports = {
   startSimulator,
   bot: require('./bot'),
-  samples: { PLAYBOOKS, FLOWS, LOCALE_ID, ENTRYPOINT, PROJECT_ID },
+  samples: { PLAYBOOKS, FLOWS, LOCALE_ID, ENTRYPOINT, PROJECT_ID, SCENARIOS },
   DEMO_CLIENT,
   DEMO_API_KEY,
   DEMO_ENDPOINT_TOKEN,

@@ -9,6 +9,7 @@ const seedV1 = require('./seed-v1');
 const cognigyV2 = require('./cognigy-v2');
 const receivers = require('./receivers');
 const endpoint = require('./endpoint');
+const testing = require('./testing');
 
 /** Largest request body answered normally; larger ones get 413. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -36,6 +37,7 @@ const API_ROUTES = [
   ...seedV1.ROUTES,
   ...cognigyV2.ROUTES,
   ...endpoint.ROUTES,
+  ...testing.ROUTES,
   ...receivers.ROUTES,
 ];
 
