@@ -62,6 +62,20 @@ fn intents_page_with(
     )
 }
 
+/// A run that is done at once, then `pages` as the answers to its intent requests.
+fn with_intent_pages(pages: Vec<Input>) -> Vec<Input> {
+    let mut replies = vec![task("queued", None), task("done", Some("r1")), run_answer()];
+    replies.extend(pages);
+    replies
+}
+
+/// Runs a playbook whose intent requests get `pages`: (intents read, intent requests sent).
+fn read_intents(pages: Vec<Input>) -> (usize, usize) {
+    let (outcome, log) = drive(&mut machine(true), T0, with_intent_pages(pages));
+    let read = outcome.unwrap().intents.map_or(0, |intents| intents.len());
+    (read, intent_urls(&log).len())
+}
+
 fn intent_urls(log: &testkit::Log) -> Vec<String> {
     log.requests
         .iter()
@@ -124,14 +138,11 @@ fn schedules_waits_for_the_late_run_id_reads_run_and_intents() {
 fn short_intent_pages_are_followed_by_their_next_cursor_until_it_is_null() {
     // A server may return fewer items than `limit` asked for: the cursor, not the page size, says
     // whether more follow (reading stopped after the first short page before).
-    let replies = vec![
-        task("queued", None),
-        task("done", Some("r1")),
-        run_answer(),
+    let replies = with_intent_pages(vec![
         intents_page_with(0..25, None, Some("a/b+c")),
         intents_page_with(25..50, None, Some("c2")),
         intents_page_with(50..60, None, None),
-    ];
+    ]);
     let (outcome, log) = drive(&mut machine(true), T0, replies);
     let intents = outcome.unwrap().intents.unwrap();
     assert_eq!(intents.len(), 60);
@@ -148,52 +159,27 @@ fn short_intent_pages_are_followed_by_their_next_cursor_until_it_is_null() {
 
 #[test]
 fn intent_reading_stops_once_total_items_were_read_or_a_page_is_empty() {
-    let replies = vec![
-        task("queued", None),
-        task("done", Some("r1")),
-        run_answer(),
-        intents_page_with(0..30, Some(30), Some("c30")),
-    ];
-    let (outcome, log) = drive(&mut machine(true), T0, replies);
-    assert_eq!(outcome.unwrap().intents.unwrap().len(), 30);
-    assert_eq!(intent_urls(&log).len(), 1);
-
-    let replies = vec![
-        task("queued", None),
-        task("done", Some("r1")),
-        run_answer(),
+    let total_read = read_intents(vec![intents_page_with(0..30, Some(30), Some("c30"))]);
+    assert_eq!(total_read, (30, 1));
+    let empty_page = read_intents(vec![
         intents_page_with(0..5, None, Some("c5")),
         intents_page_with(5..5, None, Some("c5b")),
-    ];
-    let (outcome, log) = drive(&mut machine(true), T0, replies);
-    assert_eq!(outcome.unwrap().intents.unwrap().len(), 5);
-    assert_eq!(intent_urls(&log).len(), 2);
+    ]);
+    assert_eq!(empty_page, (5, 2));
 }
 
 #[test]
 fn intent_pages_are_bounded_and_a_repeated_cursor_ends_the_reading() {
-    let mut replies = vec![task("queued", None), task("done", Some("r1")), run_answer()];
-    for page in 0..(MAX_INTENT_PAGES as usize + 5) {
-        let cursor = format!("c{page}");
-        replies.push(intents_page_with(page..page + 1, None, Some(&cursor)));
-    }
-    let (outcome, log) = drive(&mut machine(true), T0, replies);
-    assert_eq!(
-        outcome.unwrap().intents.unwrap().len(),
-        MAX_INTENT_PAGES as usize
-    );
-    assert_eq!(intent_urls(&log).len(), MAX_INTENT_PAGES as usize);
-
-    let replies = vec![
-        task("queued", None),
-        task("done", Some("r1")),
-        run_answer(),
+    let pages = (0..MAX_INTENT_PAGES as usize + 5)
+        .map(|page| intents_page_with(page..page + 1, None, Some(&format!("c{page}"))))
+        .collect();
+    let bound = MAX_INTENT_PAGES as usize;
+    assert_eq!(read_intents(pages), (bound, bound));
+    let repeated = read_intents(vec![
         intents_page_with(0..5, None, Some("same")),
         intents_page_with(5..10, None, Some("same")),
-    ];
-    let (outcome, log) = drive(&mut machine(true), T0, replies);
-    assert_eq!(outcome.unwrap().intents.unwrap().len(), 10);
-    assert_eq!(intent_urls(&log).len(), 2);
+    ]);
+    assert_eq!(repeated, (10, 2));
 }
 
 #[test]
