@@ -221,6 +221,47 @@ function evaluateStep(step) {
   };
 }
 
+/**
+ * NLU scores of `sentence` against a flow's intent names, from the same rules as `respond`: the intent the
+ * bot recognises (when the flow has it) scores the bot's confidence; every other intent a lower, deterministic
+ * score (below 0.2 when an intent was recognised, below the fallback's confidence otherwise).
+ * Returns `[{ name, score }]`, highest score first (ties by name).
+ */
+function nluScores(sentence, intentNames) {
+  const answer = respond(sentence);
+  const top = flowIntentName(answer.intent);
+  const ceiling = top === null ? answer.confidence : 0.2;
+  // Other intents: whole hundredths in 0 .. ceiling - 0.01, from a hash of the sentence and the name.
+  const other = (name) => Math.floor(((hash(`${sentence}\u0000${name}`) % 1000) / 1000) * Math.round(ceiling * 100)) / 100;
+  return intentNames
+    .map((name) => ({ name, score: name === top ? answer.confidence : other(name) }))
+    .sort((x, y) => y.score - x.score || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+}
+
+/** Entity values the bot keeps in a conversation (slots), merged over its turns. */
+function newMemory() {
+  return { slots: {}, lastIntent: null, turns: 0 };
+}
+
+/**
+ * One REST Endpoint turn of a conversation: the bot answers `text` with the slots of `memory` (which it
+ * updates). A turn the bot does not understand that only names an entity continues the previous intent
+ * ("large" after "I want a pizza"). Returns `{ intent, slots, outputs: [text, ...] }`: the answer texts of
+ * the turn, a second one listing the slots remembered from earlier turns when there are any.
+ */
+function converse(memory, text) {
+  const answer = respond(text);
+  const remembered = Object.keys(memory.slots).filter((name) => !(name in answer.entityValues));
+  const continues = answer.intent === FALLBACK_INTENT && answer.entities.length > 0 && memory.lastIntent !== null;
+  const intent = continues ? memory.lastIntent : answer.intent;
+  Object.assign(memory.slots, answer.entityValues);
+  memory.lastIntent = intent === FALLBACK_INTENT ? memory.lastIntent : intent;
+  memory.turns += 1;
+  const outputs = [responseText(intent, memory.slots)];
+  if (remembered.length > 0) outputs.push(`I remember: ${remembered.map((name) => `${name} ${memory.slots[name]}`).join(', ')}.`);
+  return { intent, slots: { ...memory.slots }, outputs };
+}
+
 module.exports = {
   INTENTS,
   ENTITIES,
@@ -233,4 +274,7 @@ module.exports = {
   caseStatus,
   flowIntentName,
   evaluateStep,
+  nluScores,
+  newMemory,
+  converse,
 };

@@ -3,6 +3,7 @@
 
 const bot = require('./bot');
 const { sendJson, sendError, parseJsonBody, isPlainObject } = require('./http');
+const { readWindow } = require('./paging');
 
 /** Simulated time a task stays queued, each playbook step takes, and a cancel takes. */
 const QUEUE_MS = 1000;
@@ -19,6 +20,10 @@ const POLLS_BEFORE_RUN_ID = 2;
 
 const LOCALE_ID = '650000000000000000000c01';
 const ENTRYPOINT = '650000000000000000000e01';
+/** The user every sample resource and task is created by. */
+const USER_ID = '650000000000000000000901';
+/** Unix seconds of the sample resources' `createdAt` / `lastChanged`. */
+const SAMPLES_CREATED_AT = 1735689600;
 
 function objectId(kind, index) {
   return `65000000000000000${kind}${String(index).padStart(6, '0')}`;
@@ -80,7 +85,17 @@ const PLAYBOOKS = [
       { text: 'What is the weather in Berlin?', asserts: [] },
     ],
   },
-].map((p) => ({ ...p, flowId: FLOWS[0]._id, localeId: LOCALE_ID, entrypoint: ENTRYPOINT }));
+].map((p, b) => ({
+  ...p,
+  flowId: FLOWS[0]._id,
+  localeId: LOCALE_ID,
+  entrypoint: ENTRYPOINT,
+  steps: p.steps.map((step, s) => ({
+    _id: objectId('1', (b + 1) * 100 + s + 1),
+    ...step,
+    asserts: step.asserts.map((a, i) => ({ _id: objectId('2', (b + 1) * 10000 + (s + 1) * 100 + i + 1), ...a })),
+  })),
+}));
 
 /** Per-simulator cognigy-v2 state. */
 function createV2State() {
@@ -91,10 +106,13 @@ function answerProblem(ctx, status, code, message, details, headers) {
   return sendError(ctx.res, ctx.pathname, status, { code, message, details, headers });
 }
 
+/** Unix seconds of the real instant `ms`. */
+const unixSeconds = (ms) => Math.floor(ms / 1000);
+
 function authorized(ctx) {
   const refusal = ctx.sim.auth.checkApiKeyOrBearer(ctx.headers);
   if (!refusal) return true;
-  answerProblem(ctx, refusal.status, refusal.code, refusal.message, [], refusal.headers);
+  answerProblem(ctx, refusal.status, refusal.code, refusal.message, {}, refusal.headers);
   return false;
 }
 
@@ -105,44 +123,18 @@ function guarded(handler) {
 
 // ---- pagination ------------------------------------------------------------------------------------------
 
-function encodeCursor(skip) {
-  return Buffer.from(JSON.stringify({ skip })).toString('base64url');
-}
-
-function decodeCursor(cursor) {
-  try {
-    const { skip } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return Number.isInteger(skip) && skip >= 0 ? skip : null;
-  } catch {
-    return null;
-  }
-}
-
-function integerParam(query, name, fallback) {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return fallback;
-  return /^\d+$/.test(raw) ? Number(raw) : NaN;
-}
-
-/** Answers one page of `items` per `limit`, `skip` and `cursor` (which overrides skip). */
+/**
+ * Answers one page of `items` per `limit` and `skip`, or per the cursor in `next` or `previous` (a
+ * `nextCursor` / `previousCursor` this API issued; it overrides skip), as the official client sends them.
+ */
 function answerPage(ctx, items) {
-  const limit = integerParam(ctx.query, 'limit', DEFAULT_LIMIT);
-  let skip = integerParam(ctx.query, 'skip', 0);
-  const details = [];
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) details.push({ field: 'limit', message: `must be an integer in 1..${MAX_LIMIT}` });
-  if (!(skip >= 0)) details.push({ field: 'skip', message: 'must be an integer >= 0' });
-  if (ctx.query.has('cursor')) {
-    skip = decodeCursor(ctx.query.get('cursor'));
-    if (skip === null) details.push({ field: 'cursor', message: 'is not a cursor this API issued' });
-  }
-  if (details.length) return answerProblem(ctx, 400, 'invalid_query', `invalid query: ${details.map((d) => d.field).join(', ')}`, details);
-  sendJson(ctx.res, 200, {
-    items: items.slice(skip, skip + limit),
-    total: items.length,
-    nextCursor: skip + limit < items.length ? encodeCursor(skip + limit) : null,
-    previousCursor: skip > 0 ? encodeCursor(Math.max(0, skip - limit)) : null,
-  });
+  const read = readWindow(ctx.query, { defaultLimit: DEFAULT_LIMIT, maxLimit: MAX_LIMIT });
+  if (!read.ok) return answerProblem(ctx, 400, 'invalid_query', `invalid query: ${read.details.map((d) => d.field).join(', ')}`, read.details);
+  const page = read.window.page(items);
+  sendJson(ctx.res, 200, { items: page.items, total: page.total, nextCursor: page.next, previousCursor: page.previous });
 }
+
+const ENTITY_META = { createdAt: SAMPLES_CREATED_AT, lastChanged: SAMPLES_CREATED_AT, createdBy: USER_ID, lastChangedBy: USER_ID };
 
 function listPlaybooks(ctx) {
   answerPage(
@@ -155,18 +147,25 @@ function listPlaybooks(ctx) {
       localeId,
       entrypoint,
       stepCount: steps.length,
+      ...ENTITY_META,
     })),
   );
 }
 
+function getPlaybook(ctx, [playbookId]) {
+  const playbook = PLAYBOOKS.find((p) => p._id === playbookId);
+  if (!playbook) return answerProblem(ctx, 404, 'playbook_not_found', `playbook ${playbookId} not found`);
+  sendJson(ctx.res, 200, { ...playbook, ...ENTITY_META });
+}
+
 function listFlows(ctx) {
-  answerPage(ctx, FLOWS.map(({ _id, name }) => ({ _id, name })));
+  answerPage(ctx, FLOWS.map(({ _id, name }) => ({ _id, referenceId: _id, name, isTrainingOutOfDate: false, ...ENTITY_META })));
 }
 
 function listFlowIntents(ctx, [flowId]) {
   const flow = FLOWS.find((f) => f._id === flowId);
   if (!flow) return answerProblem(ctx, 404, 'flow_not_found', `flow ${flowId} not found`);
-  answerPage(ctx, flow.intents);
+  answerPage(ctx, flow.intents.map(({ _id, name }) => ({ _id, referenceId: _id, name, tags: [], isRejectIntent: false, isDisabled: false })));
 }
 
 // ---- tasks and runs ---------------------------------------------------------------------------------------
@@ -176,7 +175,7 @@ function nextObjectId(sim, kind) {
 }
 
 /**
- * Where a task stands now: `{ status, stepsDone, progress }`. Queued for QUEUE_MS, active one step per
+ * Where a task stands now: `{ status, stepsDone }`. Queued for QUEUE_MS, active one step per
  * STEP_MS, then done; a task whose flow does not exist ends in `error` after the queue; a cancelled task is
  * `cancelling` for CANCEL_MS (simulated) after the cancel request, then `cancelled`.
  */
@@ -187,13 +186,13 @@ function taskProgress(sim, task) {
   if (task.cancelRequestedAt !== null) {
     const stepsDone = stepsAt((task.cancelRequestedAt - task.createdAt) * sim.timeScale);
     const status = sim.elapsed(task.cancelRequestedAt) < CANCEL_MS ? 'cancelling' : 'cancelled';
-    return { status, stepsDone, progress: Math.round((100 * stepsDone) / total) };
+    return { status, stepsDone };
   }
-  if (elapsed < QUEUE_MS) return { status: 'queued', stepsDone: 0, progress: 0 };
-  if (task.failReason) return { status: 'error', stepsDone: 0, progress: 0 };
+  if (elapsed < QUEUE_MS) return { status: 'queued', stepsDone: 0 };
+  if (task.failReason) return { status: 'error', stepsDone: 0 };
   const stepsDone = stepsAt(elapsed);
   const status = elapsed < QUEUE_MS + total * STEP_MS ? 'active' : 'done';
-  return { status, stepsDone, progress: Math.round((100 * stepsDone) / total) };
+  return { status, stepsDone };
 }
 
 const RUNNING = ['queued', 'active', 'cancelling'];
@@ -215,7 +214,7 @@ function schedulePlaybook(ctx, [playbookId]) {
   if (running.length >= MAX_CONCURRENT_RUNS) {
     const remainingMs = Math.min(...running.map((t) => (QUEUE_MS + t.steps.length * STEP_MS - sim.elapsed(t.createdAt)) / sim.timeScale));
     const retryAfter = String(Math.max(1, Math.ceil(remainingMs / 1000)));
-    return answerProblem(ctx, 429, 'too_many_runs', `at most ${MAX_CONCURRENT_RUNS} playbook runs may run at once`, [], { 'Retry-After': retryAfter });
+    return answerProblem(ctx, 429, 'too_many_runs', `at most ${MAX_CONCURRENT_RUNS} playbook runs may run at once`, {}, { 'Retry-After': retryAfter });
   }
   const task = {
     _id: nextObjectId(sim, 'd'),
@@ -224,11 +223,44 @@ function schedulePlaybook(ctx, [playbookId]) {
     createdAt: Date.now(),
     activePolls: 0,
     cancelRequestedAt: null,
+    flowId: body.flowId,
+    localeId: body.localeId,
+    entrypoint: body.entrypoint,
     failReason: FLOWS.some((f) => f._id === body.flowId) ? null : `Flow ${body.flowId} not found`,
     steps: playbook.steps.map(bot.evaluateStep),
   };
   sim.v2.tasks.set(task._id, task);
-  sendJson(ctx.res, 200, { _id: task._id, status: 'queued', type: 'runPlaybook', createdAt: new Date(task.createdAt).toISOString(), data: {} });
+  sendJson(ctx.res, 200, taskBody(sim, task, taskProgress(sim, task)));
+}
+
+/**
+ * A task as the platform answers it: `{ _id, name, status, currentStep, totalStep, failReason, data,
+ * createdAt, lastChanged (unix seconds), lastRunAt, lastFinishedAt (ISO dates or null), createdBy,
+ * lastChangedBy }`. `data.playbookRunId` is there once the run id is known (see getTask).
+ */
+function taskBody(sim, task, { status, stepsDone }) {
+  const queuedUntil = task.createdAt + QUEUE_MS / sim.timeScale;
+  const ran = status !== 'queued' && !(task.cancelRequestedAt !== null && task.cancelRequestedAt < queuedUntil);
+  const finished = ['done', 'cancelled', 'error'].includes(status);
+  const finishedAt = task.cancelRequestedAt !== null ? task.cancelRequestedAt + CANCEL_MS / sim.timeScale : queuedUntil + (task.failReason ? 0 : (task.steps.length * STEP_MS) / sim.timeScale);
+  const data = {};
+  if (status === 'done' || task.activePolls > POLLS_BEFORE_RUN_ID) data.playbookRunId = task.runId;
+  const changedAt = finished ? finishedAt : ran ? queuedUntil : task.createdAt;
+  return {
+    _id: task._id,
+    name: 'runPlaybook',
+    status,
+    currentStep: stepsDone,
+    totalStep: task.steps.length,
+    failReason: status === 'error' ? task.failReason : '',
+    data,
+    createdAt: unixSeconds(task.createdAt),
+    lastChanged: unixSeconds(changedAt),
+    lastRunAt: ran ? new Date(queuedUntil).toISOString() : null,
+    lastFinishedAt: finished ? new Date(finishedAt).toISOString() : null,
+    createdBy: USER_ID,
+    lastChangedBy: USER_ID,
+  };
 }
 
 function findTask(ctx, taskId) {
@@ -240,13 +272,16 @@ function findTask(ctx, taskId) {
 function getTask(ctx, [taskId]) {
   const task = findTask(ctx, taskId);
   if (!task) return;
-  const { status, progress } = taskProgress(ctx.sim, task);
-  if (status === 'active') task.activePolls += 1;
-  const data = {};
-  if (status === 'done' || task.activePolls > POLLS_BEFORE_RUN_ID) data.playbookRunId = task.runId;
-  const body = { _id: task._id, status, type: 'runPlaybook', createdAt: new Date(task.createdAt).toISOString(), data, progress };
-  if (status === 'error') body.failReason = task.failReason;
-  sendJson(ctx.res, 200, body);
+  const progress = taskProgress(ctx.sim, task);
+  if (progress.status === 'active') task.activePolls += 1;
+  sendJson(ctx.res, 200, taskBody(ctx.sim, task, progress));
+}
+
+/** `GET /new/v2.0/tasks`: every task, newest first, paged like the other lists (polls are not counted). */
+function listTasks(ctx) {
+  const { sim } = ctx;
+  const tasks = [...sim.v2.tasks.values()].reverse();
+  answerPage(ctx, tasks.map((task) => taskBody(sim, task, taskProgress(sim, task))));
 }
 
 function cancelTask(ctx, [taskId]) {
@@ -255,7 +290,7 @@ function cancelTask(ctx, [taskId]) {
   const { status } = taskProgress(ctx.sim, task);
   if (status === 'queued' || status === 'active') task.cancelRequestedAt = Date.now();
   else if (status !== 'cancelling') return answerProblem(ctx, 409, 'task_finished', `task ${taskId} is already ${status}`);
-  sendJson(ctx.res, 200, { _id: task._id, status: 'cancelling' });
+  sendJson(ctx.res, 200, taskBody(ctx.sim, task, taskProgress(ctx.sim, task)));
 }
 
 function getRun(ctx, [playbookId, runId]) {
@@ -270,14 +305,33 @@ function getRun(ctx, [playbookId, runId]) {
     cancelled: 'cancelled',
     done: stepResults.some((s) => s.status === 'failed') ? 'failed' : 'successful',
   }[progress.status];
-  sendJson(ctx.res, 200, { _id: runId, playbookId, taskId: task._id, status: runStatus, createdAt: new Date(task.createdAt).toISOString(), stepResults });
+  const playbook = PLAYBOOKS.find((p) => p._id === playbookId);
+  sendJson(ctx.res, 200, {
+    _id: runId,
+    playbookId,
+    taskId: task._id,
+    status: runStatus,
+    flowId: task.flowId,
+    localeId: task.localeId,
+    entrypoint: task.entrypoint,
+    createdAt: unixSeconds(task.createdAt),
+    lastChanged: unixSeconds(Date.now()),
+    createdBy: USER_ID,
+    stepResults: stepResults.map((result, s) => ({
+      _id: playbook.steps[s]._id,
+      ...result,
+      asserts: result.asserts.map((a, i) => ({ _id: playbook.steps[s].asserts[i]._id, ...a })),
+    })),
+  });
 }
 
 /** Routes: `[method, path regex (captures are URL-decoded params), handler(ctx, params)]`. */
 const ROUTES = [
   ['GET', /^\/new\/v2\.0\/playbooks$/, listPlaybooks],
+  ['GET', /^\/new\/v2\.0\/playbooks\/([^/]+)$/, getPlaybook],
   ['POST', /^\/new\/v2\.0\/playbooks\/([^/]+)\/schedule$/, schedulePlaybook],
   ['GET', /^\/new\/v2\.0\/playbooks\/([^/]+)\/runs\/([^/]+)$/, getRun],
+  ['GET', /^\/new\/v2\.0\/tasks$/, listTasks],
   ['GET', /^\/new\/v2\.0\/tasks\/([^/]+)$/, getTask],
   ['POST', /^\/new\/v2\.0\/tasks\/([^/]+)\/cancel$/, cancelTask],
   ['GET', /^\/new\/v2\.0\/flows$/, listFlows],
@@ -286,10 +340,12 @@ const ROUTES = [
 
 module.exports = {
   ROUTES,
+  guarded,
   PLAYBOOKS,
   FLOWS,
   LOCALE_ID,
   ENTRYPOINT,
+  USER_ID,
   QUEUE_MS,
   STEP_MS,
   CANCEL_MS,

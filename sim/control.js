@@ -1,8 +1,10 @@
 'use strict';
-// The /__sim/* control routes: request log, deliveries, fault scripts, rate limiters, token expiry, reset.
+// The /__sim/* control routes: request log, deliveries, endpoint sessions, fault scripts, rate limiters,
+// token expiry, reset.
 // They need no credentials; the server only answers them to loopback peers.
 
 const { sendJson, sendError, parseJsonBody, isPlainObject } = require('./http');
+const endpoint = require('./endpoint');
 
 function badRequest(ctx, message) {
   sendError(ctx.res, ctx.pathname, 400, { code: 'bad_request', message });
@@ -68,6 +70,12 @@ const ROUTES = [
     },
   ],
   ['DELETE', '/__sim/rate-limit', (ctx) => applyChange(ctx, 200, () => ({ removed: ctx.sim.rateLimits.clear(optionalRoute(ctx)) }))],
+  [
+    'GET',
+    '/__sim/endpoint',
+    (ctx) => sendJson(ctx.res, 200, endpoint.describe(ctx.sim, { sessionId: ctx.query.get('sessionId'), userId: ctx.query.get('userId') })),
+  ],
+  ['DELETE', '/__sim/endpoint', (ctx) => answerAfter(ctx, () => endpoint.clear(ctx.sim), { cleared: true })],
   ['POST', '/__sim/tokens/expire', (ctx) => answerAfter(ctx, () => ctx.sim.auth.expireAllTokens(), { expired: true })],
   ['POST', '/__sim/reset', (ctx) => answerAfter(ctx, () => ctx.sim.reset(), { reset: true })],
 ];

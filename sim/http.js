@@ -12,10 +12,10 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-k
 
 const REDACTED = '[REDACTED]';
 
-/** Which error shape a path answers with: 'problem' (cognigy-v2), 'oauth' (token endpoints) or 'plain'. */
+/** Which error shape a path answers with: 'problem' (cognigy-v2, /testing), 'oauth' (token endpoints) or 'plain'. */
 function errorFamily(pathname) {
   if (TOKEN_PATHS.includes(pathname)) return 'oauth';
-  if (pathname.startsWith('/new/')) return 'problem';
+  if (pathname.startsWith('/new/') || pathname === '/testing' || pathname.startsWith('/testing/')) return 'problem';
   return 'plain';
 }
 
@@ -31,6 +31,35 @@ function sendJson(res, status, body, headers = {}) {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), headers);
 }
 
+/**
+ * Cognigy's numeric problem `code` per HTTP status (the official client picks its error class by it):
+ * 1002 resource not found, 1004 conflict, 1005 invalid argument, 1008 internal error, 1009 not implemented,
+ * 1013 method not allowed, 8001 timeout; the statuses it knows by number keep their number.
+ */
+const COGNIGY_CODE_BY_STATUS = {
+  400: 400,
+  401: 401,
+  402: 402,
+  403: 403,
+  404: 1002,
+  405: 1013,
+  408: 8001,
+  409: 1004,
+  413: 413,
+  422: 1005,
+  429: 429,
+  500: 1008,
+  501: 1009,
+  502: 502,
+  503: 503,
+  504: 504,
+};
+
+/** The Cognigy problem `code` for `status`: other 4xx are 400 (bad request), other 5xx 1008. */
+function cognigyCode(status) {
+  return COGNIGY_CODE_BY_STATUS[status] ?? (status < 500 ? 400 : 1008);
+}
+
 const OAUTH_ERROR_BY_STATUS = { 400: 'invalid_request', 401: 'invalid_client', 403: 'access_denied', 429: 'slow_down' };
 
 function slug(text) {
@@ -39,7 +68,9 @@ function slug(text) {
 
 /**
  * Answers an error in the shape the path's profile uses.
- * `error`: `{ code, message, details?, headers?, oauthError? }` (code: short snake_case identifier).
+ * `error`: `{ code, message, details?, headers?, oauthError? }` (code: short snake_case identifier). A problem
+ * answer carries Cognigy's numeric code for the status instead (see `cognigyCode`), `type: "about:blank"`
+ * and `details` as an object (`{ field: message }` for validation errors, `{}` otherwise).
  */
 function sendError(res, pathname, status, error) {
   const headers = error.headers || {};
@@ -47,14 +78,14 @@ function sendError(res, pathname, status, error) {
   if (family === 'problem') {
     const title = STATUS_CODES[status] || 'Error';
     const problem = {
-      type: `https://docs.cognigy.com/errors/${slug(error.code || title)}`,
+      type: 'about:blank',
       title,
       status,
       detail: error.message,
       instance: pathname,
-      code: status,
+      code: cognigyCode(status),
       traceId: crypto.randomBytes(16).toString('hex'),
-      details: error.details || [],
+      details: problemDetails(error.details),
     };
     send(res, status, 'application/problem+json; charset=utf-8', JSON.stringify(problem), headers);
   } else if (family === 'oauth') {
@@ -65,6 +96,12 @@ function sendError(res, pathname, status, error) {
     if (error.details) body.details = error.details;
     sendJson(res, status, body, headers);
   }
+}
+
+/** `details` of a problem: an object; a `[{ field, message }]` list becomes `{ field: message }`. */
+function problemDetails(details) {
+  if (Array.isArray(details)) return Object.fromEntries(details.map((d) => [d.field, d.message]));
+  return isPlainObject(details) ? details : {};
 }
 
 /** A copy of `headers` with the values of secret-bearing headers replaced by `[REDACTED]`. */
@@ -102,6 +139,7 @@ function randomId(prefix, bytes = 12) {
 
 module.exports = {
   TOKEN_PATHS,
+  cognigyCode,
   REDACTED,
   errorFamily,
   send,

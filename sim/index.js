@@ -1,5 +1,6 @@
 'use strict';
-// Cognigy simulator: an HTTP server speaking the seed-v1 and cognigy-v2 profiles of docs/WIRE.md.
+// Cognigy simulator: an HTTP server speaking the seed-v1 and cognigy-v2 profiles of docs/WIRE.md, a REST
+// Endpoint with NLU scores, and the Simulator API under /testing.
 // Every simulator keeps its own state, so several can run in one process.
 
 const http = require('node:http');
@@ -11,9 +12,11 @@ const { createDeliveries } = require('./receivers');
 const { createSeedState } = require('./seed-v1');
 const { createV2State, PLAYBOOKS, FLOWS, LOCALE_ID, ENTRYPOINT } = require('./cognigy-v2');
 const { createStatic } = require('./static');
+const { createTestingState, SCENARIOS } = require('./testing');
+const { createEndpointState, describe: describeEndpoint, PROJECT_ID, DEMO_ENDPOINT_TOKEN } = require('./endpoint');
 const { createRequestListener } = require('./server');
 
-function checkOptions({ port, host, tokenTtlSeconds, timeScale, clients, apiKeys }) {
+function checkOptions({ port, host, tokenTtlSeconds, timeScale, clients, apiKeys, endpointTokens }) {
   const problems = [];
   if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) problems.push('port must be an integer in 0..65535');
   if (typeof host !== 'string' || host === '') problems.push('host must be a non-empty string');
@@ -21,6 +24,9 @@ function checkOptions({ port, host, tokenTtlSeconds, timeScale, clients, apiKeys
   if (!(typeof timeScale === 'number' && timeScale > 0 && Number.isFinite(timeScale))) problems.push('timeScale must be a finite number > 0');
   if (!Array.isArray(clients) || !clients.every((c) => c && c.id && c.secret)) problems.push('clients must be an array of { id, secret, scopes? }');
   if (!Array.isArray(apiKeys) || !apiKeys.every((k) => typeof k === 'string' && k !== '')) problems.push('apiKeys must be an array of non-empty strings');
+  if (!Array.isArray(endpointTokens) || !endpointTokens.every((t) => typeof t === 'string' && /^[^/?#\s]+$/.test(t))) {
+    problems.push('endpointTokens must be an array of URL tokens (non-empty, no /, ?, # or spaces)');
+  }
   if (problems.length) throw new TypeError(`startSimulator: ${problems.join('; ')}`);
 }
 
@@ -39,6 +45,8 @@ function createState(options) {
     deliveries: createDeliveries(),
     seed: createSeedState(),
     v2: createV2State(),
+    endpoint: createEndpointState(),
+    testing: createTestingState(),
     ext: { quotes: 0 },
     serveStatic: createStatic(options.staticRoots),
 
@@ -66,7 +74,10 @@ function createState(options) {
       socket.once('close', () => held.delete(socket));
     },
 
-    /** Forgets executions, tasks, services, faults, rate limiters, the request log and deliveries (not tokens). */
+    /**
+     * Forgets executions, tasks, simulator batches, services, endpoint conversations and counters, faults,
+     * rate limiters, the request log and deliveries (not tokens).
+     */
     reset() {
       state.faults.clear();
       state.rateLimits.clear();
@@ -74,6 +85,8 @@ function createState(options) {
       state.deliveries.clear();
       state.seed = createSeedState();
       state.v2 = createV2State();
+      state.endpoint = createEndpointState();
+      state.testing = createTestingState();
       state.ext = { quotes: 0 };
     },
 
@@ -97,9 +110,10 @@ function urlHost(host) {
 }
 
 /**
- * Starts a simulator. Options: `{ port = 0, host = '127.0.0.1', clients, apiKeys, tokenTtlSeconds = 3600,
- * timeScale = 1, staticRoots = {} }`. Resolves `{ url, port, host, state, close(), setFaults(route, faults,
- * opts), setRateLimit(route, limit, windowMs), requests(filter), deliveries(path) }`.
+ * Starts a simulator. Options: `{ port = 0, host = '127.0.0.1', clients, apiKeys, endpointTokens,
+ * tokenTtlSeconds = 3600, timeScale = 1, staticRoots = {} }`. Resolves `{ url, port, host, state, close(),
+ * setFaults(route, faults, opts), setRateLimit(route, limit, windowMs), requests(filter), deliveries(path),
+ * endpoint(filter), endpointUrl(token?) }`.
  */
 async function startSimulator(options = {}) {
   const settings = {
@@ -107,6 +121,7 @@ async function startSimulator(options = {}) {
     host: '127.0.0.1',
     clients: [DEMO_CLIENT],
     apiKeys: [DEMO_API_KEY],
+    endpointTokens: [DEMO_ENDPOINT_TOKEN],
     tokenTtlSeconds: 3600,
     timeScale: 1,
     staticRoots: {},
@@ -143,8 +158,9 @@ async function startSimulator(options = {}) {
     return closed;
   }
 
+  const url = `http://${urlHost(settings.host)}:${port}`;
   return {
-    url: `http://${urlHost(settings.host)}:${port}`,
+    url,
     port,
     host: settings.host,
     state,
@@ -154,14 +170,17 @@ async function startSimulator(options = {}) {
     setRateLimit: (route, limit, windowMs) => state.rateLimits.set(route, limit, windowMs),
     requests: (filter) => state.requestLog.list(filter),
     deliveries: (path) => state.deliveries.summary(path),
+    endpoint: (filter) => describeEndpoint(state, filter),
+    endpointUrl: (token = settings.endpointTokens[0]) => `${url}/endpoint/${encodeURIComponent(token)}`,
   };
 }
 
 module.exports = {
   startSimulator,
   bot: require('./bot'),
-  samples: { PLAYBOOKS, FLOWS, LOCALE_ID, ENTRYPOINT },
+  samples: { PLAYBOOKS, FLOWS, LOCALE_ID, ENTRYPOINT, PROJECT_ID, SCENARIOS },
   DEMO_CLIENT,
   DEMO_API_KEY,
+  DEMO_ENDPOINT_TOKEN,
   ALL_SCOPES,
 };

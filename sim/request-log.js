@@ -13,6 +13,11 @@ function redactQuery(search) {
   return `?${params.toString()}`;
 }
 
+/** The path with a REST Endpoint's URL token (a secret) replaced: `/endpoint/[REDACTED]`. */
+function redactPath(pathname) {
+  return pathname.startsWith('/endpoint/') ? `/endpoint/${REDACTED}` : pathname;
+}
+
 /** Creates a bounded log of request records. */
 function createRequestLog(maxEntries = MAX_ENTRIES) {
   let entries = [];
@@ -21,7 +26,8 @@ function createRequestLog(maxEntries = MAX_ENTRIES) {
 
   /**
    * Records a request: `{ seq, at, method, path, query, headers, authScheme, bodyLength, getWithBody }`.
-   * `authScheme` is 'Bearer' | 'Basic' | 'ApiKey' | null (the scheme only, never the credential).
+   * `authScheme` is 'Bearer' | 'Basic' | 'ApiKey' | null (the scheme only, never the credential). The URL
+   * token of a REST Endpoint path is redacted too.
    */
   function record({ method, pathname, search, headers, bodyLength, getWithBody }) {
     const scheme = /^(\w+)\s/.exec(headers.authorization || '');
@@ -29,7 +35,7 @@ function createRequestLog(maxEntries = MAX_ENTRIES) {
       seq: ++seq,
       at: new Date().toISOString(),
       method,
-      path: pathname,
+      path: redactPath(pathname),
       query: redactQuery(search),
       headers: redactHeaders(headers),
       authScheme: scheme ? scheme[1] : headers['x-api-key'] !== undefined ? 'ApiKey' : null,

@@ -8,6 +8,8 @@ const { TOKEN_PATHS, sendError, isLoopback } = require('./http');
 const seedV1 = require('./seed-v1');
 const cognigyV2 = require('./cognigy-v2');
 const receivers = require('./receivers');
+const endpoint = require('./endpoint');
+const testing = require('./testing');
 
 /** Largest request body answered normally; larger ones get 413. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -34,6 +36,8 @@ const API_ROUTES = [
   ...TOKEN_PATHS.map((path) => ['POST', exactPath(path), (ctx) => ctx.sim.auth.handleTokenRequest(ctx)]),
   ...seedV1.ROUTES,
   ...cognigyV2.ROUTES,
+  ...endpoint.ROUTES,
+  ...testing.ROUTES,
   ...receivers.ROUTES,
 ];
 
@@ -119,6 +123,7 @@ async function handleRequest(sim, req, res) {
     });
   }
   if (control) return handleControl(ctx);
+  if (pathname.startsWith('/endpoint/')) endpoint.trackInFlight(sim, res);
 
   const step = sim.faults.take(method, pathname);
   if (step && (await applyFault(ctx, step))) return;

@@ -7,14 +7,29 @@ const { withSim, token, json, sleep, rawRequest, pollUntil } = require('./helper
 
 const KEY = { 'X-API-Key': 'demo-api-key' };
 const PROBLEM_FIELDS = ['code', 'detail', 'details', 'instance', 'status', 'title', 'traceId', 'type'];
+const TASK_FIELDS = ['_id', 'createdAt', 'createdBy', 'currentStep', 'data', 'failReason', 'lastChanged', 'lastChangedBy', 'lastFinishedAt', 'lastRunAt', 'name', 'status', 'totalStep'];
+/** Cognigy's numeric problem codes (what the official client classes errors by). */
+const CODE_BY_STATUS = { 400: 400, 401: 401, 403: 403, 404: 1002, 405: 1013, 409: 1004, 429: 429 };
 
 function assertProblem(answer, status) {
   assert.equal(answer.status, status);
   assert.match(answer.headers.get('content-type'), /^application\/problem\+json/);
   assert.deepEqual(Object.keys(answer.body).sort(), PROBLEM_FIELDS);
   assert.equal(answer.body.status, status);
+  assert.equal(answer.body.code, CODE_BY_STATUS[status]);
+  assert.equal(answer.body.type, 'about:blank');
+  assert.ok(answer.body.details && typeof answer.body.details === 'object' && !Array.isArray(answer.body.details));
   assert.equal(typeof answer.body.title, 'string');
   assert.match(answer.body.traceId, /^[0-9a-f]{32}$/);
+}
+
+function assertTask(task, status) {
+  assert.deepEqual(Object.keys(task).sort(), TASK_FIELDS);
+  assert.equal(task.status, status);
+  assert.equal(task.name, 'runPlaybook');
+  assert.ok(Number.isInteger(task.createdAt) && Math.abs(task.createdAt - Date.now() / 1000) < 60, `createdAt ${task.createdAt} is unix seconds`);
+  assert.ok(Number.isInteger(task.lastChanged) && task.lastChanged >= task.createdAt);
+  assert.ok(Number.isInteger(task.currentStep) && task.currentStep <= task.totalStep);
 }
 
 function schedule(sim, playbook, overrides = {}, headers = KEY) {
@@ -86,39 +101,40 @@ test('playbooks and flows list the samples; intents paginate with limit <= 100, 
     const playbooks = await json(`${sim.url}/new/v2.0/playbooks`, { headers: KEY });
     assert.equal(playbooks.body.total, 3);
     assert.deepEqual(playbooks.body.items.map((p) => p._id), PLAYBOOKS.map((p) => p._id));
-    assert.ok(playbooks.body.items.every((p) => p.flowId && p.localeId && p.entrypoint && p.stepCount > 0));
+    assert.ok(playbooks.body.items.every((p) => p.flowId && p.localeId && p.entrypoint && p.stepCount > 0 && Number.isInteger(p.createdAt)));
     assert.equal(playbooks.body.nextCursor, null);
     assert.equal(playbooks.body.previousCursor, null);
 
     const flows = await json(`${sim.url}/new/v2.0/flows?limit=1`, { headers: KEY });
-    assert.deepEqual(flows.body.items, [{ _id: FLOWS[0]._id, name: FLOWS[0].name }]);
+    assert.deepEqual(flows.body.items.map(({ _id, name }) => ({ _id, name })), [{ _id: FLOWS[0]._id, name: FLOWS[0].name }]);
     assert.equal(flows.body.total, 2);
-    const flows2 = await json(`${sim.url}/new/v2.0/flows?limit=1&cursor=${flows.body.nextCursor}`, { headers: KEY });
+    const flows2 = await json(`${sim.url}/new/v2.0/flows?limit=1&next=${flows.body.nextCursor}`, { headers: KEY });
     assert.deepEqual(flows2.body.items.map((f) => f._id), [FLOWS[1]._id]);
 
     const intents = (query, id = FLOWS[1]._id) => json(`${sim.url}/new/v2.0/flows/${id}/intents${query}`, { headers: KEY });
     const page1 = await intents('?limit=100');
     assert.equal(page1.body.items.length, 100);
     assert.equal(page1.body.total, 120);
-    assert.deepEqual(Object.keys(page1.body.items[0]).sort(), ['_id', 'name']);
+    assert.deepEqual(Object.keys(page1.body.items[0]).sort(), ['_id', 'isDisabled', 'isRejectIntent', 'name', 'referenceId', 'tags']);
     assert.equal(page1.body.previousCursor, null);
     assert.ok(page1.body.nextCursor);
-    const page2 = await intents(`?limit=100&cursor=${page1.body.nextCursor}`);
+    const page2 = await intents(`?limit=100&next=${page1.body.nextCursor}`);
     assert.deepEqual(page2.body, (await intents('?limit=100&skip=100')).body);
     assert.equal(page2.body.items.length, 20);
     assert.equal(page2.body.items[0].name, 'faqTopic101');
     assert.equal(page2.body.nextCursor, null);
     assert.ok(page2.body.previousCursor);
-    const back = await intents(`?limit=100&cursor=${page2.body.previousCursor}`);
+    const back = await intents(`?limit=100&previous=${page2.body.previousCursor}`);
     assert.deepEqual(back.body.items, page1.body.items);
     assert.equal((await intents('')).body.items.length, 25);
     assert.deepEqual((await intents('', FLOWS[0]._id)).body.items.map((i) => i.name).slice(0, 2), ['greeting', 'orderPizza']);
 
     const tooMany = await intents('?limit=101');
     assertProblem(tooMany, 400);
-    assert.deepEqual(tooMany.body.details.map((d) => d.field), ['limit']);
-    assert.deepEqual((await intents('?limit=x&skip=-1')).body.details.map((d) => d.field), ['limit', 'skip']);
-    assertProblem(await intents('?cursor=garbage'), 400);
+    assert.deepEqual(Object.keys(tooMany.body.details), ['limit']);
+    assert.deepEqual(Object.keys((await intents('?limit=x&skip=-1')).body.details), ['limit', 'skip']);
+    assertProblem(await intents('?next=garbage'), 400);
+    assertProblem(await intents('?previous=garbage'), 400);
     assertProblem(await intents('', 'nope'), 404);
   });
 });
@@ -128,19 +144,30 @@ test('schedule -> task queued/active/done -> run with stepResults from the bot',
     for (const playbook of PLAYBOOKS) {
       const scheduled = await schedule(sim, playbook);
       assert.equal(scheduled.status, 200);
-      assert.equal(scheduled.body.status, 'queued');
-      assert.equal(scheduled.body.type, 'runPlaybook');
+      assertTask(scheduled.body, 'queued');
       assert.deepEqual(scheduled.body.data, {});
-      assert.ok(!Number.isNaN(Date.parse(scheduled.body.createdAt)));
+      assert.deepEqual([scheduled.body.currentStep, scheduled.body.totalStep, scheduled.body.lastRunAt, scheduled.body.lastFinishedAt], [0, playbook.steps.length, null, null]);
       const seen = await pollUntil(async () => (await getTask(sim, scheduled.body._id)).body, (t) => t.status === 'done');
       assert.ok(seen.every((t) => ['queued', 'active', 'done'].includes(t.status)));
+      for (const t of seen) assertTask(t, t.status);
       const done = seen.at(-1);
-      assert.equal(done.progress, 100);
+      assert.equal(done.currentStep, playbook.steps.length);
+      assert.equal(done.failReason, '');
+      assert.ok(!Number.isNaN(Date.parse(done.lastRunAt)) && Date.parse(done.lastFinishedAt) >= Date.parse(done.lastRunAt));
       const run = await getRun(sim, playbook._id, done.data.playbookRunId);
       assert.equal(run.status, 200);
       assert.equal(run.body._id, done.data.playbookRunId);
       assert.equal(run.body.playbookId, playbook._id);
-      assert.deepEqual(run.body.stepResults, playbook.steps.map(bot.evaluateStep));
+      assert.deepEqual([run.body.flowId, run.body.localeId, run.body.entrypoint], [playbook.flowId, playbook.localeId, playbook.entrypoint]);
+      assert.ok(Number.isInteger(run.body.createdAt));
+      const expected = playbook.steps.map((step) => {
+        const result = bot.evaluateStep(step);
+        return { _id: step._id, ...result, asserts: result.asserts.map((a, i) => ({ _id: step.asserts[i]._id, ...a })) };
+      });
+      assert.deepEqual(run.body.stepResults, expected);
+      const ids = run.body.stepResults.flatMap((r) => [r._id, ...r.asserts.map((a) => a._id)]);
+      assert.ok(ids.every((id) => /^[0-9a-f]{24}$/.test(id)));
+      assert.equal(new Set(ids).size, ids.length);
     }
     const runs = [];
     for (const task of sim.state.v2.tasks.values()) runs.push((await getRun(sim, task.playbookId, task.runId)).body);
@@ -181,7 +208,8 @@ test('cancel: cancelling then cancelled; 409 once finished; 404 unknown', async 
     const cancel = (id) => json(`${sim.url}/new/v2.0/tasks/${id}/cancel`, { method: 'POST', headers: KEY });
     const first = await cancel(body._id);
     assert.equal(first.status, 200);
-    assert.deepEqual(first.body, { _id: body._id, status: 'cancelling' });
+    assertTask(first.body, 'cancelling');
+    assert.equal(first.body._id, body._id);
     assert.equal((await getTask(sim, body._id)).body.status, 'cancelling');
     assert.equal((await cancel(body._id)).status, 200);
     const seen = await pollUntil(async () => (await getTask(sim, body._id)).body, (t) => t.status === 'cancelled');
@@ -196,8 +224,9 @@ test('a task whose flow does not exist ends in error with failReason', async () 
   await withSim({ timeScale: 100 }, async (sim) => {
     const { body } = await schedule(sim, PLAYBOOKS[0], { flowId: 'missing-flow' });
     const seen = await pollUntil(async () => (await getTask(sim, body._id)).body, (t) => t.status !== 'queued');
-    assert.equal(seen.at(-1).status, 'error');
+    assertTask(seen.at(-1), 'error');
     assert.match(seen.at(-1).failReason, /missing-flow/);
+    assert.ok(seen.at(-1).lastFinishedAt);
   });
 });
 
@@ -206,7 +235,7 @@ test('schedule validation: unknown playbook 404, missing fields 400, bad JSON 40
     assertProblem(await schedule(sim, { _id: 'nope' }), 404);
     const missing = await schedule(sim, PLAYBOOKS[0], { flowId: '', localeId: undefined });
     assertProblem(missing, 400);
-    assert.deepEqual(missing.body.details.map((d) => d.field), ['flowId', 'localeId']);
+    assert.deepEqual(Object.keys(missing.body.details), ['flowId', 'localeId']);
     const bad = await json(`${sim.url}/new/v2.0/playbooks/${PLAYBOOKS[0]._id}/schedule`, {
       method: 'POST',
       headers: { ...KEY, 'Content-Type': 'application/json' },
@@ -232,5 +261,27 @@ test(`at most ${MAX_CONCURRENT_RUNS} concurrent runs: the next schedule gets 429
     await json(`${sim.url}/new/v2.0/tasks/${tasks[0]}/cancel`, { method: 'POST', headers: KEY });
     await pollUntil(async () => (await getTask(sim, tasks[0])).body, (t) => t.status === 'cancelled');
     assert.equal((await schedule(sim, PLAYBOOKS[0])).status, 200);
+  });
+});
+
+test('GET /new/v2.0/tasks lists every task newest first; GET /new/v2.0/playbooks/:id reads one playbook', async () => {
+  await withSim({ timeScale: 100 }, async (sim) => {
+    const first = (await schedule(sim, PLAYBOOKS[0])).body;
+    const second = (await schedule(sim, PLAYBOOKS[1])).body;
+    const list = await json(`${sim.url}/new/v2.0/tasks?limit=1`, { headers: KEY });
+    assert.equal(list.status, 200);
+    assert.equal(list.body.total, 2);
+    assert.deepEqual(list.body.items.map((t) => t._id), [second._id]);
+    assertTask(list.body.items[0], list.body.items[0].status);
+    const next = await json(`${sim.url}/new/v2.0/tasks?limit=1&next=${list.body.nextCursor}`, { headers: KEY });
+    assert.deepEqual(next.body.items.map((t) => t._id), [first._id]);
+    assert.equal(next.body.nextCursor, null);
+
+    const playbook = await json(`${sim.url}/new/v2.0/playbooks/${PLAYBOOKS[1]._id}`, { headers: KEY });
+    assert.equal(playbook.status, 200);
+    assert.equal(playbook.body.name, PLAYBOOKS[1].name);
+    assert.deepEqual(playbook.body.steps.map((s) => s._id), PLAYBOOKS[1].steps.map((s) => s._id));
+    assert.ok(playbook.body.steps.every((s) => s.asserts.every((a) => /^[0-9a-f]{24}$/.test(a._id))));
+    assertProblem(await json(`${sim.url}/new/v2.0/playbooks/nope`, { headers: KEY }), 404);
   });
 });

@@ -12,16 +12,20 @@
 
 pub mod audit_record;
 pub mod ci_webhook;
+pub mod compare;
 pub mod coverage;
 pub mod latency;
+pub mod nlu;
 pub mod playbook;
 mod reasons;
 pub mod seed_v1;
 
 pub use audit_record::{suite_audit_record, SuiteAuditRecord};
 pub use ci_webhook::ci_webhook_body;
+pub use compare::{compare_reports, ChangedCase, ReportComparison};
 pub use coverage::{Coverage, NameStats};
 pub use latency::LatencyStats;
+pub use nlu::{nlu_report, ConfusionMatrix, IntentMetrics, NluCase, NluReport, NO_INTENT};
 pub use playbook::aggregate_playbook_run;
 pub use seed_v1::aggregate_seed_v1;
 

@@ -76,13 +76,15 @@ pub fn playbook_run(
     HttpRequest::get(url).authorized(credentials)
 }
 
-/// `GET {base}/new/v2.0/flows/{flowId}/intents?limit=&skip=`; `limit` must be 1..=100.
+/// `GET {base}/new/v2.0/flows/{flowId}/intents?limit=` for the first page, `?limit=&next=<cursor>`
+/// for the page after the one whose `nextCursor` was `cursor` (as the official client sends it);
+/// `limit` must be 1..=100 and a cursor non-empty.
 pub fn flow_intents(
     base: &BaseUrl,
     credentials: &Credentials,
     flow_id: &str,
     limit: u32,
-    skip: u32,
+    next: Option<&str>,
 ) -> Result<HttpRequest, GuardError> {
     if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
         return Err(GuardError::Config(format!(
@@ -90,7 +92,16 @@ pub fn flow_intents(
         )));
     }
     let flow = path_segment("flowId", flow_id)?;
-    let query = query_string(&[("limit", &limit.to_string()), ("skip", &skip.to_string())]);
+    let limit = limit.to_string();
+    let query = match next {
+        None => query_string(&[("limit", &limit)]),
+        Some("") => {
+            return Err(GuardError::Config(
+                "a page cursor must not be empty".to_owned(),
+            ))
+        }
+        Some(cursor) => query_string(&[("limit", &limit), ("next", cursor)]),
+    };
     let url = base.join(&format!("/new/v2.0/flows/{flow}/intents{query}"));
     HttpRequest::get(url).authorized(credentials)
 }
@@ -167,9 +178,16 @@ pub struct Task {
     /// `data.playbookRunId`, once the platform reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub playbook_run_id: Option<String>,
-    /// `failReason` (clipped to 300 characters), set when the task failed.
+    /// `failReason` (clipped to 300 characters), when it is not blank (the platform sends `""`
+    /// for a task that did not fail).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fail_reason: Option<String>,
+    /// `currentStep`: steps done so far, when the platform says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_step: Option<u64>,
+    /// `totalStep`: steps in all, when the platform says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_step: Option<u64>,
 }
 
 impl Task {
@@ -179,8 +197,10 @@ impl Task {
     }
 }
 
-/// Reads a task answer `{ _id, status, type, data: { playbookRunId? }, failReason? }`; a missing
-/// `_id` or `status` is a [`GuardError::BadResponse`].
+/// Reads a task answer: the platform's `{ _id, name, status, currentStep, totalStep, failReason,
+/// data: { playbookRunId? }, createdAt, ... }`, also the older `{ _id, status, type, data,
+/// failReason?, progress }` (fields other than these are ignored). A missing `_id` or `status` is a
+/// [`GuardError::BadResponse`]; a non-integer step count is left out.
 pub fn parse_task(
     status: u16,
     headers: &[(String, String)],
@@ -202,7 +222,11 @@ pub fn parse_task(
         id: id.to_owned(),
         status: TaskState::from_wire(state),
         playbook_run_id,
-        fail_reason: str_member(&answer, "failReason").map(clip),
+        fail_reason: str_member(&answer, "failReason")
+            .map(clip)
+            .filter(|reason| !reason.is_empty()),
+        current_step: answer.get("currentStep").and_then(count),
+        total_step: answer.get("totalStep").and_then(count),
     })
 }
 
@@ -329,17 +353,29 @@ mod tests {
         assert_eq!(run.body(), None);
         assert_eq!(run.header("Authorization"), Some("Bearer t"));
         assert!(playbook_run(&base(), &key(), "pb", "").is_err());
-        let intents = flow_intents(&base(), &key(), "flow-1", 100, 200).unwrap();
-        assert_eq!(intents.method(), Method::Get);
+        let first = flow_intents(&base(), &key(), "flow-1", 100, None).unwrap();
+        assert_eq!(first.method(), Method::Get);
         assert_eq!(
-            intents.url(),
-            "https://api-trial.cognigy.ai/new/v2.0/flows/flow-1/intents?limit=100&skip=200"
+            first.url(),
+            "https://api-trial.cognigy.ai/new/v2.0/flows/flow-1/intents?limit=100"
         );
-        assert_eq!(intents.body(), None);
+        assert_eq!(first.body(), None);
+        let next =
+            flow_intents(&base(), &key(), "flow-1", 100, Some("eyJza2lwIjoxMDB9&x=1")).unwrap();
+        assert_eq!(
+            next.url(),
+            "https://api-trial.cognigy.ai/new/v2.0/flows/flow-1/intents?limit=100&next=eyJza2lwIjoxMDB9%26x%3D1"
+        );
         for limit in [0, 101] {
-            let err = flow_intents(&base(), &key(), "f", limit, 0).unwrap_err();
+            let err = flow_intents(&base(), &key(), "f", limit, None).unwrap_err();
             assert_eq!(err.code(), ErrorCode::Config);
         }
+        assert_eq!(
+            flow_intents(&base(), &key(), "f", 100, Some(""))
+                .unwrap_err()
+                .code(),
+            ErrorCode::Config
+        );
     }
 
     #[test]
@@ -356,7 +392,9 @@ mod tests {
                 id: "t1".into(),
                 status: TaskState::Queued,
                 playbook_run_id: None,
-                fail_reason: None
+                fail_reason: None,
+                current_step: None,
+                total_step: None,
             }
         );
         assert!(!queued.is_terminal());
@@ -418,6 +456,60 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "HTTP 404: Not Found: task t1");
         assert_eq!(err.fields().problem.unwrap()["traceId"], "x");
+    }
+
+    #[test]
+    fn parses_tasks_in_the_platform_shape() {
+        let body = json!({
+            "_id": "t1", "name": "runPlaybook", "status": "active", "currentStep": 2,
+            "totalStep": 4, "failReason": "", "data": {}, "createdAt": 1_735_689_600,
+            "lastChanged": 1_735_689_602, "lastRunAt": "2025-01-01T00:00:01.000Z",
+            "lastFinishedAt": null, "createdBy": "u", "lastChangedBy": "u"
+        });
+        let task = parse_task(200, &[], &body.to_string()).unwrap();
+        assert_eq!(
+            task,
+            Task {
+                id: "t1".into(),
+                status: TaskState::Active,
+                playbook_run_id: None,
+                fail_reason: None,
+                current_step: Some(2),
+                total_step: Some(4),
+            }
+        );
+        assert_eq!(
+            serde_json::to_value(&task).unwrap(),
+            json!({"id": "t1", "status": "active", "currentStep": 2, "totalStep": 4})
+        );
+        let blank = parse_task(
+            200,
+            &[],
+            r#"{"_id":"t","status":"error","failReason":"  "}"#,
+        );
+        assert_eq!(blank.unwrap().fail_reason, None);
+        let odd = parse_task(
+            200,
+            &[],
+            r#"{"_id":"t","status":"active","currentStep":-1,"totalStep":"4"}"#,
+        )
+        .unwrap();
+        assert_eq!((odd.current_step, odd.total_step), (None, None));
+    }
+
+    #[test]
+    fn a_problem_keeps_cognigys_numeric_code_and_details_object() {
+        let problem = pairs(&[("content-type", "application/problem+json")]);
+        let body = json!({
+            "type": "about:blank", "title": "Not Found", "status": 404, "detail": "task t1 not found",
+            "instance": "/new/v2.0/tasks/t1", "code": 1002, "traceId": "tr", "details": { "taskId": "t1" }
+        });
+        let err = parse_task(404, &problem, &body.to_string()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Http);
+        let kept = err.fields().problem.unwrap();
+        assert_eq!(kept["code"], 1002);
+        assert_eq!(kept["details"], json!({ "taskId": "t1" }));
+        assert_eq!(kept["type"], "about:blank");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod cognigy_v2;
 pub mod custom;
+pub mod endpoint;
 pub mod oauth;
 pub mod problem;
 pub mod request;
@@ -16,7 +17,7 @@ pub mod webhook;
 
 pub use problem::{parse_error, retry_after_header};
 pub use request::{Credentials, HttpRequest, Method};
-pub use url::{check_transport, path_segment, BaseUrl, TargetUrl};
+pub use url::{check_transport, path_segment, BaseUrl, SecretUrl, TargetUrl};
 
 use crate::error::GuardError;
 use crate::json::parse_untrusted;

@@ -113,6 +113,9 @@ pub struct HttpRequest {
     headers: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     body: Option<String>,
+    /// What `Debug` shows instead of the URL when the URL is a secret (see [`super::SecretUrl`]).
+    #[serde(skip)]
+    shown_url: Option<String>,
 }
 
 impl HttpRequest {
@@ -158,7 +161,16 @@ impl HttpRequest {
             url,
             headers,
             body,
+            shown_url: None,
         }
+    }
+
+    /// A `POST` with a JSON body to a URL that is a secret: its `Debug` output shows only the
+    /// URL's origin.
+    pub(crate) fn post_json_secret(url: &super::SecretUrl, body: &Value) -> Self {
+        let mut request = Self::post_json(url.as_str().to_owned(), body);
+        request.shown_url = Some(url.redacted());
+        request
     }
 
     /// Adds the credentials header.
@@ -252,9 +264,10 @@ impl fmt::Debug for HttpRequest {
     /// Prints secret headers, form bodies (they hold the client secret) and query strings (webhook
     /// URLs may carry a token there) as `[REDACTED]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = match self.url.split_once('?') {
-            Some((before, _)) => format!("{before}?{REDACTED}"),
-            None => self.url.clone(),
+        let url = match (&self.shown_url, self.url.split_once('?')) {
+            (Some(shown), _) => shown.clone(),
+            (None, Some((before, _))) => format!("{before}?{REDACTED}"),
+            (None, None) => self.url.clone(),
         };
         let headers: Vec<(&str, &str)> = self
             .headers

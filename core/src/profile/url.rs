@@ -103,6 +103,53 @@ impl fmt::Debug for TargetUrl {
     }
 }
 
+/// A validated absolute URL that is a secret itself (a Cognigy REST Endpoint URL: its path holds the
+/// URL token). Same rules as [`TargetUrl`]; `Debug` and `Display` show only its origin followed by `…`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl {
+    url: String,
+    origin: String,
+}
+
+impl SecretUrl {
+    /// Validates `input` (surrounding whitespace is trimmed) and applies the transport rule. Errors
+    /// never quote the input.
+    pub fn new(input: &str, allow_insecure_http: bool) -> Result<Self, GuardError> {
+        let parts = split(input)?;
+        parts.check_transport(allow_insecure_http)?;
+        let origin = match parts.port {
+            Some(port) => format!("{}://{}:{port}", parts.scheme, parts.host),
+            None => format!("{}://{}", parts.scheme, parts.host),
+        };
+        Ok(SecretUrl {
+            url: input.trim().to_owned(),
+            origin,
+        })
+    }
+
+    /// The whole URL, for the request only: never put it in a message, report or log.
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    /// What may be shown of it: `scheme://host[:port]…`.
+    pub fn redacted(&self) -> String {
+        format!("{}…", self.origin)
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
 /// Validates `url` and applies the transport rule: `http://` is refused unless the host is
 /// loopback or `allow_insecure_http` is set.
 pub fn check_transport(url: &str, allow_insecure_http: bool) -> Result<(), GuardError> {
@@ -443,6 +490,24 @@ mod tests {
         ] {
             assert!(!base(url).is_loopback(), "{url}");
         }
+    }
+
+    #[test]
+    fn secret_urls_show_only_their_origin() {
+        let url =
+            SecretUrl::new(" https://endpoint-trial.cognigy.ai/0123abcdTOKEN ", false).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://endpoint-trial.cognigy.ai/0123abcdTOKEN"
+        );
+        assert_eq!(url.redacted(), "https://endpoint-trial.cognigy.ai…");
+        assert_eq!(url.to_string(), url.redacted());
+        assert!(!format!("{url:?}").contains("TOKEN"));
+        let local = SecretUrl::new("http://127.0.0.1:8787/endpoint/tok?x=1", false).unwrap();
+        assert_eq!(local.redacted(), "http://127.0.0.1:8787…");
+        let refused = config_error(SecretUrl::new("http://example.com/SECRETTOKEN", false));
+        assert!(!refused.contains("SECRETTOKEN"), "{refused}");
+        assert!(SecretUrl::new("https://host/a b", false).is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! A cognigy-v2 playbook run: schedule the playbook, poll its task until `done`, `error` or
 //! `cancelled` (its `playbookRunId` may appear only after a few polls), read the run, then the
-//! flow's intents for coverage (paginated, 100 per page). Cancelling (or running out of time) while
-//! the task is still going calls the task's cancel endpoint.
+//! flow's intents for coverage (up to 100 a page, following each page's `nextCursor` until it is
+//! null or `total` intents were read, at most [`MAX_INTENT_PAGES`] pages). Cancelling (or running
+//! out of time) while the task is still going calls the task's cancel endpoint.
 
 use super::poll::{Pacing, RunClock, Timing, CANCEL_TIMEOUT_MS, DEFAULT_PLAYBOOK_DEADLINE_MS};
 use super::reply::{classify, with_attempts, Verdict};
@@ -17,7 +18,7 @@ use serde_json::{json, Value};
 
 /// Polls of a `done` task without `data.playbookRunId` tolerated before the run fails.
 pub const MAX_RUNLESS_DONE_POLLS: u32 = 3;
-/// Most intent pages read (100 intents each).
+/// Most intent pages read (up to 100 intents each).
 pub const MAX_INTENT_PAGES: u32 = 50;
 
 /// Which playbook to run, where (`{ playbookId, entrypoint, flowId, localeId }`).
@@ -101,6 +102,7 @@ pub struct PlaybookRun {
     run: Option<Value>,
     intents: Vec<String>,
     intent_pages: u32,
+    intents_next: Option<String>,
     cancel_reason: Option<GuardError>,
     progress: Vec<ProgressEvent>,
 }
@@ -121,6 +123,7 @@ impl PlaybookRun {
             run: None,
             intents: Vec::new(),
             intent_pages: 0,
+            intents_next: None,
             cancel_reason: None,
             progress: Vec::new(),
         }
@@ -199,12 +202,22 @@ impl PlaybookRun {
     }
 
     fn note(&mut self, phase: Phase, now: f64) {
-        let completed = self
+        let steps_run = self
             .run
             .as_ref()
             .and_then(|run| run.get("stepResults"))
             .and_then(Value::as_array)
             .map(|steps| steps.len() as u64);
+        // While polling, the task's own step counts (when it reports them) tell how far it got.
+        let task_steps = self
+            .task
+            .as_ref()
+            .filter(|_| phase == Phase::Polling)
+            .and_then(|t| t.current_step.zip(t.total_step));
+        let (completed, total) = match task_steps {
+            Some((current, total)) => (Some(current), Some(total)),
+            None => (steps_run, steps_run.filter(|_| phase == Phase::Done)),
+        };
         self.progress.push(ProgressEvent {
             phase,
             polls: self.pacing.polls(),
@@ -215,7 +228,7 @@ impl PlaybookRun {
                 .to_owned(),
             elapsed_ms: self.pacing.clock().elapsed(now),
             completed,
-            total: completed.filter(|_| phase == Phase::Done),
+            total,
         });
     }
 
@@ -337,11 +350,16 @@ impl PlaybookRun {
                     let got = page.items.len();
                     self.intents.extend(page.items);
                     self.intent_pages = self.intent_pages.saturating_add(1);
-                    let known = self.intents.len() as u64;
-                    let more = got == MAX_PAGE_LIMIT as usize
-                        && !matches!(page.total, Some(total) if known >= total)
-                        && self.intent_pages < MAX_INTENT_PAGES;
-                    if more {
+                    let next = next_page_cursor(
+                        got,
+                        self.intents.len(),
+                        page.total,
+                        page.next_cursor,
+                        self.intents_next.as_deref(),
+                    )
+                    .filter(|_| self.intent_pages < MAX_INTENT_PAGES);
+                    if next.is_some() {
+                        self.intents_next = next;
                         return self.send(now);
                     }
                     let intents = std::mem::take(&mut self.intents);
@@ -452,10 +470,13 @@ impl Machine for PlaybookRun {
                     .ok_or_else(|| GuardError::Config("the run id is unknown".to_owned()))?;
                 playbook_run(&self.base, credentials, &spec.playbook_id, run_id)
             }
-            Call::FlowIntents => {
-                let skip = u32::try_from(self.intents.len()).unwrap_or(u32::MAX);
-                flow_intents(&self.base, credentials, &spec.flow_id, MAX_PAGE_LIMIT, skip)
-            }
+            Call::FlowIntents => flow_intents(
+                &self.base,
+                credentials,
+                &spec.flow_id,
+                MAX_PAGE_LIMIT,
+                self.intents_next.as_deref(),
+            ),
             other => Err(GuardError::Config(format!(
                 "a playbook run does not send {other:?}"
             ))),
@@ -469,6 +490,21 @@ impl Machine for PlaybookRun {
     fn take_progress(&mut self) -> Vec<ProgressEvent> {
         std::mem::take(&mut self.progress)
     }
+}
+
+/// The cursor to read the next page of a list with, or `None` when the list was read: after a page
+/// of `got` items (`read` in all so far), more follow only when the server gave a `next` cursor, the
+/// page was not empty, fewer than `total` items were read (when the server said), and the cursor is
+/// not the one this page was asked with (a server repeating it would loop).
+fn next_page_cursor(
+    got: usize,
+    read: usize,
+    total: Option<u64>,
+    next: Option<String>,
+    asked_with: Option<&str>,
+) -> Option<String> {
+    let all_read = total.is_some_and(|total| read as u64 >= total);
+    next.filter(|cursor| got > 0 && !all_read && Some(cursor.as_str()) != asked_with)
 }
 
 #[cfg(test)]

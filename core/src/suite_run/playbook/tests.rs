@@ -44,10 +44,44 @@ fn run_answer() -> Input {
 }
 
 fn intents_page(names: std::ops::Range<usize>, total: usize) -> Input {
+    intents_page_with(names, Some(total), None)
+}
+
+/// A page of intents `intent{i}` with `total` and `nextCursor` as given (JSON null when `None`).
+fn intents_page_with(
+    names: std::ops::Range<usize>,
+    total: Option<usize>,
+    next: Option<&str>,
+) -> Input {
     let items: Vec<Value> = names
         .map(|i| json!({ "_id": i.to_string(), "name": format!("intent{i}") }))
         .collect();
-    ok(&json!({ "items": items, "total": total }).to_string())
+    ok(
+        &json!({ "items": items, "total": total, "nextCursor": next, "previousCursor": null })
+            .to_string(),
+    )
+}
+
+/// A run that is done at once, then `pages` as the answers to its intent requests.
+fn with_intent_pages(pages: Vec<Input>) -> Vec<Input> {
+    let mut replies = vec![task("queued", None), task("done", Some("r1")), run_answer()];
+    replies.extend(pages);
+    replies
+}
+
+/// Runs a playbook whose intent requests get `pages`: (intents read, intent requests sent).
+fn read_intents(pages: Vec<Input>) -> (usize, usize) {
+    let (outcome, log) = drive(&mut machine(true), T0, with_intent_pages(pages));
+    let read = outcome.unwrap().intents.map_or(0, |intents| intents.len());
+    (read, intent_urls(&log).len())
+}
+
+fn intent_urls(log: &testkit::Log) -> Vec<String> {
+    log.requests
+        .iter()
+        .map(|r| r.url().to_owned())
+        .filter(|url| url.contains("/intents"))
+        .collect()
 }
 
 #[test]
@@ -59,7 +93,7 @@ fn schedules_waits_for_the_late_run_id_reads_run_and_intents() {
         task("active", Some("r1")),
         task("done", Some("r1")),
         run_answer(),
-        intents_page(0..100, 120),
+        intents_page_with(0..100, Some(120), Some("c100")),
         intents_page(100..120, 120),
     ];
     let mut run = SuiteRun::new(machine(true), AggregateOptions::default(), None).unwrap();
@@ -91,13 +125,93 @@ fn schedules_waits_for_the_late_run_id_reads_run_and_intents() {
     );
     assert_eq!(
         urls[6],
-        "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100&skip=0"
+        "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100"
     );
     assert_eq!(
         urls[7],
-        "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100&skip=100"
+        "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100&next=c100"
     );
     assert_eq!(urls.len(), 8);
+}
+
+#[test]
+fn short_intent_pages_are_followed_by_their_next_cursor_until_it_is_null() {
+    // A server may return fewer items than `limit` asked for: the cursor, not the page size, says
+    // whether more follow (reading stopped after the first short page before).
+    let replies = with_intent_pages(vec![
+        intents_page_with(0..25, None, Some("a/b+c")),
+        intents_page_with(25..50, None, Some("c2")),
+        intents_page_with(50..60, None, None),
+    ]);
+    let (outcome, log) = drive(&mut machine(true), T0, replies);
+    let intents = outcome.unwrap().intents.unwrap();
+    assert_eq!(intents.len(), 60);
+    assert_eq!(intents[59], "intent59");
+    assert_eq!(
+        intent_urls(&log),
+        [
+            "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100",
+            "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100&next=a%2Fb%2Bc",
+            "https://api-trial.cognigy.ai/new/v2.0/flows/f1/intents?limit=100&next=c2",
+        ]
+    );
+}
+
+#[test]
+fn intent_reading_stops_once_total_items_were_read_or_a_page_is_empty() {
+    let total_read = read_intents(vec![intents_page_with(0..30, Some(30), Some("c30"))]);
+    assert_eq!(total_read, (30, 1));
+    let empty_page = read_intents(vec![
+        intents_page_with(0..5, None, Some("c5")),
+        intents_page_with(5..5, None, Some("c5b")),
+    ]);
+    assert_eq!(empty_page, (5, 2));
+}
+
+#[test]
+fn intent_pages_are_bounded_and_a_repeated_cursor_ends_the_reading() {
+    let pages = (0..MAX_INTENT_PAGES as usize + 5)
+        .map(|page| intents_page_with(page..page + 1, None, Some(&format!("c{page}"))))
+        .collect();
+    let bound = MAX_INTENT_PAGES as usize;
+    assert_eq!(read_intents(pages), (bound, bound));
+    let repeated = read_intents(vec![
+        intents_page_with(0..5, None, Some("same")),
+        intents_page_with(5..10, None, Some("same")),
+    ]);
+    assert_eq!(repeated, (10, 2));
+}
+
+#[test]
+fn a_task_in_the_platform_shape_reports_no_empty_fail_reason_and_its_steps() {
+    let real = |status: &str, current: u64| {
+        ok(&json!({
+            "_id": "t1", "name": "runPlaybook", "status": status, "currentStep": current,
+            "totalStep": 3, "failReason": "", "data": { "playbookRunId": "r1" },
+            "createdAt": 1_735_689_600, "lastChanged": 1_735_689_603,
+            "lastRunAt": "2025-01-01T00:00:01.000Z", "lastFinishedAt": null,
+            "createdBy": "u1", "lastChangedBy": "u1"
+        })
+        .to_string())
+    };
+    let replies = vec![
+        real("queued", 0),
+        real("active", 1),
+        real("done", 3),
+        run_answer(),
+    ];
+    let mut run = SuiteRun::new(machine(false), AggregateOptions::default(), None).unwrap();
+    let (report, log) = drive(&mut run, T0, replies);
+    let report = report.unwrap();
+    assert_eq!(report.fail_reason, None);
+    assert_eq!(report.report.status.as_deref(), Some("done"));
+    let polling: Vec<_> = log
+        .progress
+        .iter()
+        .filter(|e| e.phase == crate::suite_run::Phase::Polling)
+        .map(|e| (e.completed, e.total))
+        .collect();
+    assert_eq!(polling, [(Some(1), Some(3)), (Some(3), Some(3))]);
 }
 
 #[test]
