@@ -13,3 +13,4 @@ installExecute(CircuitBreaker);
 installCall(TimeoutManager);
 
 export * from '../web/cognigy_guard.js';
+export { GuardError } from './guard-error.mjs';

@@ -12,3 +12,4 @@ installExecute(CircuitBreaker);
 installCall(TimeoutManager);
 
 export * from '../web/cognigy_guard.js';
+export { GuardError } from './guard-error.mjs';

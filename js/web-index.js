@@ -9,3 +9,4 @@ installExecute(CircuitBreaker);
 installCall(TimeoutManager);
 
 export * from './cognigy_guard.js';
+export { GuardError } from './guard-error.js';

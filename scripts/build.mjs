@@ -2,7 +2,10 @@
 // Builds the npm package `cognigy-guard` into pkg/:
 //   web/      wasm-bindgen `web` glue + the one .wasm file + index.js (browsers, bundlers)
 //   node/     index.cjs (require, synchronous) and index.mjs (Node ESM, same instance)
-//   inline.cjs  CommonJS with the wasm embedded (no fs, no __dirname, no import.meta.url)
+//   inline.cjs  CommonJS with the wasm embedded (no fs, no __dirname, no import.meta.url);
+//               inline.mjs re-exports it by name for Node ESM
+//   types/    the declarations of every entry (src/ts/*.d.ts + js/types/api.d.ts)
+//   README.md   the user's guide, docs/npm-README.md
 // Usage: node scripts/build.mjs [--dev]   (--dev: debug build with the console panic hook)
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,6 +70,7 @@ rmSync(join(pkg, 'web', '.gitignore'), { force: true });
 cpSync(join(root, 'js', 'web-index.js'), join(pkg, 'web', 'index.js'));
 cpSync(join(root, 'js', 'execute.mjs'), join(pkg, 'web', 'execute.js'));
 cpSync(join(root, 'js', 'call.mjs'), join(pkg, 'web', 'call.js'));
+cpSync(join(root, 'js', 'guard-error.mjs'), join(pkg, 'web', 'guard-error.js'));
 
 const esbuild = createRequire(import.meta.url)(join(root, 'node_modules', 'esbuild'));
 const bundle = (entry, outfile, platform) => esbuild.buildSync({
@@ -84,22 +88,44 @@ const bundle = (entry, outfile, platform) => esbuild.buildSync({
 bundle('node-entry.mjs', join(pkg, 'node', 'index.cjs'), 'node');
 bundle('inline-entry.mjs', join(pkg, 'inline.cjs'), 'neutral');
 
-// Node ESM re-exports the CommonJS instance (one wasm instance whichever way it is loaded).
-const exportNames = Object.keys(createRequire(import.meta.url)(join(pkg, 'node', 'index.cjs')))
-  .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
-writeFileSync(join(pkg, 'node', 'index.mjs'), [
-  '// Node ESM entry: the same instance as require(\'cognigy-guard\').',
-  "import { createRequire } from 'node:module';",
-  "const lib = createRequire(import.meta.url)('./index.cjs');",
-  `export const { ${exportNames.join(', ')} } = lib;`,
+// wasm-bindgen's own exports that are not part of the public API.
+const INTERNAL = new Set(['default', 'initSync', 'start']);
+const namesOf = (file) => Object.keys(createRequire(import.meta.url)(file))
+  .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && !INTERNAL.has(name));
+/** An ESM module re-exporting CommonJS `file` by name (one instance whichever way it is loaded). */
+const esmWrapper = (comment, load, names) => [
+  comment,
+  ...load,
+  `export const { ${names.join(', ')} } = lib;`,
   '',
-].join('\n'));
+].join('\n');
+const exportNames = namesOf(join(pkg, 'node', 'index.cjs'));
+writeFileSync(join(pkg, 'node', 'index.mjs'), esmWrapper(
+  "// Node ESM entry: the same instance as require('cognigy-guard').",
+  ["import { createRequire } from 'node:module';", "const lib = createRequire(import.meta.url)('./index.cjs');"],
+  exportNames,
+));
+// A default import of CommonJS works everywhere (no import.meta, no require), named ones need this.
+writeFileSync(join(pkg, 'inline.mjs'), esmWrapper(
+  "// ESM entry of cognigy-guard/inline: the same instance as require('cognigy-guard/inline').",
+  ["import lib from './inline.cjs';"],
+  namesOf(join(pkg, 'inline.cjs')),
+));
 
-const types = "export * from '../web/cognigy_guard.js';\n";
-writeFileSync(join(pkg, 'node', 'index.d.cts'), types);
-writeFileSync(join(pkg, 'node', 'index.d.mts'), types);
-writeFileSync(join(pkg, 'web', 'index.d.ts'), "export * from './cognigy_guard.js';\n");
-writeFileSync(join(pkg, 'inline.d.cts'), "export * from './web/cognigy_guard.js';\n");
+// Declarations: one file, re-exported by every entry's own declaration file (node10 reads
+// inline.d.ts at the root, node16/bundler the `types` conditions).
+mkdirSync(join(pkg, 'types'));
+writeFileSync(join(pkg, 'types', 'index.d.ts'), [
+  '// Declarations of every entry of cognigy-guard.',
+  ...['validation', 'guard', 'test_suite_runner'].map((name) => readFileSync(join(root, 'src', 'ts', `${name}.d.ts`), 'utf8')),
+  readFileSync(join(root, 'js', 'types', 'api.d.ts'), 'utf8'),
+].join('\n'));
+for (const file of ['node/index.d.cts', 'node/index.d.mts', 'web/index.d.ts']) {
+  writeFileSync(join(pkg, file), "export * from '../types/index.js';\n");
+}
+for (const file of ['inline.d.cts', 'inline.d.mts', 'inline.d.ts']) {
+  writeFileSync(join(pkg, file), "export * from './types/index.js';\n");
+}
 
 const version = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^version = "([^"]+)"/m)[1];
 const manifest = {
@@ -111,7 +137,7 @@ const manifest = {
   main: './node/index.cjs',
   module: './web/index.js',
   browser: './web/index.js',
-  types: './node/index.d.cts',
+  types: './types/index.d.ts',
   exports: {
     '.': {
       node: {
@@ -121,11 +147,14 @@ const manifest = {
       import: { types: './web/index.d.ts', default: './web/index.js' },
       default: { types: './node/index.d.cts', default: './node/index.cjs' },
     },
-    './inline': { types: './inline.d.cts', default: './inline.cjs' },
+    './inline': {
+      import: { types: './inline.d.mts', default: './inline.mjs' },
+      default: { types: './inline.d.cts', default: './inline.cjs' },
+    },
     './package.json': './package.json',
   },
-  files: ['web/', 'node/', 'inline.cjs', 'inline.d.cts', 'bin/', 'sim/', 'www/', 'README.md', 'LICENSE'],
-  sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs'],
+  files: ['web/', 'node/', 'types/', 'inline.cjs', 'inline.mjs', 'inline.d.cts', 'inline.d.mts', 'inline.d.ts', 'bin/', 'sim/', 'www/', 'README.md', 'LICENSE'],
+  sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs', './inline.mjs'],
   engines: { node: '>=18' },
 };
 // The simulator ships inside the package so users can run it (`cognigy-guard sim`).
@@ -138,6 +167,6 @@ if (existsSync(binDir)) {
   manifest.bin = { 'cognigy-guard': './bin/cognigy-guard.js' };
 }
 writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
+cpSync(join(root, 'docs', 'npm-README.md'), join(pkg, 'README.md'));
 cpSync(join(root, 'LICENSE'), join(pkg, 'LICENSE'));
 console.log(`built pkg/ (${profile}) with exports: ${exportNames.join(', ')}`);

@@ -1,7 +1,7 @@
 /** Circuit breaker state. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
-/** Options of a circuit breaker (all optional; defaults as in API.md). */
+/** Options of a circuit breaker (all optional; defaults and ranges in docs/API.md). */
 export interface CircuitBreakerOptions {
   failureThreshold?: number;
   resetTimeoutMs?: number;
@@ -99,7 +99,8 @@ export interface TimeoutManagerOptions {
   cacheMaxEntries?: number;
   /** Bound of a whole call, retries included (default 20000). */
   deadlineMs?: number;
-  fetch?: (url: string, init: object) => Promise<unknown>;
+  /** A `fetch` replacement (default: `globalThis.fetch`, looked up per request). */
+  fetch?: FetchFunction;
   now?: () => number;
   /** Called with each audit record; a throwing sink is ignored. */
   onAudit?: (record: AuditRecord) => void;
@@ -135,20 +136,46 @@ export interface CallRequest {
   fallbackTemplate?: FallbackTemplate;
 }
 
-/** The result of a guarded call. */
-export interface CallResult {
+/** Why the live call of a degraded answer failed. */
+export interface CallError {
+  /** A `GuardErrorCode`: `TIMEOUT`, `CIRCUIT_OPEN`, `HTTP`, `NETWORK`, ... */
+  code: string;
+  message: string;
+  /** The upstream status, when it answered. */
+  status?: number;
+}
+
+/** A live answer of a guarded call. */
+export interface LiveCallResult {
   data: Json;
-  /** Upstream status of a live answer, `null` when degraded. */
-  status: number | null;
-  source: 'live' | 'cache' | 'fallback';
-  degraded: boolean;
+  /** The upstream status. */
+  status: number;
+  source: 'live';
+  degraded: false;
   circuit: CircuitState;
   attempts: number;
   latencyMs: number;
+  /** Whether it came slower than the policy's `slaThresholdMs`. */
   slaBreached: boolean;
-  /** For a degraded answer: why the live call failed. */
-  error?: { code: string; message: string; status?: number };
+  error?: undefined;
 }
+
+/** A degraded answer: the last good answer (`cache`) or the fallback template (`fallback`). */
+export interface DegradedCallResult {
+  data: Json;
+  status: null;
+  source: 'cache' | 'fallback';
+  degraded: true;
+  circuit: CircuitState;
+  attempts: number;
+  latencyMs: number;
+  slaBreached: false;
+  /** Why the live call failed. */
+  error: CallError;
+}
+
+/** The result of a guarded call (`degraded` tells which). */
+export type CallResult = LiveCallResult | DegradedCallResult;
 
 /** `call` and `invokeExternalService` are defined in JavaScript (js/call.mjs) and merged into the class. */
 export interface TimeoutManager {
@@ -181,7 +208,7 @@ export interface SyncResult {
   dropped: number;
   ok: boolean;
   status: number | null;
-  error?: { code: string; message: string; status?: number };
+  error?: CallError;
 }
 
 /** Metrics of one endpoint. */
@@ -230,3 +257,31 @@ export interface ManagerSnapshot {
   v: 1;
   [part: string]: Json;
 }
+
+/**
+ * The environment's `AbortSignal` type when it declares one (the DOM lib or @types/node), else the
+ * members the package uses (the runtime check is `instanceof AbortSignal`).
+ */
+export type AbortSignalType = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+};
+
+/** What the package passes to `fetch`. */
+export interface FetchInit {
+  method: string;
+  headers: { [name: string]: string };
+  body?: string;
+  signal: AbortSignalType;
+}
+
+/** What the package reads from a `fetch` response. */
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** A `fetch` replacement; the global `fetch` fits. */
+export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchResponse>;

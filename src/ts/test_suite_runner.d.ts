@@ -7,8 +7,8 @@ export interface TestSuiteRunnerOptions {
   api?: 'cognigy-v2' | 'seed-v1';
   /** API base URL; `http://` only on loopback unless `allowInsecureHttp`. */
   baseUrl: string;
-  /** Required. OAuth scopes default to `test:execute test:read webhook:write` with seed-v1. */
-  auth?: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
+  /** OAuth scopes default to `test:execute test:read webhook:write` with seed-v1. */
+  auth: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
   /** First poll interval (default 2000 ms); grows ×1.5 per poll. */
   pollIntervalMs?: number;
   /** Longest poll interval (default 15000 ms). */
@@ -16,7 +16,7 @@ export interface TestSuiteRunnerOptions {
   /** Overall deadline of a run; default executionTimeoutSeconds + 120 s (seed-v1), 1120 s (playbooks). */
   deadlineMs?: number;
   /** A `fetch` replacement. */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  fetch?: FetchFunction;
   /** A clock replacement (epoch ms). */
   now?: () => number;
   /** Receives the audit record of every finished run. */
@@ -40,7 +40,8 @@ export interface ProgressEvent {
 /** Options of `waitForCompletion`. */
 export interface WaitOptions {
   onProgress?: (event: ProgressEvent) => void;
-  signal?: AbortSignal;
+  /** Aborting it cancels the run (a playbook task is cancelled on the platform) and rejects `CANCELLED`. */
+  signal?: AbortSignalType;
 }
 
 /** Options of aggregation. */
