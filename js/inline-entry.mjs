@@ -12,5 +12,4 @@ initSync({ module: decodeBase64(WASM_BASE64) });
 installExecute(CircuitBreaker);
 installCall(TimeoutManager);
 
-export * from '../web/cognigy_guard.js';
-export { GuardError } from './guard-error.mjs';
+export * from './api.mjs';

@@ -11,5 +11,4 @@ initSync({ module: readFileSync(join(__dirname, '..', 'web', 'cognigy_guard_bg.w
 installExecute(CircuitBreaker);
 installCall(TimeoutManager);
 
-export * from '../web/cognigy_guard.js';
-export { GuardError } from './guard-error.mjs';
+export * from './api.mjs';

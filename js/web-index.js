@@ -8,5 +8,4 @@ await init({ module_or_path: new URL('./cognigy_guard_bg.wasm', import.meta.url)
 installExecute(CircuitBreaker);
 installCall(TimeoutManager);
 
-export * from './cognigy_guard.js';
-export { GuardError } from './guard-error.js';
+export * from './api.js';

@@ -68,9 +68,11 @@ mkdirSync(join(pkg, 'node'), { recursive: true });
 cpSync(join(stage, 'web'), join(pkg, 'web'), { recursive: true });
 rmSync(join(pkg, 'web', '.gitignore'), { force: true });
 cpSync(join(root, 'js', 'web-index.js'), join(pkg, 'web', 'index.js'));
-cpSync(join(root, 'js', 'execute.mjs'), join(pkg, 'web', 'execute.js'));
-cpSync(join(root, 'js', 'call.mjs'), join(pkg, 'web', 'call.js'));
-cpSync(join(root, 'js', 'guard-error.mjs'), join(pkg, 'web', 'guard-error.js'));
+// The browser loads the entry's modules as they are, named .js (relative imports renamed alike).
+for (const name of ['execute', 'call', 'guard-error', 'api']) {
+  const source = readFileSync(join(root, 'js', `${name}.mjs`), 'utf8');
+  writeFileSync(join(pkg, 'web', `${name}.js`), source.replace(/(from '\.\/[\w-]+)\.mjs'/g, "$1.js'"));
+}
 
 const esbuild = createRequire(import.meta.url)(join(root, 'node_modules', 'esbuild'));
 const bundle = (entry, outfile, platform) => esbuild.buildSync({
@@ -88,10 +90,8 @@ const bundle = (entry, outfile, platform) => esbuild.buildSync({
 bundle('node-entry.mjs', join(pkg, 'node', 'index.cjs'), 'node');
 bundle('inline-entry.mjs', join(pkg, 'inline.cjs'), 'neutral');
 
-// wasm-bindgen's own exports that are not part of the public API.
-const INTERNAL = new Set(['default', 'initSync', 'start']);
 const namesOf = (file) => Object.keys(createRequire(import.meta.url)(file))
-  .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && !INTERNAL.has(name));
+  .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
 /** An ESM module re-exporting CommonJS `file` by name (one instance whichever way it is loaded). */
 const esmWrapper = (comment, load, names) => [
   comment,

@@ -1,0 +1,19 @@
+// The public exports of every entry: the wasm classes and functions (without wasm-bindgen's
+// `default` init, `initSync` and `start`) and GuardError. js/types/api.d.ts declares the same
+// names; tests/js/package.test.mjs checks that every entry exports exactly them.
+export {
+  CircuitBreaker,
+  TestSuiteRunner,
+  TimeoutManager,
+  aggregateResults,
+  buildTimeoutPayload,
+  toJUnitXml,
+  validateTestExecution,
+  validateTestExecutionJson,
+  validateTimeoutConfig,
+  validateTimeoutConfigJson,
+  verifyAuditLog,
+  version,
+  wasmMemoryBytes,
+} from '../web/cognigy_guard.js';
+export { GuardError } from './guard-error.mjs';
