@@ -1,18 +1,29 @@
-// The error class of every failure cognigy-guard reports (`err instanceof GuardError`). The wasm
-// builds it (the entries register the class) and copies the fields onto it: `code` always;
-// `status`, `retryAfterMs`, `attempts`, `endpointId`, `errors`, `problem`, `reason` where they
-// apply. Messages and fields never carry a credential.
+// The class of every error the package throws or rejects with. The wasm side constructs it, so
+// `err instanceof GuardError` holds for every failure, from every entry.
 
-/** A cognigy-guard failure: `code` is one of the stable codes of docs/API.md "Errors". */
+const FIELDS = ['status', 'retryAfterMs', 'attempts', 'endpointId', 'errors', 'problem', 'reason'];
+
 export class GuardError extends Error {
-  constructor(message, fields) {
+  /**
+   * @param {string} code     `VALIDATION`, `CONFIG`, `AUTH`, `RATE_LIMITED`, `HTTP`, `NETWORK`, `TIMEOUT`,
+   *                          `DEADLINE`, `CIRCUIT_OPEN`, `BAD_RESPONSE` or `CANCELLED`
+   * @param {string} message
+   * @param {{ status?: number, retryAfterMs?: number, attempts?: number, endpointId?: string,
+   *           errors?: object[], problem?: object, reason?: string }} [details]  only the fields that apply are set
+   */
+  constructor(code, message, details) {
     super(message);
-    this.name = 'GuardError';
-    if (fields) Object.assign(this, fields);
+    this.code = code;
+    for (const field of FIELDS) {
+      const value = details?.[field];
+      if (value !== undefined && value !== null) this[field] = value;
+    }
   }
 }
 
+Object.defineProperty(GuardError.prototype, 'name', { value: 'GuardError', writable: true, configurable: true });
+
 /** A `GuardError` made in JS (outside the wasm), e.g. for a run aborted while it waited. */
 export function guardError(code, message) {
-  return new GuardError(message, { code });
+  return new GuardError(code, message);
 }

@@ -9,4 +9,4 @@ import { WASM_BASE64 } from './wasm-base64.mjs';
 initSync({ module: decodeBase64(WASM_BASE64) });
 install();
 
-export * from './public.mjs';
+export * from './api.mjs';

@@ -8,4 +8,4 @@ import { join } from 'node:path';
 initSync({ module: readFileSync(join(__dirname, '..', 'web', 'cognigy_guard_bg.wasm')) });
 install();
 
-export * from './public.mjs';
+export * from './api.mjs';

@@ -7,4 +7,4 @@ import { install } from './install.mjs';
 await init({ module_or_path: new URL('./cognigy_guard_bg.wasm', import.meta.url) });
 install();
 
-export * from './public.mjs';
+export * from './api.mjs';

@@ -2,7 +2,10 @@
 // Builds the npm package `cognigy-guard` into pkg/:
 //   web/      wasm-bindgen `web` glue + the one .wasm file + index.js (browsers, bundlers)
 //   node/     index.cjs (require, synchronous) and index.mjs (Node ESM, same instance)
-//   inline.cjs  CommonJS with the wasm embedded (no fs, no __dirname, no import.meta.url)
+//   inline.cjs  CommonJS with the wasm embedded (no fs, no __dirname, no import.meta.url);
+//               inline.mjs re-exports it by name for Node ESM
+//   types/    the declarations of every entry (src/ts/*.d.ts + js/types/api.d.ts)
+//   README.md   the user's guide, docs/npm-README.md
 // Usage: node scripts/build.mjs [--dev]   (--dev: debug build with the console panic hook)
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,7 +84,7 @@ const bundle = (entry, outfile, platform) => esbuild.buildSync({
 bundle('node-entry.mjs', join(pkg, 'node', 'index.cjs'), 'node');
 // The browser entry: the JS methods bundled in, the glue (and its .wasm) beside it.
 cpSync(join(stage, 'entry', 'web-index.js'), join(stage, 'web', 'web-index.js'));
-for (const file of ['install.mjs', 'public.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'manager.mjs', 'runner.mjs']) {
+for (const file of ['install.mjs', 'api.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'manager.mjs', 'runner.mjs']) {
   cpSync(join(stage, 'entry', file), join(stage, 'web', file));
 }
 esbuild.buildSync({
@@ -97,22 +100,42 @@ esbuild.buildSync({
 });
 bundle('inline-entry.mjs', join(pkg, 'inline.cjs'), 'neutral');
 
-// Node ESM re-exports the CommonJS instance (one wasm instance whichever way it is loaded).
-const exportNames = Object.keys(createRequire(import.meta.url)(join(pkg, 'node', 'index.cjs')))
+const namesOf = (file) => Object.keys(createRequire(import.meta.url)(file))
   .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
-writeFileSync(join(pkg, 'node', 'index.mjs'), [
-  '// Node ESM entry: the same instance as require(\'cognigy-guard\').',
-  "import { createRequire } from 'node:module';",
-  "const lib = createRequire(import.meta.url)('./index.cjs');",
-  `export const { ${exportNames.join(', ')} } = lib;`,
+/** An ESM module re-exporting CommonJS `file` by name (one instance whichever way it is loaded). */
+const esmWrapper = (comment, load, names) => [
+  comment,
+  ...load,
+  `export const { ${names.join(', ')} } = lib;`,
   '',
-].join('\n'));
+].join('\n');
+const exportNames = namesOf(join(pkg, 'node', 'index.cjs'));
+writeFileSync(join(pkg, 'node', 'index.mjs'), esmWrapper(
+  "// Node ESM entry: the same instance as require('cognigy-guard').",
+  ["import { createRequire } from 'node:module';", "const lib = createRequire(import.meta.url)('./index.cjs');"],
+  exportNames,
+));
+// A default import of CommonJS works everywhere (no import.meta, no require), named ones need this.
+writeFileSync(join(pkg, 'inline.mjs'), esmWrapper(
+  "// ESM entry of cognigy-guard/inline: the same instance as require('cognigy-guard/inline').",
+  ["import lib from './inline.cjs';"],
+  namesOf(join(pkg, 'inline.cjs')),
+));
 
-const types = "export * from '../web/cognigy_guard.js';\n";
-writeFileSync(join(pkg, 'node', 'index.d.cts'), types);
-writeFileSync(join(pkg, 'node', 'index.d.mts'), types);
-writeFileSync(join(pkg, 'web', 'index.d.ts'), "export * from './cognigy_guard.js';\n");
-writeFileSync(join(pkg, 'inline.d.cts'), "export * from './web/cognigy_guard.js';\n");
+// Declarations: one file, re-exported by every entry's own declaration file (node10 reads
+// inline.d.ts at the root, node16/bundler the `types` conditions).
+mkdirSync(join(pkg, 'types'));
+writeFileSync(join(pkg, 'types', 'index.d.ts'), [
+  '// Declarations of every entry of cognigy-guard.',
+  ...['validation', 'guard', 'test_suite_runner'].map((name) => readFileSync(join(root, 'src', 'ts', `${name}.d.ts`), 'utf8')),
+  readFileSync(join(root, 'js', 'types', 'api.d.ts'), 'utf8'),
+].join('\n'));
+for (const file of ['node/index.d.cts', 'node/index.d.mts', 'web/index.d.ts']) {
+  writeFileSync(join(pkg, file), "export * from '../types/index.js';\n");
+}
+for (const file of ['inline.d.cts', 'inline.d.mts', 'inline.d.ts']) {
+  writeFileSync(join(pkg, file), "export * from './types/index.js';\n");
+}
 
 const version = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^version = "([^"]+)"/m)[1];
 const manifest = {
@@ -124,7 +147,7 @@ const manifest = {
   main: './node/index.cjs',
   module: './web/index.js',
   browser: './web/index.js',
-  types: './node/index.d.cts',
+  types: './types/index.d.ts',
   exports: {
     '.': {
       node: {
@@ -134,11 +157,14 @@ const manifest = {
       import: { types: './web/index.d.ts', default: './web/index.js' },
       default: { types: './node/index.d.cts', default: './node/index.cjs' },
     },
-    './inline': { types: './inline.d.cts', default: './inline.cjs' },
+    './inline': {
+      import: { types: './inline.d.mts', default: './inline.mjs' },
+      default: { types: './inline.d.cts', default: './inline.cjs' },
+    },
     './package.json': './package.json',
   },
-  files: ['web/', 'node/', 'inline.cjs', 'inline.d.cts', 'bin/', 'sim/', 'www/', 'README.md', 'LICENSE'],
-  sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs'],
+  files: ['web/', 'node/', 'types/', 'inline.cjs', 'inline.mjs', 'inline.d.cts', 'inline.d.mts', 'inline.d.ts', 'bin/', 'sim/', 'www/', 'README.md', 'LICENSE'],
+  sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs', './inline.mjs'],
   engines: { node: '>=18' },
 };
 // The simulator ships inside the package so users can run it (`cognigy-guard sim`).
@@ -151,6 +177,6 @@ if (existsSync(binDir)) {
   manifest.bin = { 'cognigy-guard': './bin/cognigy-guard.js' };
 }
 writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
+cpSync(join(root, 'docs', 'npm-README.md'), join(pkg, 'README.md'));
 cpSync(join(root, 'LICENSE'), join(pkg, 'LICENSE'));
 console.log(`built pkg/ (${profile}) with exports: ${exportNames.join(', ')}`);

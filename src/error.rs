@@ -20,12 +20,12 @@ pub fn register_error_class(class: Function) {
     CLASS.with(|c| *c.borrow_mut() = Some(class));
 }
 
-/// A new JS error with `message`: an instance of the registered `GuardError` class, else an
-/// `Error` named `GuardError`.
-fn new_error(message: &str) -> js_sys::Error {
+/// A new JS error with `code` and `message`: an instance of the registered `GuardError` class
+/// (`new GuardError(code, message)`), else an `Error` named `GuardError`.
+fn new_error(code: &str, message: &str) -> js_sys::Error {
     let made = CLASS.with(|c| {
         c.borrow().as_ref().and_then(|class| {
-            let args = js_sys::Array::of1(&JsValue::from_str(message));
+            let args = js_sys::Array::of2(&JsValue::from_str(code), &JsValue::from_str(message));
             js_sys::Reflect::construct(class, &args).ok()
         })
     });
@@ -39,31 +39,31 @@ fn new_error(message: &str) -> js_sys::Error {
     }
 }
 
-/// The JS value thrown for `err`: an `Error` instance (so stack traces and `instanceof Error`
-/// work) named `GuardError`, with every field of the core error copied onto it.
+/// The JS value thrown for `err`: a `GuardError` (an `Error`, so stack traces and `instanceof
+/// Error` work) with every field of the core error copied onto it.
 pub fn to_js_error(err: &GuardError) -> JsValue {
-    let fields = err.fields();
-    let js_err = new_error(&fields.message);
-    if let Ok(props) = to_js(&fields) {
-        if let Some(obj) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Object>(&props) {
-            js_sys::Object::assign(js_err.as_ref(), obj);
-        }
+    match serde_json::to_value(err.fields()) {
+        Ok(fields) => from_fields(&fields),
+        Err(_) => new_error("CONFIG", "error").into(),
     }
-    js_err.into()
 }
 
 /// Like [`to_js_error`], with every secret known to `redactor` removed from message and fields.
 pub fn to_js_error_redacted(err: &GuardError, redactor: &Redactor) -> JsValue {
-    let fields = match serde_json::to_value(err.fields()) {
-        Ok(value) => redactor.redact_value(&value),
-        Err(_) => return to_js_error(err),
-    };
-    let message = fields
-        .get("message")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("error");
-    let js_err = new_error(message);
-    if let Ok(props) = to_js(&fields) {
+    match serde_json::to_value(err.fields()) {
+        Ok(fields) => from_fields(&redactor.redact_value(&fields)),
+        Err(_) => to_js_error(err),
+    }
+}
+
+/// The `GuardError` of an error's JSON fields.
+fn from_fields(fields: &serde_json::Value) -> JsValue {
+    let text = |key: &str| fields.get(key).and_then(serde_json::Value::as_str);
+    let js_err = new_error(
+        text("code").unwrap_or("CONFIG"),
+        text("message").unwrap_or("error"),
+    );
+    if let Ok(props) = to_js(fields) {
         if let Some(obj) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Object>(&props) {
             js_sys::Object::assign(js_err.as_ref(), obj);
         }

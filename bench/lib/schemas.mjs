@@ -1,4 +1,4 @@
-// The TestExecutionPayload rules of API.md, as a JSON schema (compiled by ajv, allErrors) and as a
+// The TestExecutionPayload rules of docs/API.md, as a JSON schema (compiled by ajv, allErrors) and as a
 // zod schema, in the seed-v1 wire spelling (snake_case) that the bench payloads use.
 // Mirrored: required fields, 1..=500 cases, executionTimeoutSeconds integer 30..=1800, suiteId an
 // identifier (1..=128 of [A-Za-z0-9_.-], not `.`/`..`), inputText and the expected texts non-blank

@@ -1,7 +1,7 @@
 /** Circuit breaker state. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
-/** Options of a circuit breaker (all optional; defaults as in API.md). */
+/** Options of a circuit breaker (all optional; defaults and ranges in docs/API.md). */
 export interface CircuitBreakerOptions {
   failureThreshold?: number;
   resetTimeoutMs?: number;
@@ -99,7 +99,8 @@ export interface TimeoutManagerOptions {
   cacheMaxEntries?: number;
   /** Bound of a whole call, retries included (default 20000). */
   deadlineMs?: number;
-  fetch?: (url: string, init: object) => Promise<unknown>;
+  /** A `fetch` replacement (default: `globalThis.fetch`, looked up per request). */
+  fetch?: FetchFunction;
   now?: () => number;
   /** Called with each audit record; a throwing sink is ignored. */
   onAudit?: (record: AuditRecord) => void;
@@ -138,33 +139,49 @@ export interface CallRequest {
   cacheKey?: string;
 }
 
-/** The result of a guarded call. */
-export interface CallResult {
+/** Why the live call of a degraded answer failed. */
+export interface CallError {
+  /** A `GuardErrorCode`: `TIMEOUT`, `CIRCUIT_OPEN`, `HTTP`, `NETWORK`, ... */
+  code: string;
+  message: string;
+  /** The upstream status, when it answered. */
+  status?: number;
+}
+
+/** A live answer of a guarded call. */
+export interface LiveCallResult {
   data: Json;
-  /** Upstream status of a live answer, `null` when degraded. */
-  status: number | null;
-  source: 'live' | 'cache' | 'fallback';
-  degraded: boolean;
+  /** The upstream status. */
+  status: number;
+  source: 'live';
+  degraded: false;
   circuit: CircuitState;
   attempts: number;
   latencyMs: number;
+  /** Whether it came slower than the policy's `slaThresholdMs`. */
   slaBreached: boolean;
-  /** For a degraded answer: why the live call failed. */
-  error?: { code: string; message: string; status?: number };
+  error?: undefined;
 }
+
+/** A degraded answer: the last good answer (`cache`) or the fallback template (`fallback`). */
+export interface DegradedCallResult {
+  data: Json;
+  status: null;
+  source: 'cache' | 'fallback';
+  degraded: true;
+  circuit: CircuitState;
+  attempts: number;
+  latencyMs: number;
+  slaBreached: false;
+  /** Why the live call failed. */
+  error: CallError;
+}
+
+/** The result of a guarded call (`degraded` tells which). */
+export type CallResult = LiveCallResult | DegradedCallResult;
 
 /** The async methods are defined in JavaScript (js/manager.mjs, run by the one driver) and merged into the class. */
 export interface TimeoutManager {
-  /**
-   * Validates `config` and registers the endpoint's policy; with `seed-v1` also `PUT`s it (429
-   * retried per `Retry-After`, 3 attempts at most, within `deadlineMs`).
-   */
-  configureTimeout(config: TimeoutConfigInput | TimeoutConfig): Promise<ConfigureResult>;
-  /**
-   * Delivers the pending metric events to `{webhookUrl}/metrics/timeout-sync` (with
-   * `Idempotency-Key`); events leave only on a 2xx. Never rejects for a dashboard failure.
-   */
-  syncMetrics(): Promise<SyncResult>;
   /**
    * A guarded call: `{ data, status, source, degraded, circuit, attempts, latencyMs,
    * slaBreached, error? }`. Never rejects for an upstream failure (the endpoint's template is
@@ -194,7 +211,7 @@ export interface SyncResult {
   dropped: number;
   ok: boolean;
   status: number | null;
-  error?: { code: string; message: string; status?: number };
+  error?: CallError;
 }
 
 /** Metrics of one endpoint. */
@@ -249,3 +266,31 @@ export interface ManagerSnapshot {
   v: 1;
   [part: string]: Json;
 }
+
+/**
+ * The environment's `AbortSignal` type when it declares one (the DOM lib or @types/node), else the
+ * members the package uses (the runtime check is `instanceof AbortSignal`).
+ */
+export type AbortSignalType = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+};
+
+/** What the package passes to `fetch`. */
+export interface FetchInit {
+  method: string;
+  headers: { [name: string]: string };
+  body?: string;
+  signal: AbortSignalType;
+}
+
+/** What the package reads from a `fetch` response. */
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** A `fetch` replacement; the global `fetch` fits. */
+export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchResponse>;

@@ -7,8 +7,8 @@ export interface TestSuiteRunnerOptions {
   api?: 'cognigy-v2' | 'seed-v1';
   /** API base URL; `http://` only on loopback unless `allowInsecureHttp`. */
   baseUrl: string;
-  /** Required. OAuth scopes default to `test:execute test:read webhook:write` with seed-v1. */
-  auth?: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
+  /** OAuth scopes default to `test:execute test:read webhook:write` with seed-v1. */
+  auth: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
   /** First poll interval (default 2000 ms); grows ×1.5 per poll. */
   pollIntervalMs?: number;
   /** Longest poll interval (default 15000 ms). */
@@ -16,7 +16,7 @@ export interface TestSuiteRunnerOptions {
   /** Overall deadline of a run; default executionTimeoutSeconds + 120 s (seed-v1), 1120 s (playbooks). */
   deadlineMs?: number;
   /** A `fetch` replacement. */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  fetch?: FetchFunction;
   /** A clock replacement (epoch ms). */
   now?: () => number;
   /** Receives the audit record of every finished run. */
@@ -40,7 +40,8 @@ export interface ProgressEvent {
 /** Options of `waitForCompletion`. */
 export interface WaitOptions {
   onProgress?: (event: ProgressEvent) => void;
-  signal?: AbortSignal;
+  /** Aborting it cancels the run (a playbook task is cancelled on the platform) and rejects `CANCELLED`. */
+  signal?: AbortSignalType;
 }
 
 /** Options of aggregation. */
@@ -152,24 +153,3 @@ export interface SuiteReport {
   failReason?: string;
 }
 
-/** The async methods are defined in JavaScript (js/runner.mjs, run by the one driver) and merged into the class. */
-export interface TestSuiteRunner {
-  /**
-   * Validates `payload` (never submits an invalid one), submits it, waits, aggregates, sends the
-   * CI webhook and writes the audit record (`seed-v1`). Waits for a place among
-   * `maxConcurrentRuns`.
-   */
-  run(payload: TestExecutionInput, options?: RunOptions): Promise<SuiteReport>;
-  /**
-   * Schedules a playbook, waits for its run, reads the flow's intents for coverage, then
-   * aggregates, notifies and audits like `run` (`cognigy-v2`). Aborting `signal` cancels the
-   * platform task and rejects with `CANCELLED`.
-   */
-  runPlaybook(playbook: PlaybookSpec, options?: RunOptions): Promise<SuiteReport>;
-  /** Validates and submits `payload` (`seed-v1`). */
-  submit(payload: TestExecutionInput): Promise<SubmittedExecution>;
-  /** Polls execution `id` until it is `completed`, `failed` or `timeout` (`seed-v1`). */
-  waitForCompletion(id: string, options?: WaitOptions): Promise<ExecutionStatusResult>;
-  /** Reads the raw results of execution `id` (`seed-v1`). */
-  fetchResults(id: string): Promise<SeedResults>;
-}

@@ -71,15 +71,3 @@ export interface SeedTimeoutPayload {
 export type GuardErrorCode =
   | 'VALIDATION' | 'CONFIG' | 'AUTH' | 'RATE_LIMITED' | 'HTTP' | 'NETWORK' | 'TIMEOUT'
   | 'DEADLINE' | 'CIRCUIT_OPEN' | 'BAD_RESPONSE' | 'CANCELLED';
-
-/** What every failure throws or rejects with: an `Error` whose `name` is `'GuardError'`. */
-export interface GuardError extends Error {
-  name: 'GuardError';
-  code: GuardErrorCode;
-  status?: number;
-  retryAfterMs?: number;
-  attempts?: number;
-  endpointId?: string;
-  errors?: Issue[];
-  problem?: { [key: string]: Json };
-}

@@ -6,8 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import vm from 'node:vm';
-import { pkgDir } from './helpers.mjs';
+import { pkgDir, root } from './helpers.mjs';
 
 let scratch;
 let installed;
@@ -76,6 +77,36 @@ test('the inline entry runs in a node:vm context with no require, no fs, no proc
   assert.equal(bad.errors[0].path, 'endpointId');
 });
 
+/** The value exports (classes, functions) that the declarations of `specifier` give, sorted. */
+function declaredValues(specifier) {
+  const ts = createRequire(import.meta.url)(join(root, 'node_modules', 'typescript'));
+  const file = join(scratch, 'declared.ts');
+  writeFileSync(file, `import * as lib from '${specifier}';\nexport { lib };\n`);
+  const program = ts.createProgram([file], { strict: true, noEmit: true, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 });
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(file);
+  const moduleSymbol = checker.getSymbolAtLocation(source.statements[0].moduleSpecifier);
+  return checker.getExportsOfModule(moduleSymbol)
+    .filter((symbol) => symbol.flags & ts.SymbolFlags.Value)
+    .map((symbol) => symbol.name)
+    .sort();
+}
+
+test('every entry exports exactly what its declarations declare (no wasm-bindgen internals)', () => {
+  const declared = declaredValues('cognigy-guard');
+  assert.deepEqual(declaredValues('cognigy-guard/inline'), declared);
+  assert.ok(declared.includes('GuardError') && declared.includes('TimeoutManager'), declared.join());
+  for (const internal of ['initSync', 'start', 'default']) assert.ok(!declared.includes(internal), internal);
+  const names = (source) => JSON.parse(node(['--input-type=module', '-e', source]));
+  for (const specifier of ['cognigy-guard', 'cognigy-guard/inline']) {
+    const cjs = names(`import { createRequire } from 'node:module';
+      console.log(JSON.stringify(Object.keys(createRequire(import.meta.url)('${specifier}')).sort()));`);
+    assert.deepEqual(cjs, declared, `require('${specifier}')`);
+    const esm = names(`import * as lib from '${specifier}'; console.log(JSON.stringify(Object.keys(lib).sort()));`);
+    assert.deepEqual(esm, declared, `import from '${specifier}'`);
+  }
+});
+
 test('package.json exports map and typings name every entry', () => {
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
   assert.equal(manifest.name, 'cognigy-guard');
@@ -83,7 +114,8 @@ test('package.json exports map and typings name every entry', () => {
   assert.ok(manifest.exports['.'].node.import.default.endsWith('.mjs'));
   assert.ok(manifest.exports['.'].import.default.endsWith('index.js'));
   assert.ok(manifest.exports['./inline']);
-  for (const file of ['node/index.d.cts', 'node/index.d.mts', 'web/index.d.ts', 'inline.d.cts', 'web/cognigy_guard.d.ts']) {
+  assert.equal(manifest.exports['./inline'].import.default, './inline.mjs');
+  for (const file of ['node/index.d.cts', 'node/index.d.mts', 'web/index.d.ts', 'inline.d.cts', 'inline.d.mts', 'inline.d.ts', 'types/index.d.ts']) {
     assert.ok(readFileSync(join(installed, file), 'utf8').length > 0, file);
   }
 });

@@ -1,6 +1,6 @@
-// The public exports of every entry: the wasm-bindgen classes and functions (never its internals
-// such as `initSync`) and the GuardError class.
-
+// The public exports of every entry: the wasm classes and functions (without wasm-bindgen's
+// `default` init, `initSync` and `start`) and GuardError. js/types/api.d.ts declares the same
+// names; tests/js/package.test.mjs checks that every entry exports exactly them.
 export {
   CircuitBreaker,
   TestSuiteRunner,

@@ -1,0 +1,57 @@
+'use strict';
+// `cognigy-guard sim` and `cognigy-guard demo`: the simulator (and the admin page) until Ctrl-C.
+
+const path = require('node:path');
+const { number } = require('../flags');
+const { EXIT } = require('../report');
+
+const pkgRoot = path.join(__dirname, '..', '..', '..');
+const simulator = () => require(path.join(pkgRoot, 'sim'));
+
+/** Resolves EXIT.OK once `signal` aborts (Ctrl-C) and `sim` is closed. */
+function serveUntil(sim, signal) {
+  return new Promise((resolve) => {
+    const stop = () => sim.close().then(() => resolve(EXIT.OK));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+async function sim({ values, io }) {
+  const { startSimulator, DEMO_API_KEY, DEMO_CLIENT } = simulator();
+  const server = await startSimulator({
+    port: number(values, 'port', 8787),
+    host: values.host || '127.0.0.1',
+    timeScale: number(values, 'time-scale', 1),
+    staticRoots: { '/': path.join(pkgRoot, 'www'), '/pkg/': pkgRoot },
+  });
+  io.out(server.url);
+  io.err([
+    `Cognigy simulator and admin page at ${server.url}/ (Ctrl-C stops)`,
+    'demo credentials (public, accepted by this simulator only):',
+    `  api key        ${DEMO_API_KEY}`,
+    `  OAuth client   ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}`,
+    `  e.g. COGNIGY_BASE_URL=${server.url} COGNIGY_API_KEY=${DEMO_API_KEY} cognigy-guard list-playbooks`,
+  ].join('\n'));
+  return serveUntil(server, io.signal);
+}
+
+async function demo({ values, lib, io }) {
+  const { runDemo } = require('../../demo.js');
+  const server = await runDemo({
+    lib: lib(),
+    simulator: simulator(),
+    www: path.join(pkgRoot, 'www'),
+    pkg: pkgRoot,
+    port: number(values, 'port', 8787),
+    log: io.out,
+  });
+  if (values.exit) {
+    await server.close();
+    return EXIT.OK;
+  }
+  io.out(`\nStill serving the simulator and the admin page at ${server.url}/ (Ctrl-C stops).`);
+  return serveUntil(server, io.signal);
+}
+
+module.exports = { sim, demo };
