@@ -40,7 +40,7 @@ function createState(options) {
     seed: createSeedState(),
     v2: createV2State(),
     ext: { quotes: 0 },
-    serveStatic: createStatic(options.staticRoots),
+    serveStatic: createStatic(options.staticRoots, { pageBaseUrl: options.pageBaseUrl }),
 
     /** Simulated milliseconds since the real instant `since` (real time multiplied by timeScale). */
     elapsed(since) {
