@@ -1,0 +1,39 @@
+// Child nodes: the paths a node's Flow continues on, one per kind of result (Cognigy's pattern: the parent
+// lists them in `dependencies.children`, each child names the parent in `parentType`, and the parent's
+// function continues at one of them with `api.setNextNode(childConfig.id)`). The children are fixed:
+// created with the parent, not editable, deletable or movable on their own.
+import { createNodeDescriptor, type INodeFunctionBaseParams } from '@cognigy/extension-tools';
+import type { LimitedApi } from './limits';
+
+type ChildConfigs = INodeFunctionBaseParams['childConfigs'];
+
+/** White on every path colour: each pair has a contrast ratio of at least 4.5 (WCAG AA for text). */
+export const TEXT_COLOR = '#ffffff';
+
+/** A path of `parentType`: a small fixed child node labelled `label`, drawn in `color`. */
+export function childPath(type: string, parentType: string, label: string, color: string) {
+  return createNodeDescriptor({
+    type,
+    parentType,
+    defaultLabel: label,
+    constraints: {
+      editable: false,
+      deletable: false,
+      creatable: false,
+      movable: false,
+      placement: { predecessor: { whitelist: [] } },
+    },
+    appearance: { color, textColor: TEXT_COLOR, variant: 'mini' },
+  });
+}
+
+/**
+ * Continues the Flow at the child of type `type`, when the node has it (a node placed before its children
+ * existed has none: the Flow then goes on after the node as before).
+ */
+export function takePath(api: LimitedApi, childConfigs: ChildConfigs | undefined, type: string): string | null {
+  const child = (childConfigs ?? []).find((c) => c.type === type);
+  if (!child) return null;
+  api.setNextNode(child.id);
+  return child.id;
+}
