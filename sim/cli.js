@@ -5,6 +5,7 @@
 //   https://api-trial.cognigy.ai) the admin page is served with that origin in its CSP connect-src and starts
 //   with it as its base URL.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('./index');
 
@@ -25,7 +26,9 @@ const FLAGS = {
 /** Parses argv into simulator options; throws an Error with a usage hint on bad flags. */
 function parseArgs(argv) {
   const repo = path.resolve(__dirname, '..');
-  const parsed = { port: 8787, www: path.join(repo, 'www'), pkg: path.join(repo, 'pkg') };
+  // In the repository the built package is pkg/; in the installed package this folder's parent is the package.
+  const pkgDir = fs.existsSync(path.join(repo, 'pkg')) ? path.join(repo, 'pkg') : repo;
+  const parsed = { port: 8787, www: path.join(repo, 'www'), pkg: pkgDir };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') throw new Error(USAGE);

@@ -37,9 +37,9 @@ function showCspNote(s) {
   note.hidden = Boolean(origin) && cspAllows(origin);
   note.textContent = origin
     ? `This page's Content-Security-Policy (connect-src) does not allow connections to ${origin}, so the browser would block every request. `
-      + `Serve the page for that base URL instead: node node_modules/cognigy-guard/sim/cli.js --base-url ${origin} `
-      + '(the simulator then adds the origin to connect-src and starts the page with it); '
-      + 'or, serving www/ yourself, add the origin to connect-src in index.html.'
+      + `Serve the page for that base URL instead: node sim/cli.js --base-url ${origin} `
+      + '(in an installed package: node_modules/cognigy-guard/sim/cli.js), which adds the origin to connect-src '
+      + 'and starts the page with it; or, serving www/ yourself, add the origin to connect-src in index.html.'
     : 'The base URL is not a valid URL.';
 }
 

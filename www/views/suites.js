@@ -252,6 +252,8 @@ export function createSuitesView(panel) {
   onSettingsChange(() => {
     if (!suiteNeeds.hidden) blockedByCredentials('seed-v1', suiteNeeds);
     if (!playbookNeeds.hidden) blockedByCredentials('cognigy-v2', playbookNeeds);
+    // New connection settings: the playbooks of that server, with those credentials (once listed at all).
+    if (listed && !controller) refreshPlaybooks();
   });
   runButton.addEventListener('click', runSuite);
   cancelButton.addEventListener('click', () => controller?.abort());
