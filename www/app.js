@@ -133,7 +133,7 @@ async function refreshStatus() {
   const [check, sim] = await Promise.all([checkCredentials(), simAvailable()]);
   if (seq !== checkSeq) return check;
   if (check.ok) setStatus(`${s.api} · ${host}${sim ? ' · simulator' : ''}`, 'ok');
-  else setStatus(`${s.api} · ${host} · ${check.text.split(':')[0]}`, check.tone);
+  else setStatus(`${s.api} · ${host} · ${check.short}`, check.tone);
   out.dataset.tone = check.tone;
   out.textContent = check.ok ? `✓ ${check.text}.` : `✗ ${check.text}.`;
   markField(check.ok ? null : check.field);

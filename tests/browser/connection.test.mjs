@@ -38,7 +38,7 @@ test('Save checks the credentials: a wrong API key is reported as rejected, the 
   await page.waitForFunction(() => document.querySelector('#conn-status').dataset.tone === 'bad');
   const shown = await pill(page);
   assert.doesNotMatch(shown.text, /simulator/, `a refused key is not shown as connected: ${shown.text}`);
-  assert.match(shown.text, /API key rejected/);
+  assert.match(shown.text, /^cognigy-v2 · 127\.0\.0\.1:\d+ · API key rejected$/);
   assert.match(await page.textContent('#cred-check'), /API key rejected by http:\/\/127\.0\.0\.1:\d+ \(HTTP 401/);
   assert.equal(await page.getAttribute('input[name="apiKey"]', 'aria-invalid'), 'true');
   assert.equal(await page.getAttribute('input[name="apiKey"]', 'aria-describedby'), 'cred-check');

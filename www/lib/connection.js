@@ -64,18 +64,19 @@ async function problemText(res, secrets) {
  * Asks the server whether the credentials the current profile would use are accepted: an OAuth client is
  * exchanged for a token at the profile's token URL; an API key lists one flow (`GET /new/v2.0/flows`).
  * Never throws. `field` names the settings field a problem is about (for the message next to it).
- * @returns {Promise<{ ok: boolean, tone: 'ok' | 'warn' | 'bad', text: string, field?: string }>}
+ * `short` is the verdict in a few words (for the status pill), `text` the full message.
+ * @returns {Promise<{ ok: boolean, tone: 'ok' | 'warn' | 'bad', short: string, text: string, field?: string }>}
  */
 export async function checkCredentials() {
   const s = settings();
   const base = s.baseUrl.replace(/\/+$/, '');
   if (!cspAllows(base)) {
-    return { ok: false, tone: 'bad', field: 'baseUrl', text: `not checked: this page's Content-Security-Policy does not allow connections to ${safeOrigin(base)}` };
+    return { ok: false, tone: 'bad', field: 'baseUrl', short: 'blocked by the page CSP', text: `not checked: this page's Content-Security-Policy does not allow connections to ${safeOrigin(base)}` };
   }
   const auth = authFor(s.api);
   if (!auth) {
     const what = s.api === 'seed-v1' ? 'an OAuth client id and secret (seed-v1 speaks OAuth only)' : 'an API key or an OAuth client id and secret';
-    return { ok: false, tone: 'warn', field: s.api === 'seed-v1' ? 'clientId' : 'apiKey', text: `no credentials: set ${what}` };
+    return { ok: false, tone: 'warn', field: s.api === 'seed-v1' ? 'clientId' : 'apiKey', short: 'no credentials', text: `no credentials: set ${what}` };
   }
   const isKey = 'apiKey' in auth;
   const label = isKey ? 'API key' : `OAuth client "${auth.clientId}"`;
@@ -90,15 +91,15 @@ export async function checkCredentials() {
         credentials: 'omit',
       });
   } catch {
-    return { ok: false, tone: 'bad', field: 'baseUrl', text: `${safeOrigin(base)} did not answer (network error, or it does not allow this page's origin by CORS)` };
+    return { ok: false, tone: 'bad', field: 'baseUrl', short: 'server unreachable', text: `${safeOrigin(base)} did not answer (network error, or it does not allow this page's origin by CORS)` };
   }
-  if (res.ok) return { ok: true, tone: 'ok', text: `${label} accepted by ${safeOrigin(base)}` };
+  if (res.ok) return { ok: true, tone: 'ok', short: `${label} accepted`, text: `${label} accepted by ${safeOrigin(base)}` };
   const detail = await problemText(res, [auth.apiKey, auth.clientSecret]);
   const field = isKey ? 'apiKey' : 'clientSecret';
   if (res.status === 401 || res.status === 403) {
-    return { ok: false, tone: 'bad', field, text: `${label} rejected by ${safeOrigin(base)} (HTTP ${res.status}${detail ? `: ${detail}` : ''})` };
+    return { ok: false, tone: 'bad', field, short: `${isKey ? 'API key' : 'OAuth client'} rejected`, text: `${label} rejected by ${safeOrigin(base)} (HTTP ${res.status}${detail ? `: ${detail}` : ''})` };
   }
-  return { ok: false, tone: 'warn', field: 'baseUrl', text: `could not check the ${label}: HTTP ${res.status}${detail ? ` (${detail})` : ''}` };
+  return { ok: false, tone: 'warn', field: 'baseUrl', short: `check failed (HTTP ${res.status})`, text: `could not check the ${label}: HTTP ${res.status}${detail ? ` (${detail})` : ''}` };
 }
 
 function safeOrigin(base) {
