@@ -7,11 +7,14 @@ import type { LimitedApi } from './limits';
 
 type ChildConfigs = INodeFunctionBaseParams['childConfigs'];
 
-/** White on every path colour: each pair has a contrast ratio of at least 4.5 (WCAG AA for text). */
+/** White on every header colour: each pair has a contrast ratio of at least 4.5 (WCAG AA for text). */
 export const TEXT_COLOR = '#ffffff';
 
+/** Path colours by meaning (white text on each: 6.5:1, 6.3:1, 6.5:1 and 9.0:1). */
+export const PATH_COLOR = { good: '#1d6b40', warn: '#8a5300', bad: '#b3261e', pending: '#3b4a63' } as const;
+
 /** A path of `parentType`: a small fixed child node labelled `label`, drawn in `color`. */
-export function childPath(type: string, parentType: string, label: string, color: string) {
+export function childPath(type: string, parentType: string, label: string, color: (typeof PATH_COLOR)[keyof typeof PATH_COLOR]) {
   return createNodeDescriptor({
     type,
     parentType,

@@ -6,7 +6,7 @@ import {
   numberField, objectField, truncate,
 } from '../lib/limits';
 import { compactSnapshot, restorable } from '../lib/state';
-import { TEXT_COLOR, childPath, takePath } from '../lib/paths';
+import { PATH_COLOR, TEXT_COLOR, childPath, takePath } from '../lib/paths';
 
 /** The node's paths: a live answer, a degraded one (cache or fallback template), no answer at all. */
 export const GUARDED_PATHS = {
@@ -117,9 +117,9 @@ export const guardedHttpRequest = createNodeDescriptor({
 });
 
 export const guardedHttpPaths = [
-  childPath(GUARDED_PATHS.live, 'guardedHttpRequest', 'Live answer', '#1d6b40'),
-  childPath(GUARDED_PATHS.degraded, 'guardedHttpRequest', 'Degraded (cache or fallback)', '#8a5300'),
-  childPath(GUARDED_PATHS.error, 'guardedHttpRequest', 'Error', '#b3261e'),
+  childPath(GUARDED_PATHS.live, 'guardedHttpRequest', 'Live answer', PATH_COLOR.good),
+  childPath(GUARDED_PATHS.degraded, 'guardedHttpRequest', 'Degraded (cache or fallback)', PATH_COLOR.warn),
+  childPath(GUARDED_PATHS.error, 'guardedHttpRequest', 'Error', PATH_COLOR.bad),
 ];
 
 /** The path of a result: live, degraded (served from cache or the fallback template) or error. */

@@ -6,7 +6,7 @@ import {
   numberField, objectField, truncate,
 } from '../lib/limits';
 import type { NodeCognigy } from './guardedHttpRequest';
-import { TEXT_COLOR, childPath, takePath } from '../lib/paths';
+import { PATH_COLOR, TEXT_COLOR, childPath, takePath } from '../lib/paths';
 
 /** The node's paths: the gate passed, the gate failed, the run still running (seed-v1), an error. */
 export const SUITE_PATHS = {
@@ -113,10 +113,10 @@ export const runTestSuite = createNodeDescriptor({
 });
 
 export const runTestSuitePaths = [
-  childPath(SUITE_PATHS.passed, 'runTestSuite', 'Gate passed', '#1d6b40'),
-  childPath(SUITE_PATHS.failed, 'runTestSuite', 'Gate failed', '#b3261e'),
-  childPath(SUITE_PATHS.running, 'runTestSuite', 'Still running (run again to collect)', '#3b4a63'),
-  childPath(SUITE_PATHS.error, 'runTestSuite', 'Error', '#8a5300'),
+  childPath(SUITE_PATHS.passed, 'runTestSuite', 'Gate passed', PATH_COLOR.good),
+  childPath(SUITE_PATHS.failed, 'runTestSuite', 'Gate failed', PATH_COLOR.bad),
+  childPath(SUITE_PATHS.running, 'runTestSuite', 'Still running (run again to collect)', PATH_COLOR.pending),
+  childPath(SUITE_PATHS.error, 'runTestSuite', 'Error', PATH_COLOR.warn),
 ];
 
 /** The path of a summary: gate passed or failed (finished runs), still running, or error. */
