@@ -153,3 +153,27 @@ test('a page not served for the base URL explains how instead of sending blocked
   assert.deepEqual(problems(), [], 'nothing was sent to the blocked origin (no CSP violation)');
   await context.close();
 });
+
+test('the page server: only HTML changes, lengths match, a bad base URL is refused at start', async () => {
+  const page = await fetch(`${tenantPage.url}/`);
+  const html = await page.text();
+  assert.equal(Number(page.headers.get('content-length')), Buffer.byteLength(html));
+  assert.match(html, /<meta name="cognigy-guard-base-url" content="http:\/\/127\.0\.0\.1:\d+">/);
+  assert.equal((html.match(/http-equiv="Content-Security-Policy"/g) || []).length, 1, 'one policy, rewritten in place');
+  const head = await fetch(`${tenantPage.url}/index.html`, { method: 'HEAD' });
+  assert.equal(head.headers.get('content-length'), page.headers.get('content-length'));
+  const script = await (await fetch(`${tenantPage.url}/app.js`)).text();
+  assert.equal(script, (await import('node:fs')).readFileSync(join(root, 'www', 'app.js'), 'utf8'), 'scripts are served as they are');
+  // a path with markup in it cannot break out of the attribute
+  const odd = await simModule.startSimulator({ pageBaseUrl: 'https://tenant.example/a"b<c>', staticRoots: { '/': join(root, 'www') } });
+  try {
+    const text = await (await fetch(`${odd.url}/`)).text();
+    assert.match(text, /content="https:\/\/tenant\.example\/a%22b%3Cc%3E"/);
+    assert.match(text, /connect-src 'self' https:\/\/tenant\.example;/);
+  } finally {
+    await odd.close();
+  }
+  for (const bad of ['javascript:alert(1)', 'not a url', 'https://user:pw@tenant.example']) {
+    await assert.rejects(simModule.startSimulator({ pageBaseUrl: bad }), /pageBaseUrl/, bad);
+  }
+});

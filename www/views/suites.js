@@ -1,7 +1,7 @@
 // Test suites view: load (sample, file, paste) and validate a suite, run it (seed-v1) or a playbook
 // (cognigy-v2) with progress, then show the results.
 import { guard, has, createRunner } from '../lib/guard.js';
-import { h, replace, errorText } from '../lib/dom.js';
+import { h, replace, errorText, ms } from '../lib/dom.js';
 import { caseRows } from '../lib/cases.js';
 import { listPlaybooks } from '../lib/sim.js';
 import { authFor, onSettingsChange, settings } from '../lib/settings.js';
@@ -142,7 +142,7 @@ export function createSuitesView(panel) {
       ...(validation.warnings || []).map((w) => h('li', { class: 'warning', 'data-path': w.path }, h('code', {}, w.path || '(suite)'), ` ${w.message}`)),
     ];
     const summary = validation.ok
-      ? h('p', { class: 'ok-line' }, `✓ ${validation.value.suiteId}: ${validation.value.testCases.length} cases, timeout ${validation.value.executionTimeoutSeconds} s`)
+      ? h('p', { class: 'ok-line' }, `✓ ${validation.value.suiteId}: ${validation.value.testCases.length} cases, timeout ${ms(validation.value.executionTimeoutSeconds * 1000)}`)
       : h('p', { class: 'bad-line' }, `✗ ${validation.errors.length} problem(s)`);
     replace(validationOut, summary, items.length ? h('ul', {}, items) : null);
     runButton.disabled = !validation.ok || !canRun || Boolean(controller);

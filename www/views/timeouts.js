@@ -97,7 +97,7 @@ function renderBudget(el, config, warnings) {
   replace(el,
     h('div', { class: 'budget-line' },
       h('span', {}, 'Worst case per call '), h('strong', { class: over ? 'bad' : 'good' }, worst === null ? '–' : ms(worst)),
-      h('span', { class: 'muted' }, ` of the ${BUDGET_MS / 1000} s Cognigy Extension budget`)),
+      h('span', { class: 'muted' }, ` of the ${ms(BUDGET_MS)} Cognigy Extension budget`)),
     meter,
     warning || over ? h('p', { class: 'warning', role: 'alert', 'data-code': 'BUDGET_EXCEEDED' }, warning ? warning.message : 'The worst case exceeds the 20 s budget of an Extension node.') : null,
     warnings.filter((w) => w.code !== 'BUDGET_EXCEEDED').map((w) => h('p', { class: 'warning' }, `${w.path}: ${w.message}`)));
