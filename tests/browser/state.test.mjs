@@ -147,7 +147,9 @@ test('several runs are listed, each downloadable, kept across a reload; 375 px r
 
   // 375 px: the case table fits its viewport as cards, status first; the page does not scroll sideways
   await page.setViewportSize({ width: 375, height: 800 });
-  await page.click('#run-list li:first-child button.show-run').catch(() => {});
+  // drawn afresh at this width (the other run), so the histogram is laid out for 375 px, not scaled down
+  await page.click('#run-list li:nth-child(2) button.show-run');
+  await page.waitForSelector('#run-list li:nth-child(2)[aria-current="true"]');
   const fit = await page.evaluate(() => {
     const table = document.querySelector('#case-table');
     const wrap = table.closest('.table-wrap');

@@ -56,11 +56,17 @@ export function createRunList(results) {
       : `The last ${MAX_RUNS} runs are kept in this browser (localStorage).`;
   }
 
-  function show(run) {
+  /** Draws `run` in the results card; `focus`: move the focus to its heading (the clicked button goes away). */
+  function show(run, focus = false) {
     shown = run;
     results.hidden = false;
     renderResults(results, run.report, run.rows, { title: run.title, downloads: runDownloads(run, 'dl-') });
     render();
+    if (focus) {
+      const heading = results.querySelector('h2');
+      heading.tabIndex = -1;
+      heading.focus();
+    }
   }
 
   function removeRun(run) {
@@ -95,7 +101,7 @@ export function createRunList(results) {
         h('p', { class: 'run-facts muted' },
           `${new Date(run.at).toLocaleString()} · ${r.status} · pass rate ${pct(r.passRate)} · ${r.passed}/${r.total} passed · ${ms(r.durationMs)}`),
         h('div', { class: 'actions' },
-          h('button', { type: 'button', class: 'show-run', disabled: current, onclick: () => show(run) }, current ? 'Shown below' : 'Show'),
+          h('button', { type: 'button', class: 'show-run', disabled: current, onclick: () => show(run, true) }, current ? 'Shown below' : 'Show'),
           runDownloads(run),
           h('button', { type: 'button', class: 'danger-ghost remove-run', onclick: () => removeRun(run), 'aria-label': `Remove ${run.title} from the list` }, 'Remove')));
     }));
