@@ -73,6 +73,10 @@ test('a run without credentials says so next to its button; Open Settings leads 
   assert.equal(await page.isVisible('#suite-progress-bar'), false, 'no progress bar for a run that never started');
   assert.doesNotMatch(await page.textContent('#panel-suites'), /CONFIG:/);
   assert.equal(tenantRequestsOf(stack.sim), before, 'nothing was sent');
+  // the playbook side says the same next to its button, and offers nothing stale to run
+  assert.match(await page.textContent('#playbook-needs'), /API key or an OAuth client: set one in Settings/);
+  assert.ok(await page.isDisabled('#playbook-run'));
+  assert.equal(await page.$$eval('#playbook-select option', (o) => o.length), 0);
   await page.click('#suite-needs button.open-settings');
   assert.equal(await page.isVisible('#settings'), true);
   assert.equal(await page.evaluate(() => document.activeElement.name), 'clientId');

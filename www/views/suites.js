@@ -227,12 +227,24 @@ export function createSuitesView(panel) {
   }
 
   async function refreshPlaybooks() {
+    if (blockedByCredentials('cognigy-v2', playbookNeeds)) {
+      playbooks = [];
+      replace(playbookSelect);
+      describePlaybook();
+      playbookStatus.textContent = '';
+      playbookButton.disabled = true;
+      return;
+    }
     try {
       playbooks = await listPlaybooks();
       replace(playbookSelect, playbooks.map((p) => h('option', { value: p._id }, `${p.name} (${p.stepCount ?? '?'} steps)`)));
       playbookStatus.textContent = '';
       describePlaybook();
     } catch (err) {
+      // The list of another server or other credentials would be stale: nothing to pick from.
+      playbooks = [];
+      replace(playbookSelect);
+      describePlaybook();
       playbookStatus.dataset.tone = 'bad';
       playbookStatus.textContent = `Could not list playbooks: ${errorText(err)}`;
     }
