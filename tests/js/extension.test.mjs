@@ -443,6 +443,19 @@ test('Run test suite: a missing connection is an error, on the error path, and n
   assert.equal(sim.requests({}).length, before);
 });
 
+test('Run test suite: passThreshold is a percentage; a fraction such as 0.95 is refused, not used as 0.95 %', async () => {
+  for (const [value, pattern] of [[0.95, /for 95 % enter 95/], [150, /0 to 100/], ['x', /0 to 100/]]) {
+    const before = sim.requests({}).length;
+    const run = await execute(`suite passThreshold ${value}`, 'runTestSuite', seedConfig(seedSuite('ext_pct'), { passThreshold: value }));
+    const summary = run.context.testSuite;
+    assert.equal(summary.state, 'error', JSON.stringify(summary));
+    assert.equal(summary.error.code, 'CONFIG');
+    assert.match(summary.error.message, pattern);
+    assert.equal(run.path, 'runTestSuiteOnError');
+    assert.equal(sim.requests({}).length, before, 'nothing was sent');
+  }
+});
+
 test('npm run zip packs build/, package.json, package-lock.json, README.md and icon.png, with no dependencies to install', () => {
   const out = mkdtempSync(join(tmpdir(), 'cognigy-guard-ext-zip-'));
   try {

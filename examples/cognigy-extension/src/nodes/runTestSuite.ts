@@ -126,6 +126,13 @@ export function suitePathOf(summary: SuiteSummary): string {
   return summary.gate === 'passed' ? SUITE_PATHS.passed : SUITE_PATHS.failed;
 }
 
+/** A percentage field: `fallback` when empty, the number when within 0..100, null otherwise. */
+function percentField(value: unknown, fallback: number): number | null {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'string' ? Number(value.trim()) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 100 ? n : null;
+}
+
 function summarize(api: SuiteSummary['api'], report: SuiteReport, extra: Partial<SuiteSummary>): SuiteSummary {
   const failures = report.failures.slice(0, MAX_FAILURES_LISTED).map((f) => ({
     index: f.index,
@@ -197,6 +204,16 @@ async function suiteRun(cognigy: NodeCognigy, config: RunTestSuiteConfig, api: L
     write({ api: apiName, state: 'error', gate: 'failed', error, ...extra, at: new Date().toISOString() });
   if (problem) return failed({ code: 'CONFIG', message: problem });
   if (!auth) return failed({ code: 'CONFIG', message: 'choose an API key or OAuth connection' });
+  // The field is in percent, like the admin page's "Gate at … % pass rate"; the runner takes a fraction.
+  const percent = percentField(config.passThreshold, 95);
+  if (percent === null) {
+    return failed({ code: 'CONFIG', message: `passThreshold must be a percentage from 0 to 100, got ${truncate(JSON.stringify(config.passThreshold), 40)}` });
+  }
+  if (percent > 0 && percent < 1) {
+    // 0.95 is the fraction a gate usually means: refuse it rather than gate at 0.95 % and pass nearly anything.
+    return failed({ code: 'CONFIG', message: `passThreshold is a percentage (0-100): ${percent} would gate at ${percent} %; for ${Math.round(percent * 1000) / 10} % enter ${Math.round(percent * 1000) / 10}` });
+  }
+  const passThreshold = percent / 100;
 
   // Everything (polls included) ends before Cognigy's 20 s limit, with room left to write the summary.
   const budget = Math.min(
@@ -204,8 +221,6 @@ async function suiteRun(cognigy: NodeCognigy, config: RunTestSuiteConfig, api: L
     EXECUTION_BUDGET_MS - SAFETY_MARGIN_MS - (Date.now() - startedAt),
   );
   const pollIntervalMs = numberField(config.pollIntervalMs, 1000, 100, 5000);
-  // The field is in percent, like the admin page's "Gate at … % pass rate"; the runner takes a fraction.
-  const passThreshold = numberField(config.passThreshold, 95, 0, 100) / 100;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(1, budget - 500));
   let runner: TestSuiteRunner | undefined;
