@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 'use strict';
 // Command line: node sim/cli.js [--port 8787] [--host 127.0.0.1] [--www DIR] [--pkg DIR] [--time-scale N]
-//   [--token-ttl SECONDS]. Prints the URL; Ctrl-C stops.
+//   [--token-ttl SECONDS] [--base-url URL]. Prints the URL; Ctrl-C stops. With --base-url (a Cognigy API, say
+//   https://api-trial.cognigy.ai) the admin page is served with that origin in its CSP connect-src and starts
+//   with it as its base URL.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('./index');
 
 const USAGE = `usage: node sim/cli.js [--port 8787] [--host 127.0.0.1] [--www DIR] [--pkg DIR]
-                       [--time-scale N] [--token-ttl SECONDS]`;
+                       [--time-scale N] [--token-ttl SECONDS] [--base-url URL]
+  --base-url URL   serve the admin page for this Cognigy API (added to the page's CSP connect-src)`;
 
 const FLAGS = {
   '--port': ['port', Number],
@@ -16,12 +20,15 @@ const FLAGS = {
   '--pkg': ['pkg', String],
   '--time-scale': ['timeScale', Number],
   '--token-ttl': ['tokenTtlSeconds', Number],
+  '--base-url': ['pageBaseUrl', String],
 };
 
 /** Parses argv into simulator options; throws an Error with a usage hint on bad flags. */
 function parseArgs(argv) {
   const repo = path.resolve(__dirname, '..');
-  const parsed = { port: 8787, www: path.join(repo, 'www'), pkg: path.join(repo, 'pkg') };
+  // In the repository the built package is pkg/; in the installed package this folder's parent is the package.
+  const pkgDir = fs.existsSync(path.join(repo, 'pkg')) ? path.join(repo, 'pkg') : repo;
+  const parsed = { port: 8787, www: path.join(repo, 'www'), pkg: pkgDir };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') throw new Error(USAGE);

@@ -48,7 +48,7 @@ function createState(options) {
     endpoint: createEndpointState(),
     testing: createTestingState(),
     ext: { quotes: 0 },
-    serveStatic: createStatic(options.staticRoots),
+    serveStatic: createStatic(options.staticRoots, { pageBaseUrl: options.pageBaseUrl }),
 
     /** Simulated milliseconds since the real instant `since` (real time multiplied by timeScale). */
     elapsed(since) {

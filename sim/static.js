@@ -63,11 +63,54 @@ async function resolveFile(root, relative) {
   }
 }
 
+/** `text` safe inside a double-quoted HTML attribute. */
+function escapeAttribute(text) {
+  return String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * The origin and normalised form of a page base URL (`https://api-trial.cognigy.ai/`): throws on anything
+ * that is not an absolute http(s) URL.
+ */
+function pageTarget(baseUrl) {
+  let url;
+  try {
+    url = new URL(String(baseUrl));
+  } catch {
+    throw new Error(`pageBaseUrl must be an absolute http(s) URL, got ${JSON.stringify(String(baseUrl))}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('pageBaseUrl must be an http(s) URL');
+  if (url.username || url.password) throw new Error('pageBaseUrl must not carry credentials');
+  return { origin: url.origin, baseUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
+}
+
+/**
+ * An HTML page as served for a configured base URL: the `connect-src` of its Content-Security-Policy
+ * `<meta>` gets the base URL's origin, and a `<meta name="cognigy-guard-base-url">` tells the page which
+ * base URL to start with. Pages without a CSP meta are returned unchanged.
+ */
+function pageFor(html, target) {
+  const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"\s*\/?>/i;
+  const match = meta.exec(html);
+  if (!match) return html;
+  const directives = match[1].split(';').map((d) => d.trim()).filter(Boolean);
+  const i = directives.findIndex((d) => /^connect-src(\s|$)/i.test(d));
+  if (i < 0) directives.push(`connect-src 'self' ${target.origin}`);
+  else if (!directives[i].split(/\s+/).includes(target.origin)) directives[i] = `${directives[i]} ${target.origin}`;
+  const policy = `<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(directives.join('; '))}">`;
+  const base = `<meta name="cognigy-guard-base-url" content="${escapeAttribute(target.baseUrl)}">`;
+  return `${html.slice(0, match.index)}${policy}\n  ${base}${html.slice(match.index + match[0].length)}`;
+}
+
 /**
  * Serves GET/HEAD requests from `roots` (`{ '/': dir, '/pkg/': dir }`, longest prefix first; roots whose
  * directory does not exist are skipped). Resolves true when it answered, false when no file matched.
+ * `options.pageBaseUrl` (the base URL of a Cognigy API, say `https://api-trial.cognigy.ai`): HTML pages are
+ * served with its origin added to their CSP `connect-src` and with it as the page's starting base URL
+ * (see `pageFor`), so the admin page can reach that tenant without an edit by hand.
  */
-function createStatic(roots = {}) {
+function createStatic(roots = {}, options = {}) {
+  const target = options.pageBaseUrl ? pageTarget(options.pageBaseUrl) : null;
   const mounts = Object.entries(roots)
     .filter(([, dir]) => dir)
     .map(([prefix, dir]) => ({ prefix: prefix.endsWith('/') ? prefix : `${prefix}/`, dir: path.resolve(dir) }))
@@ -85,6 +128,17 @@ function createStatic(roots = {}) {
         return true;
       }
       if (!found.file) continue;
+      if (target && path.extname(found.file).toLowerCase() === '.html') {
+        const body = Buffer.from(pageFor(await fs.promises.readFile(found.file, 'utf8'), target), 'utf8');
+        ctx.res.writeHead(200, {
+          'Content-Type': contentType(found.file),
+          'Content-Length': body.length,
+          'Cache-Control': 'no-cache',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
+        return true;
+      }
       ctx.res.writeHead(200, {
         'Content-Type': contentType(found.file),
         'Content-Length': found.size,
@@ -99,4 +153,4 @@ function createStatic(roots = {}) {
   };
 }
 
-module.exports = { createStatic, contentType };
+module.exports = { createStatic, contentType, pageFor };

@@ -2,6 +2,7 @@
 import { guard, loadGuard } from './lib/guard.js';
 import { errorText } from './lib/dom.js';
 import { forgetCredentials, hasCredentials, restoreSettings, settings, updateSettings, useDemoCredentials, onSettingsChange } from './lib/settings.js';
+import { checkCredentials, cspAllows } from './lib/connection.js';
 import { simAvailable } from './lib/sim.js';
 import { createTimeoutsView } from './views/timeouts.js';
 import { createSuitesView } from './views/suites.js';
@@ -33,9 +34,12 @@ function showCspNote(s) {
   } catch {
     origin = '';
   }
-  note.hidden = origin === location.origin;
+  note.hidden = Boolean(origin) && cspAllows(origin);
   note.textContent = origin
-    ? `This page's Content-Security-Policy allows connections to its own origin only. To use ${origin}, add it to connect-src in index.html.`
+    ? `This page's Content-Security-Policy (connect-src) does not allow connections to ${origin}, so the browser would block every request. `
+      + `Serve the page for that base URL instead: node sim/cli.js --base-url ${origin} `
+      + '(in an installed package: node_modules/cognigy-guard/sim/cli.js), which adds the origin to connect-src '
+      + 'and starts the page with it; or, serving www/ yourself, add the origin to connect-src in index.html.'
     : 'The base URL is not a valid URL.';
 }
 
@@ -57,8 +61,8 @@ function readSettingsForm() {
   const form = $('#settings-form');
   const patch = { keepForTab: form.elements.keepForTab.checked };
   for (const name of TEXT_FIELDS) patch[name] = form.elements[name].value.trim();
-  patch.failureThreshold = Math.max(1, Number(patch.failureThreshold) || 3);
-  patch.resetTimeoutMs = Math.max(100, Number(patch.resetTimeoutMs) || 5000);
+  patch.failureThreshold = Math.min(100, Math.max(1, Math.round(Number(patch.failureThreshold)) || 3));
+  patch.resetTimeoutMs = Math.min(600_000, Math.max(100, Math.round(Number(patch.resetTimeoutMs)) || 5000));
   patch.baseUrl = patch.baseUrl.replace(/\/+$/, '') || location.origin;
   for (const name of SECRET_FIELDS) {
     const value = form.elements[name].value;
@@ -77,6 +81,14 @@ function wireSettings() {
     toggle.setAttribute('aria-expanded', String(open));
     if (open) panel.querySelector('input').focus();
   });
+  // A view that cannot run without a setting ("Open Settings" next to its run button) opens the panel at it.
+  document.addEventListener('cognigy-guard:open-settings', (event) => {
+    panel.hidden = false;
+    toggle.setAttribute('aria-expanded', 'true');
+    const field = $('#settings-form').elements[event.detail?.field] || panel.querySelector('input');
+    panel.scrollIntoView({ block: 'start' });
+    field.focus();
+  });
   $('#settings-form').addEventListener('submit', (event) => {
     event.preventDefault();
     updateSettings(readSettingsForm());
@@ -90,21 +102,62 @@ function wireSettings() {
   renderSettingsForm();
 }
 
+let checkSeq = 0;
+
+/** Marks the settings field a failed check is about, with the message next to the form's fields. */
+function markField(field) {
+  const form = $('#settings-form');
+  for (const input of form.querySelectorAll('input, select')) {
+    if (input.name === field) {
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', 'cred-check');
+    } else if (input.getAttribute('aria-describedby') === 'cred-check') {
+      input.removeAttribute('aria-invalid');
+      input.removeAttribute('aria-describedby');
+    }
+  }
+}
+
+/**
+ * Checks the credentials against the server (see lib/connection.js) and shows the verdict in the status
+ * pill and next to the settings fields; the pill is green only when the server accepted them.
+ */
 async function refreshStatus() {
+  const seq = ++checkSeq;
   const s = settings();
-  const sim = await simAvailable();
   const host = new URL(s.baseUrl, location.href).host;
-  if (!hasCredentials()) setStatus(`${s.api} · ${host} · no credentials`, 'warn');
-  else setStatus(`${s.api} · ${host}${sim ? ' · simulator' : ''}`, 'ok');
+  setStatus(`${s.api} · ${host} · checking…`, 'warn');
+  const out = $('#cred-check');
+  out.dataset.tone = '';
+  out.textContent = hasCredentials() ? 'Checking the credentials…' : '';
+  const [check, sim] = await Promise.all([checkCredentials(), simAvailable()]);
+  if (seq !== checkSeq) return check;
+  if (check.ok) setStatus(`${s.api} · ${host}${sim ? ' · simulator' : ''}`, 'ok');
+  else setStatus(`${s.api} · ${host} · ${check.short}`, check.tone);
+  out.dataset.tone = check.tone;
+  out.textContent = check.ok ? `✓ ${check.text}.` : `✗ ${check.text}.`;
+  markField(check.ok ? null : check.field);
+  document.body.dataset.credentials = check.ok ? 'ok' : 'bad';
+  return check;
+}
+
+/** The tab a URL fragment names (`#suites` → the Test suites tab), if any. */
+function tabOfHash(tabs, hash) {
+  const name = decodeURIComponent(String(hash || '').replace(/^#/, ''));
+  return tabs.find((t) => t.id === `tab-${name}`);
 }
 
 /**
  * Tabs per the WAI-ARIA tabs pattern: click or Left/Right/Home/End move the selection (automatic activation).
+ * The selected tab is in the URL fragment (`#timeouts`, `#suites`, `#metrics`): a link or a reload opens it,
+ * switching tabs updates it (without adding history entries), and editing it switches the tab.
  * @param {Record<string, { show(): void, hide(): void }>} views by panel id
  */
 function wireTabs(views) {
   const tabs = [...document.querySelectorAll('[role="tab"]')];
   const select = (tab, focus) => {
+    const hash = `#${tab.id.replace(/^tab-/, '')}`;
+    if (location.hash !== hash) history.replaceState(history.state, '', hash);
     for (const other of tabs) {
       const selected = other === tab;
       other.setAttribute('aria-selected', String(selected));
@@ -126,7 +179,11 @@ function wireTabs(views) {
       select(tabs[(next + tabs.length) % tabs.length], true);
     });
   }
-  select(tabs.find((t) => t.getAttribute('aria-selected') === 'true') || tabs[0], false);
+  window.addEventListener('hashchange', () => {
+    const tab = tabOfHash(tabs, location.hash);
+    if (tab && tab.getAttribute('aria-selected') !== 'true') select(tab, false);
+  });
+  select(tabOfHash(tabs, location.hash) || tabs.find((t) => t.getAttribute('aria-selected') === 'true') || tabs[0], false);
 }
 
 async function main() {

@@ -92,7 +92,9 @@ async function execute(label, type, config, context = {}) {
     say: record('say'), output: record('output'), log: record('log'), addToInput: record('addToInput'), setNextNode: record('setNextNode'),
   };
   const cognigy = { api, context: ctx, input: { text: 'what is the weather', sessionId: 'session-1', userId: 'user-1' }, profile: {} };
-  await node.function({ cognigy, config: configOf(node, config), childConfigs: [], nodeId: 'node-1' });
+  // The node's children, as Cognigy hands them to the function: one config per child node.
+  const childConfigs = [...(node.dependencies?.children ?? [])].map((t) => ({ id: `child:${t}`, type: t, config: {} }));
+  await node.function({ cognigy, config: configOf(node, config), childConfigs, nodeId: 'node-1' });
   const ms = performance.now() - started;
 
   // Cognigy's limits, per execution.
@@ -111,7 +113,13 @@ async function execute(label, type, config, context = {}) {
   for (const secret of SECRETS) assert.ok(!written.includes(secret), `${label}: a secret reached api.*`);
   assert.ok(!/Bearer\s+\S|access_token/i.test(written), `${label}: a token reached api.*`);
   figures.push({ label, ms, apiCalls: calls.length, maxObjectBytes });
-  return { calls, context: ctx, ms, node };
+  // The path taken: exactly one setNextNode, to one of the node's own children, as the last call.
+  const next = calls.filter((c) => c.name === 'setNextNode');
+  assert.equal(next.length, 1, `${label}: one path taken (${next.length})`);
+  assert.equal(calls.at(-1).name, 'setNextNode', `${label}: the path is taken after everything is written`);
+  const path = next[0].args[0].replace(/^child:/, '');
+  assert.ok(childConfigs.some((c) => c.type === path), `${label}: ${path} is a child of ${type}`);
+  return { calls, context: ctx, ms, node, path };
 }
 
 const guardConfig = (extra = {}) => ({
@@ -139,10 +147,11 @@ test('the bundle is one self-contained CommonJS file that loads without require,
   const { extension, sandbox } = loadExtension();
   for (const name of ['process', 'Buffer', 'fs']) assert.equal(vm.runInContext(`typeof ${name}`, sandbox), 'undefined', name);
   // Arrays from the sandbox have the sandbox's prototypes: compare copies.
-  assert.deepEqual([...extension.nodes.map((n) => n.type)], ['guardedHttpRequest', 'runTestSuite']);
+  const parents = extension.nodes.filter((n) => !n.parentType);
+  assert.deepEqual([...parents.map((n) => n.type)], ['guardedHttpRequest', 'runTestSuite']);
   assert.deepEqual([...extension.connections.map((c) => c.type)], ['cognigy-guard-api-key', 'cognigy-guard-oauth']);
   const connectionTypes = new Set(extension.connections.map((c) => c.type));
-  for (const node of extension.nodes) {
+  for (const node of parents) {
     assert.equal(typeof node.function, 'function', node.type);
     for (const f of node.fields.filter((x) => x.type === 'connection')) assert.ok(connectionTypes.has(f.params.connectionType), f.key);
     for (const section of node.sections) for (const key of section.fields) assert.ok(node.fields.some((f) => f.key === key), `${node.type}: section field ${key}`);
@@ -151,6 +160,59 @@ test('the bundle is one self-contained CommonJS file that loads without require,
   for (const key of ['endpointId', 'url', 'method', 'maxWaitTimeMs', 'retryAttempts', 'deadlineMs', 'failureThreshold', 'resetTimeoutMs', 'fallbackTemplate', 'contextKey', 'stateKey', 'apiKeyConnection', 'oauthConnection']) {
     assert.ok(guardFields.includes(key), key);
   }
+});
+
+/** WCAG relative luminance of a #rrggbb colour. */
+function luminance(hex) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+/** WCAG contrast ratio of two #rrggbb colours (1..21). */
+function contrast(a, b) {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+test('contrast helper: WCAG reference values', () => {
+  assert.equal(Math.round(contrast('#ffffff', '#000000') * 10) / 10, 21);
+  assert.equal(Math.round(contrast('#777777', '#ffffff') * 100) / 100, 4.48);
+  assert.equal(contrast('#3d9fff', '#000000') > 4.5, true);
+});
+
+test('every node header is readable: textColor on color has a contrast ratio of at least 4.5', () => {
+  const { extension } = loadExtension();
+  for (const node of extension.nodes) {
+    const { color, textColor } = node.appearance;
+    assert.match(color, /^#[0-9a-f]{6}$/i, `${node.type}: color ${color}`);
+    assert.match(textColor, /^#[0-9a-f]{6}$/i, `${node.type}: textColor ${textColor} (set it; the default is black)`);
+    const ratio = contrast(color, textColor);
+    assert.ok(ratio >= 4.5, `${node.type}: ${textColor} on ${color} has contrast ${ratio.toFixed(2)} < 4.5`);
+  }
+});
+
+test('each node has child paths for its results, fixed children of that node', () => {
+  const { extension } = loadExtension();
+  const byType = new Map(extension.nodes.map((n) => [n.type, n]));
+  const expected = {
+    guardedHttpRequest: ['guardedHttpRequestOnLive', 'guardedHttpRequestOnDegraded', 'guardedHttpRequestOnError'],
+    runTestSuite: ['runTestSuiteOnPassed', 'runTestSuiteOnFailed', 'runTestSuiteOnRunning', 'runTestSuiteOnError'],
+  };
+  for (const [parent, children] of Object.entries(expected)) {
+    assert.deepEqual([...byType.get(parent).dependencies.children], children, parent);
+    for (const type of children) {
+      const child = byType.get(type);
+      assert.ok(child, `${type} is in the extension`);
+      assert.equal(child.parentType, parent);
+      assert.equal(child.function, null, `${type} does nothing itself`);
+      for (const key of ['creatable', 'deletable', 'movable', 'editable']) assert.equal(child.constraints[key], false, `${type}.${key}`);
+      assert.equal(typeof child.defaultLabel, 'string');
+    }
+  }
+  const threshold = byType.get('runTestSuite').fields.find((f) => f.key === 'passThreshold');
+  assert.equal(threshold.defaultValue, 95, 'the gate is in percent, as on the admin page');
+  assert.deepEqual({ ...threshold.params }, { min: 0, max: 100 });
+  assert.match(threshold.label, /%/);
 });
 
 test('Guarded HTTP request: live, retries, breaker opens across executions via the saved snapshot, cache, fallback, recovery', async () => {
@@ -168,7 +230,8 @@ test('Guarded HTTP request: live, retries, breaker opens across executions via t
   const liveSeq = result.data.seq;
   assert.equal(count('/ext/quote'), before + 1);
   assert.equal(sim.requests({ path: '/ext/quote' }).at(-1).authScheme, 'ApiKey');
-  assert.deepEqual(run.calls.map((c) => [c.name, c.args[0]]), [['addToContext', 'guardedResponse'], ['addToContext', STATE_KEY]]);
+  assert.deepEqual(run.calls.map((c) => [c.name, c.args[0]]), [['addToContext', 'guardedResponse'], ['addToContext', STATE_KEY], ['setNextNode', 'child:guardedHttpRequestOnLive']]);
+  assert.equal(run.path, 'guardedHttpRequestOnLive');
   assert.equal(breakerOf(run.context, 'quote_svc').state, 'closed');
   assert.ok(jsonBytes(run.context[STATE_KEY]) < 24_000);
 
@@ -181,6 +244,7 @@ test('Guarded HTTP request: live, retries, breaker opens across executions via t
   assert.equal(result.attempts, 3);
   assert.equal(result.source, 'cache');
   assert.equal(result.degraded, true);
+  assert.equal(run.path, 'guardedHttpRequestOnDegraded', 'a cached answer takes the degraded path');
   assert.equal(result.data.seq, liveSeq, 'the cached answer came from the previous execution');
   assert.equal(result.error.code, 'HTTP');
   assert.equal(result.error.status, 503);
@@ -230,6 +294,7 @@ test('Guarded HTTP request: live, retries, breaker opens across executions via t
   assert.equal(result.attempts, 2);
   assert.equal(result.data.message, 'No weather right now.');
   assert.equal(result.data.metadata.degraded, true);
+  assert.equal(run.path, 'guardedHttpRequestOnDegraded', 'the fallback template takes the degraded path');
   assert.ok(run.ms >= 2000 && run.ms < 8000, `${run.ms} ms for two 1 s attempts`);
   assert.equal(breakerOf(run.context, 'quote_svc').state, 'open', 'the other endpoint\'s breaker is kept');
   assert.ok(breakerOf(run.context, 'weather_svc'));
@@ -246,6 +311,7 @@ test('Guarded HTTP request: live, retries, breaker opens across executions via t
   assert.equal(result.degraded, false);
   assert.equal(result.circuit, 'closed');
   assert.ok(result.data.seq > liveSeq);
+  assert.equal(run.path, 'guardedHttpRequestOnLive');
   assert.equal(breakerOf(run.context, 'quote_svc').state, 'closed');
   assert.equal(breakerOf(run.context, 'quote_svc').counters.recoveries, 1);
 });
@@ -289,6 +355,7 @@ test('Guarded HTTP request: an invalid policy is reported, nothing is sent', asy
   assert.equal(result.error.code, 'VALIDATION');
   assert.match(result.error.message, /endpointId/);
   assert.match(result.error.message, /maxWaitTimeMs/);
+  assert.equal(run.path, 'guardedHttpRequestOnError', 'no answer at all takes the error path');
   assert.equal(sim.requests({}).length, before);
 });
 
@@ -301,7 +368,7 @@ function expectedOf(payload) {
 
 const seedConfig = (payload, extra = {}) => ({
   api: 'seed-v1', baseUrl: sim.url, authType: 'oauth', oauthConnection: { clientId: CLIENT.id, clientSecret: CLIENT.secret },
-  suite: payload, pollIntervalMs: 250, passThreshold: 0.5, ...extra,
+  suite: payload, pollIntervalMs: 250, passThreshold: 50, ...extra,
 });
 
 test('Run test suite (seed-v1): writes the pass rate, coverage and gate of the simulator run', async () => {
@@ -317,7 +384,10 @@ test('Run test suite (seed-v1): writes the pass rate, coverage and gate of the s
   assert.equal(summary.failed, expected.failed);
   assert.equal(summary.unverified, expected.unverified);
   assert.equal(summary.passRate, expected.passRate);
+  // passThreshold is a percentage in the node, as on the admin page; a fraction in the summary, as in the report
+  assert.equal(summary.passThreshold, 0.5);
   assert.equal(summary.gate, expected.passRate >= 0.5 ? 'passed' : 'failed');
+  assert.equal(run.path, summary.gate === 'passed' ? 'runTestSuiteOnPassed' : 'runTestSuiteOnFailed');
   assert.ok(summary.coverage.intentCoverage > 0 && summary.coverage.intentCoverage < 1);
   assert.equal(summary.failures.length, expected.failed);
   assert.equal('cases' in summary, false, 'the per-case report is not stored');
@@ -332,6 +402,7 @@ test('Run test suite (seed-v1): a run longer than the budget is left running and
   let summary = run.context.testSuite;
   assert.equal(summary.state, 'running', JSON.stringify(summary));
   assert.equal(summary.gate, 'pending');
+  assert.equal(run.path, 'runTestSuiteOnRunning');
   assert.ok(run.ms < 2500, `${run.ms} ms for a 1000 ms budget`);
   const { executionId } = summary;
   run = await execute('suite collected', 'runTestSuite', seedConfig(payload, { budgetMs: 15000 }), run.context);
@@ -357,8 +428,32 @@ test('Run test suite (cognigy-v2): a playbook run with an API key', async () => 
   assert.equal(summary.total, steps.length);
   assert.equal(summary.failed, failed);
   assert.equal(summary.passRate, (steps.length - failed) / steps.length);
-  assert.equal(summary.gate, summary.passRate >= 0.95 ? 'passed' : 'failed');
+  assert.equal(summary.gate, summary.passRate >= 0.95 ? 'passed' : 'failed', 'the default gate is 95 %');
+  assert.equal(run.path, summary.gate === 'passed' ? 'runTestSuiteOnPassed' : 'runTestSuiteOnFailed');
   assert.equal(summary.coverage.intents, samples.FLOWS.find((f) => f._id === playbook.flowId).intents.length);
+});
+
+test('Run test suite: a missing connection is an error, on the error path, and nothing is sent', async () => {
+  const before = sim.requests({}).length;
+  const run = await execute('suite without connection', 'runTestSuite', { api: 'cognigy-v2', baseUrl: sim.url, authType: 'apiKey', apiKeyConnection: undefined });
+  const summary = run.context.testSuite;
+  assert.equal(summary.state, 'error');
+  assert.equal(summary.error.code, 'CONFIG');
+  assert.equal(run.path, 'runTestSuiteOnError');
+  assert.equal(sim.requests({}).length, before);
+});
+
+test('Run test suite: passThreshold is a percentage; a fraction such as 0.95 is refused, not used as 0.95 %', async () => {
+  for (const [value, pattern] of [[0.95, /for 95 % enter 95/], [150, /0 to 100/], ['x', /0 to 100/]]) {
+    const before = sim.requests({}).length;
+    const run = await execute(`suite passThreshold ${value}`, 'runTestSuite', seedConfig(seedSuite('ext_pct'), { passThreshold: value }));
+    const summary = run.context.testSuite;
+    assert.equal(summary.state, 'error', JSON.stringify(summary));
+    assert.equal(summary.error.code, 'CONFIG');
+    assert.match(summary.error.message, pattern);
+    assert.equal(run.path, 'runTestSuiteOnError');
+    assert.equal(sim.requests({}).length, before, 'nothing was sent');
+  }
 });
 
 test('npm run zip packs build/, package.json, package-lock.json, README.md and icon.png, with no dependencies to install', () => {
@@ -373,6 +468,16 @@ test('npm run zip packs build/, package.json, package-lock.json, README.md and i
     const lock = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package-lock.json'], { encoding: 'utf8' }));
     assert.deepEqual(Object.keys(lock.packages), ['']);
     assert.equal(execFileSync('tar', ['-xzOf', tarball, 'build/module.js'], { encoding: 'utf8', maxBuffer: 64 << 20 }), source);
+    // The README as uploaded: every link resolves inside the tarball or is an absolute https URL.
+    const readme = execFileSync('tar', ['-xzOf', tarball, 'README.md'], { encoding: 'utf8' });
+    const links = [...readme.matchAll(/\[[^\]]*\]\(([^)\s]+)[^)]*\)|<(https?:[^>]+)>|^\[[^\]]+\]:\s*(\S+)/gm)].map((m) => m[1] || m[2] || m[3]);
+    for (const link of links) {
+      if (/^https:\/\//.test(link)) continue;
+      assert.ok(!/^[a-z][a-z0-9+.-]*:/i.test(link), `README link ${link}: only https URLs`);
+      const target = link.split('#')[0];
+      assert.ok(target === '' || entries.includes(target.replace(/^\.\//, '')), `README link ${link} points outside the upload`);
+    }
+    assert.doesNotMatch(readme, /\]\(\.\.\//, 'no link into the repository');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

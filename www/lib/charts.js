@@ -1,5 +1,5 @@
 // Inline SVG charts built with DOM APIs: breaker state timeline, pass/fail bars per intent, histogram.
-import { h, s } from './dom.js';
+import { h, s, ms } from './dom.js';
 
 const STATE_CLASS = { closed: 'st-closed', open: 'st-open', half_open: 'st-half' };
 
@@ -49,10 +49,10 @@ export function stateTimeline(history, current, now, windowMs = 60_000) {
   const width = 600;
   const x = (t) => ((t - start) / windowMs) * width;
   const segments = stateSegments(history, current, start, now);
-  const label = segments.map((seg) => `${seg.state.replace('_', '-')} ${Math.round((seg.to - seg.from) / 1000)} s`).join(', ');
-  return s('svg', { class: 'timeline', viewBox: `0 0 ${width} 26`, preserveAspectRatio: 'none', role: 'img', 'aria-label': `Breaker states over the last ${windowMs / 1000} s: ${label}` },
+  const label = segments.map((seg) => `${seg.state.replace('_', '-')} ${ms(Math.round((seg.to - seg.from) / 1000) * 1000)}`).join(', ');
+  return s('svg', { class: 'timeline', viewBox: `0 0 ${width} 26`, preserveAspectRatio: 'none', role: 'img', 'aria-label': `Breaker states over the last ${ms(windowMs)}: ${label}` },
     segments.map((seg) => s('rect', { class: STATE_CLASS[seg.state] || 'st-unknown', x: x(seg.from), y: 2, width: Math.max(1, x(seg.to) - x(seg.from)), height: 22 },
-      s('title', {}, `${seg.state.replace('_', '-')}: ${Math.round((seg.to - seg.from) / 100) / 10} s`))));
+      s('title', {}, `${seg.state.replace('_', '-')}: ${ms(Math.round((seg.to - seg.from) / 100) * 100)}`))));
 }
 
 /**
@@ -61,7 +61,7 @@ export function stateTimeline(history, current, now, windowMs = 60_000) {
  * @returns {HTMLElement}
  */
 export function timelineAxis(windowMs) {
-  return h('div', { class: 'timeline-axis', 'aria-hidden': 'true' }, h('span', {}, `−${windowMs / 1000} s`), h('span', {}, 'now'));
+  return h('div', { class: 'timeline-axis', 'aria-hidden': 'true' }, h('span', {}, `−${ms(windowMs)}`), h('span', {}, 'now'));
 }
 
 /**
@@ -92,8 +92,13 @@ export function passFailBars(rows, width = 600) {
     }));
 }
 
+/** Estimated width of an 11 px label (the axis font), for spacing before the real text can be measured. */
+const labelWidth = (text) => String(text).length * 6.6;
+
 /**
- * Histogram of latencies with a marker at `budgetMs` (when given).
+ * Histogram of latencies with a marker at `budgetMs` (when given). The axis labels sit on the bin edges,
+ * formatted like every duration on the page, and only every k-th edge is labelled, k chosen so that the
+ * labels cannot overlap at the drawing width (`dropOverlappingLabels` then checks the drawn text).
  * @param {number[]} values latencies in ms
  * @param {{ bins?: number, budgetMs?: number, width?: number }} [options]
  * @returns {SVGSVGElement}
@@ -101,21 +106,42 @@ export function passFailBars(rows, width = 600) {
 export function histogram(values, { bins = 10, budgetMs, width = 600 } = {}) {
   const height = 160;
   const pad = 22;
+  const right = 18;
   const max = Math.max(1, ...values, budgetMs || 0);
   const binW = Math.ceil(max / bins / 50) * 50 || 50;
   const counts = Array.from({ length: bins }, () => 0);
   for (const v of values) counts[Math.min(bins - 1, Math.floor(v / binW))] += 1;
   const top = Math.max(1, ...counts);
-  const barW = (width - pad) / bins;
+  const barW = (width - pad - right) / bins;
   const y = (n) => height - pad - (n / top) * (height - 2 * pad);
+  const edges = Array.from({ length: bins + 1 }, (_, i) => ms(i * binW));
+  const widest = Math.max(...edges.map(labelWidth));
+  const step = [1, 2, 5, 10].find((k) => k * barW >= widest + 8 && bins % k === 0) ?? bins;
   return s('svg', { class: 'histogram', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `Latency distribution of ${values.length} cases` },
     counts.map((n, i) => s('g', {},
       s('rect', { class: 'hist-bar', x: pad + i * barW + 2, y: y(n), width: barW - 4, height: height - pad - y(n) },
-        s('title', {}, `${i * binW}–${(i + 1) * binW} ms: ${n}`)),
-      n ? s('text', { x: pad + i * barW + barW / 2, y: y(n) - 4, 'text-anchor': 'middle', class: 'count' }, String(n)) : null,
-      s('text', { x: pad + i * barW + barW / 2, y: height - 6, 'text-anchor': 'middle', class: 'axis' }, `${i * binW}`))),
+        s('title', {}, `${ms(i * binW)}–${ms((i + 1) * binW)}: ${n}`)),
+      n ? s('text', { x: pad + i * barW + barW / 2, y: y(n) - 4, 'text-anchor': 'middle', class: 'count' }, String(n)) : null)),
+    edges.map((text, i) => (i % step ? null
+      : s('text', { x: pad + i * barW, y: height - 6, 'text-anchor': i === 0 ? 'start' : i === bins ? 'end' : 'middle', class: 'axis' }, text))),
     budgetMs ? s('line', { class: 'limit', x1: pad + (budgetMs / binW) * barW, x2: pad + (budgetMs / binW) * barW, y1: pad / 2, y2: height - pad }) : null,
-    s('line', { class: 'baseline', x1: pad, x2: width, y1: height - pad, y2: height - pad }));
+    s('line', { class: 'baseline', x1: pad, x2: width - right, y1: height - pad, y2: height - pad }));
+}
+
+/**
+ * Removes the labels (`selector` inside `svg`, in document order) that would overlap the one kept before
+ * them, measured on the drawn text. Call once the SVG is in the page.
+ * @param {SVGSVGElement} svg
+ * @param {string} [selector]
+ */
+export function dropOverlappingLabels(svg, selector = 'text.axis') {
+  let lastRight = -Infinity;
+  for (const text of svg.querySelectorAll(selector)) {
+    const box = text.getBBox();
+    if (box.width === 0) continue;
+    if (box.x < lastRight + 4) text.remove();
+    else lastRight = box.x + box.width;
+  }
 }
 
 function truncate(text, n) {

@@ -94,11 +94,22 @@ export function pct(x) {
 }
 
 /**
- * Formats milliseconds ("850 ms", "12.4 s"); "–" for null.
+ * Formats a duration, the one style of every duration on the page: milliseconds below a second ("850 ms"),
+ * seconds from there ("1.25 s", "8.5 s", "39.5 s"; two decimals at most below 10 s, one above), minutes and
+ * seconds from a minute ("2 min 5 s"); "–" for null.
  * @param {number | null | undefined} ms
  * @returns {string}
  */
 export function ms(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+  const sign = ms < 0 ? '−' : '';
+  const abs = Math.abs(ms);
+  if (Math.round(abs) < 1000) return `${sign}${Math.round(abs)} ms`;
+  if (abs < 59_950) {
+    const digits = abs < 9995 ? 2 : 1;
+    return `${sign}${String(Number((abs / 1000).toFixed(digits)))} s`;
+  }
+  const minutes = Math.floor(Math.round(abs / 1000) / 60);
+  const seconds = Math.round(abs / 1000) - minutes * 60;
+  return `${sign}${minutes} min${seconds ? ` ${seconds} s` : ''}`;
 }

@@ -1,13 +1,34 @@
-// Connection settings: base URL, API profile, credentials and breaker tuning. Credentials live in this
-// module's memory; they reach sessionStorage only when the user opts in ("keep for this tab"), and never
-// localStorage, the URL or the DOM.
+// Connection settings: base URL, API profile, credentials and breaker tuning. The page settings (base URL,
+// profile, auth mode, breaker tuning) persist in localStorage; credentials (API key, OAuth client id and
+// secret) live in this module's memory, reach sessionStorage only when the user opts in ("keep for this
+// tab"), and never localStorage, the URL or the DOM.
+import { load, save } from './store.js';
 
 const SESSION_KEY = 'cognigy-guard.settings';
+const STORED_KEY = 'settings';
 const DEMO = { apiKey: 'demo-api-key', clientId: 'demo-client', clientSecret: 'demo-secret' };
+/** The settings that persist across reloads: nothing secret, nothing that identifies a client. */
+const PERSISTED = ['baseUrl', 'api', 'authMode', 'failureThreshold', 'resetTimeoutMs'];
+const CREDENTIALS = ['apiKey', 'clientId', 'clientSecret'];
+
+/**
+ * The base URL the page starts with: the one its server configured (`cognigy-guard-base-url` meta,
+ * written by the simulator when started with a base URL), else the page's own origin.
+ * @returns {string}
+ */
+export function configuredBaseUrl() {
+  const meta = document.querySelector('meta[name="cognigy-guard-base-url"]')?.getAttribute('content');
+  try {
+    if (meta) return new URL(meta).href.replace(/\/+$/, '');
+  } catch {
+    // an unusable value: fall back to the page's origin
+  }
+  return location.origin;
+}
 
 const listeners = new Set();
 const current = {
-  baseUrl: location.origin,
+  baseUrl: configuredBaseUrl(),
   api: 'cognigy-v2',
   authMode: 'apiKey',
   apiKey: '',
@@ -48,6 +69,7 @@ export function onSettingsChange(listener) {
 }
 
 function persist() {
+  save(STORED_KEY, { ...Object.fromEntries(PERSISTED.map((key) => [key, current[key]])), servedWith: configuredBaseUrl() });
   try {
     if (current.keepForTab) sessionStorage.setItem(SESSION_KEY, JSON.stringify(current));
     else sessionStorage.removeItem(SESSION_KEY);
@@ -56,11 +78,35 @@ function persist() {
   }
 }
 
-/** Restores settings the user chose to keep for this tab (sessionStorage). */
+const VALID = {
+  baseUrl: (v) => typeof v === 'string' && /^https?:\/\//i.test(v),
+  api: (v) => v === 'cognigy-v2' || v === 'seed-v1',
+  authMode: (v) => v === 'apiKey' || v === 'oauth',
+  failureThreshold: (v) => Number.isInteger(v) && v >= 1 && v <= 100,
+  resetTimeoutMs: (v) => Number.isInteger(v) && v >= 100 && v <= 600_000,
+};
+
+/**
+ * Restores the page settings kept in localStorage (each value checked; credentials are never read from
+ * there), then what the user chose to keep for this tab (sessionStorage). The stored base URL is used only
+ * when the page is served as it was when it was saved (same origin, same configured base URL): a page
+ * started for another tenant or on another port starts with what its server configured.
+ */
 export function restoreSettings() {
+  const stored = load(STORED_KEY, {});
+  if (stored && typeof stored === 'object') {
+    for (const key of PERSISTED) {
+      if (key === 'baseUrl' && stored.servedWith !== configuredBaseUrl()) continue;
+      if (VALID[key](stored[key])) current[key] = stored[key];
+    }
+  }
   try {
     const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
-    if (saved && typeof saved === 'object') Object.assign(current, saved, { keepForTab: true });
+    if (saved && typeof saved === 'object') {
+      for (const key of PERSISTED) if (VALID[key](saved[key])) current[key] = saved[key];
+      for (const key of CREDENTIALS) if (typeof saved[key] === 'string') current[key] = saved[key];
+      current.keepForTab = true;
+    }
   } catch {
     sessionStorage.removeItem(SESSION_KEY);
   }

@@ -1,7 +1,9 @@
 // Metrics and audit view: the manager's counters, Prometheus text, dashboard sync, and the hash-chained
-// audit log with its verification.
+// audit log with its verification. While the view is visible it refreshes every REFRESH_MS.
 import { guard, has, currentManager } from '../lib/guard.js';
 import { h, replace, errorText, download, ms } from '../lib/dom.js';
+
+const REFRESH_MS = 1000;
 
 const ENDPOINT_COLUMNS = [
   ['State', (m) => h('span', { class: 'pill', 'data-state': m.state }, String(m.state ?? '–').replace('_', '-'))],
@@ -51,6 +53,11 @@ export function createMetricsView(panel) {
   const empty = h('p', { class: 'empty', id: 'metrics-empty' }, 'No TimeoutManager yet: apply a policy in the Timeouts view first.');
   let records = [];
   let fromFile = false;
+  let timer = null;
+  /** The last audit record drawn (seq and hash): the table is redrawn only when the log changed. */
+  let drawnHead = '';
+  let markedBrokenAt;
+  let drawnFile = false;
   const fileInput = h('input', { type: 'file', id: 'audit-file', accept: '.json,application/json', disabled: !has('verifyAuditLog') });
   fileInput.addEventListener('change', async () => {
     const file = fileInput.files?.[0];
@@ -60,6 +67,7 @@ export function createMetricsView(panel) {
       if (!Array.isArray(parsed)) throw new Error('expected a JSON array of audit records');
       records = parsed;
       fromFile = file.name;
+      drawnFile = false;
       verify();
     } catch (err) {
       verifyStatus.dataset.tone = 'bad';
@@ -93,16 +101,26 @@ export function createMetricsView(panel) {
     empty.hidden = Boolean(manager);
     live.hidden = !manager;
     if (!manager) {
-      if (fromFile) renderAudit();
+      if (fromFile && !drawnFile) {
+        drawnFile = true;
+        renderAudit();
+      }
       return;
     }
     try {
       const metrics = manager.metrics();
       replace(counters, queueTiles(metrics), endpointTable(metrics.endpoints));
-      prom.textContent = manager.prometheus();
+      const text = manager.prometheus();
+      // Left alone when unchanged, so a selection in it survives the refresh.
+      if (prom.textContent !== text) prom.textContent = text;
       if (!fromFile) {
         records = manager.auditLog();
-        renderAudit();
+        const last = records[records.length - 1];
+        const head = `${records.length}:${last?.hash ?? ''}`;
+        if (head !== drawnHead) {
+          drawnHead = head;
+          renderAudit(undefined);
+        }
       }
     } catch (err) {
       syncStatus.dataset.tone = 'bad';
@@ -110,7 +128,10 @@ export function createMetricsView(panel) {
     }
   }
 
-  function renderAudit(brokenAt) {
+  /** Draws `records`; a verification's broken record stays marked across refreshes until the next one. */
+  function renderAudit(brokenAt = markedBrokenAt) {
+    markedBrokenAt = brokenAt;
+    if (fromFile) drawnHead = '';
     replace(tbody, records.map((r) => h('tr', { 'data-seq': String(r.seq), class: brokenAt !== undefined && r.seq >= brokenAt ? 'broken' : null },
       h('td', { class: 'num' }, String(r.seq)),
       h('td', { class: 'nowrap' }, String(r.timestamp ?? '')),
@@ -148,7 +169,13 @@ export function createMetricsView(panel) {
   }
 
   return {
-    show: refresh,
-    hide() {},
+    show() {
+      refresh();
+      timer = timer || setInterval(refresh, REFRESH_MS);
+    },
+    hide() {
+      clearInterval(timer);
+      timer = null;
+    },
   };
 }

@@ -1,12 +1,14 @@
 // The results of one suite or playbook run: headline numbers, charts, sortable case table, downloads.
-import { guard } from '../lib/guard.js';
-import { h, replace, download, pct, ms } from '../lib/dom.js';
-import { passFailBars, histogram, legend } from '../lib/charts.js';
+// The case table puts the status first; at phone width each row becomes a card (see style.css) whose cells
+// carry their column name (`data-label`), so the table fits the screen without scrolling sideways.
+import { h, replace, pct, ms } from '../lib/dom.js';
+import { passFailBars, histogram, legend, dropOverlappingLabels } from '../lib/charts.js';
 import { perIntent, sortRows } from '../lib/cases.js';
 
 const COLUMNS = [
-  ['index', '#'], ['inputText', 'Input'], ['intent', 'Expected intent'], ['status', 'Status'], ['latencyMs', 'Latency'], ['reasons', 'Failure reasons'],
+  ['status', 'Status'], ['index', '#'], ['inputText', 'Input'], ['intent', 'Expected intent'], ['latencyMs', 'Latency'], ['reasons', 'Failure reasons'],
 ];
+const LABEL = Object.fromEntries(COLUMNS);
 
 function stat(label, value, extra = {}) {
   return h('div', { class: 'stat', ...extra }, h('span', { class: 'stat-value' }, value), h('span', { class: 'stat-label' }, label));
@@ -22,12 +24,12 @@ function caseTable(rows) {
   });
   function render() {
     replace(tbody, sortRows(rows, sortKey, dir).map((row) => h('tr', { 'data-status': row.status },
-      h('td', { class: 'num' }, String(row.index)),
-      h('td', { class: 'input' }, row.inputText),
-      h('td', {}, row.intent ?? '–'),
-      h('td', {}, h('span', { class: 'pill', 'data-tone': { passed: 'ok', failed: 'bad', unverified: 'warn' }[row.status] }, row.status)),
-      h('td', { class: 'num' }, ms(row.latencyMs)),
-      h('td', { class: 'reasons' }, row.reasons.length ? h('ul', {}, row.reasons.map((r) => h('li', {}, r))) : ''))));
+      h('td', { class: 'status', 'data-label': LABEL.status }, h('span', { class: 'pill', 'data-tone': { passed: 'ok', failed: 'bad', unverified: 'warn' }[row.status] }, row.status)),
+      h('td', { class: 'num index', 'data-label': LABEL.index }, String(row.index)),
+      h('td', { class: 'input', 'data-label': LABEL.inputText }, row.inputText),
+      h('td', { class: 'intent', 'data-label': LABEL.intent }, row.intent ?? '–'),
+      h('td', { class: 'num latency', 'data-label': LABEL.latencyMs }, ms(row.latencyMs)),
+      h('td', { class: ['reasons', !row.reasons.length && 'none'], 'data-label': LABEL.reasons }, row.reasons.length ? h('ul', {}, row.reasons.map((r) => h('li', {}, r))) : '–'))));
   }
   function sortBy(key) {
     dir = key === sortKey ? -dir : 1;
@@ -36,7 +38,7 @@ function caseTable(rows) {
     render();
   }
   render();
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'cases', id: 'case-table' }, h('thead', {}, h('tr', {}, headers)), tbody));
+  return h('div', { class: 'table-wrap cases-wrap' }, h('table', { class: 'cases', id: 'case-table' }, h('thead', {}, h('tr', {}, headers)), tbody));
 }
 
 /**
@@ -44,15 +46,14 @@ function caseTable(rows) {
  * @param {HTMLElement} el
  * @param {any} report SuiteReport
  * @param {Array<{ index: number, inputText: string, intent: string | null, status: string, latencyMs: number | null, reasons: string[] }>} rows
- * @param {{ title: string, budgetMs?: number }} meta
+ * @param {{ title: string, budgetMs?: number, downloads?: HTMLElement[] }} meta downloads: the run's buttons
  */
-export function renderResults(el, report, rows, { title, budgetMs }) {
+export function renderResults(el, report, rows, { title, budgetMs, downloads = [] }) {
   const latencies = rows.map((r) => r.latencyMs).filter((v) => typeof v === 'number');
   const gate = report.gate === 'passed';
-  const name = String(report.executionId || 'run').replace(/[^\w.-]+/g, '_');
   const barsFigure = h('figure', { class: 'chart' }, h('figcaption', {}, 'Cases per intent'),
     legend([['pass', 'passed'], ['fail', 'failed'], ['unverified', 'unverified']]));
-  const histFigure = h('figure', { class: 'chart' }, h('figcaption', {}, `Latency distribution (ms)${budgetMs ? ', dashed line: budget' : ''}`));
+  const histFigure = h('figure', { class: 'chart' }, h('figcaption', {}, `Latency distribution${budgetMs ? ', dashed line: budget' : ''}`));
   replace(el,
     h('header', { class: 'results-head' },
       h('h2', {}, title),
@@ -68,13 +69,16 @@ export function renderResults(el, report, rows, { title, budgetMs }) {
       stat('latency p50 / p95', `${ms(report.latency?.p50)} / ${ms(report.latency?.p95)}`),
       stat('over budget', String(report.latency?.overBudget ?? '–'))),
     h('div', { class: 'charts' }, barsFigure, histFigure),
-    h('div', { class: 'actions' },
-      h('button', { type: 'button', id: 'dl-json', onclick: () => download(`${name}.json`, JSON.stringify({ report, cases: rows }, null, 2), 'application/json') }, 'Download JSON'),
-      h('button', { type: 'button', id: 'dl-junit', disabled: typeof guard.toJUnitXml !== 'function', onclick: () => download(`${name}.junit.xml`, guard.toJUnitXml(report), 'application/xml') }, 'Download JUnit XML')),
+    downloads.length ? h('div', { class: 'actions' }, h('span', { class: 'muted' }, 'Download'), downloads) : null,
     caseTable(rows));
   // Drawn once the figures are in the page, at their real width, so the text keeps its size on a phone.
   const width = (figure) => Math.max(280, figure.clientWidth - 26);
   barsFigure.append(passFailBars(perIntent(rows), width(barsFigure)));
-  histFigure.append(latencies.length ? histogram(latencies, { budgetMs, width: width(histFigure) })
-    : h('p', { class: 'empty' }, 'No latencies reported (the real platform reports none for playbooks).'));
+  if (latencies.length) {
+    const chart = histogram(latencies, { budgetMs, width: width(histFigure) });
+    histFigure.append(chart);
+    dropOverlappingLabels(chart);
+  } else {
+    histFigure.append(h('p', { class: 'empty' }, 'No latencies reported (the real platform reports none for playbooks).'));
+  }
 }

@@ -1,11 +1,33 @@
 // Test suites view: load (sample, file, paste) and validate a suite, run it (seed-v1) or a playbook
 // (cognigy-v2) with progress, then show the results.
 import { guard, has, createRunner } from '../lib/guard.js';
-import { h, replace, errorText } from '../lib/dom.js';
+import { h, replace, errorText, ms } from '../lib/dom.js';
 import { caseRows } from '../lib/cases.js';
 import { listPlaybooks } from '../lib/sim.js';
-import { settings } from '../lib/settings.js';
-import { renderResults } from './results.js';
+import { authFor, onSettingsChange, settings } from '../lib/settings.js';
+import { load, save } from '../lib/store.js';
+import { createRunList } from './runs.js';
+
+/** localStorage key of this view's settings: `{ thresholdPercent }`. */
+const PREFS_KEY = 'suites';
+
+/**
+ * What a run with `api` needs that Settings does not have yet, as `{ field, text }` (null when ready).
+ * @param {'seed-v1' | 'cognigy-v2'} api
+ */
+function missingCredentials(api) {
+  if (authFor(api)) return null;
+  return api === 'seed-v1'
+    ? { field: 'clientId', text: 'Suites run on the seed-v1 API, which needs an OAuth client id and secret: set them in Settings first.' }
+    : { field: 'apiKey', text: 'Playbooks run on the cognigy-v2 API, which needs an API key or an OAuth client: set one in Settings first.' };
+}
+
+/** A friendlier line for the errors a user can fix (credentials), the error code and message otherwise. */
+function runErrorText(err) {
+  if (err?.code === 'AUTH') return `The server refused the credentials${err.status ? ` (HTTP ${err.status})` : ''}: check them in Settings. ${err.message || ''}`.trim();
+  if (err?.code === 'CANCELLED') return 'Cancelled.';
+  return errorText(err);
+}
 
 async function loadSamples() {
   const res = await fetch(new URL('../samples/index.json', import.meta.url));
@@ -13,6 +35,7 @@ async function loadSamples() {
 }
 
 function progressBlock(id) {
+  let lastText = '';
   const bar = h('progress', { id: `${id}-bar`, max: 1, 'aria-label': 'Run progress' });
   const text = h('span', { id: `${id}-text`, class: 'muted', 'aria-live': 'polite' });
   const wrap = h('div', { class: 'progress', hidden: true }, bar, text);
@@ -29,10 +52,16 @@ function progressBlock(id) {
       if (typeof done === 'number' && total) bar.value = done / total;
       const counts = typeof done === 'number' && total ? ` ${done}/${total}` : '';
       text.textContent = `${p.phase ?? ''} ${p.status ?? ''}${counts} · poll ${p.polls ?? 0}`.trim();
+      lastText = text.textContent;
     },
     finish(message) {
       bar.value = 1;
       text.textContent = message;
+    },
+    /** A run that ended without a report: the bar keeps what it had reached (never shown as complete). */
+    stop(message) {
+      if (!bar.hasAttribute('value')) bar.value = 0;
+      text.textContent = lastText ? `${message} (${lastText})` : message;
     },
   };
 }
@@ -63,17 +92,23 @@ export function createSuitesView(panel) {
   const validationOut = h('div', { id: 'suite-validation', class: 'validation', 'aria-live': 'polite' });
   const runButton = h('button', { type: 'button', class: 'primary', id: 'suite-run', disabled: true }, 'Run suite (seed-v1)');
   const cancelButton = h('button', { type: 'button', id: 'suite-cancel', hidden: true }, 'Cancel');
-  const threshold = h('input', { id: 'suite-threshold', type: 'number', min: 0, max: 100, step: 1, value: 95 });
+  const prefs = load(PREFS_KEY, {});
+  const storedThreshold = Number(prefs?.thresholdPercent);
+  const threshold = h('input', { id: 'suite-threshold', type: 'number', min: 0, max: 100, step: 1,
+    value: Number.isFinite(storedThreshold) && storedThreshold >= 0 && storedThreshold <= 100 ? storedThreshold : 95 });
   const suiteProgress = progressBlock('suite-progress');
   const suiteStatus = h('p', { class: 'status-line', id: 'suite-status', role: 'status' });
+  const suiteNeeds = h('div', { class: 'needs', id: 'suite-needs', role: 'alert', hidden: true });
 
   const playbookSelect = h('select', { id: 'playbook-select', 'aria-label': 'Playbook' });
   const playbookButton = h('button', { type: 'button', class: 'primary', id: 'playbook-run', disabled: true }, 'Run playbook (cognigy-v2)');
   const playbookProgress = progressBlock('playbook-progress');
   const playbookStatus = h('p', { class: 'status-line', id: 'playbook-status', role: 'status' });
+  const playbookNeeds = h('div', { class: 'needs', id: 'playbook-needs', role: 'alert', hidden: true });
   let playbooks = [];
 
   const results = h('section', { class: 'card results', id: 'results', hidden: true, 'aria-live': 'polite' });
+  const runs = createRunList(results);
   const missing = canRun ? null : h('p', { class: 'note' }, 'This build of cognigy-guard has no TestSuiteRunner yet: suites validate but cannot run.');
 
   replace(panel,
@@ -84,13 +119,14 @@ export function createSuitesView(panel) {
         h('label', { for: 'suite-json', class: 'sr-only' }, 'Suite JSON'), text, validationOut,
         h('div', { class: 'actions' }, runButton, cancelButton,
           h('label', { class: 'inline' }, 'Gate at ', threshold, ' % pass rate')),
-        suiteProgress.wrap, suiteStatus),
+        suiteNeeds, suiteProgress.wrap, suiteStatus),
       h('section', { class: 'card' }, h('h2', {}, 'Cognigy Playbook'),
         h('p', { class: 'muted' }, 'Runs a playbook on the platform (POST …/schedule, poll the task, read the run).'),
         h('label', { for: 'playbook-select' }, 'Playbook'), playbookSelect,
         h('p', { class: 'hint', id: 'playbook-desc' }),
         h('div', { class: 'actions' }, playbookButton, h('button', { type: 'button', onclick: refreshPlaybooks }, 'Reload list')),
-        playbookProgress.wrap, playbookStatus)),
+        playbookNeeds, playbookProgress.wrap, playbookStatus)),
+    runs.el,
     results);
 
   function validate() {
@@ -106,7 +142,7 @@ export function createSuitesView(panel) {
       ...(validation.warnings || []).map((w) => h('li', { class: 'warning', 'data-path': w.path }, h('code', {}, w.path || '(suite)'), ` ${w.message}`)),
     ];
     const summary = validation.ok
-      ? h('p', { class: 'ok-line' }, `✓ ${validation.value.suiteId}: ${validation.value.testCases.length} cases, timeout ${validation.value.executionTimeoutSeconds} s`)
+      ? h('p', { class: 'ok-line' }, `✓ ${validation.value.suiteId}: ${validation.value.testCases.length} cases, timeout ${ms(validation.value.executionTimeoutSeconds * 1000)}`)
       : h('p', { class: 'bad-line' }, `✗ ${validation.errors.length} problem(s)`);
     replace(validationOut, summary, items.length ? h('ul', {}, items) : null);
     runButton.disabled = !validation.ok || !canRun || Boolean(controller);
@@ -117,7 +153,27 @@ export function createSuitesView(panel) {
     validate();
   }
 
-  async function runWith(progress, status, button, title, start) {
+  /** Shows what is missing next to the run button, with a way to the Settings field; true when blocked. */
+  function blockedByCredentials(api, needs) {
+    const missing = missingCredentials(api);
+    needs.hidden = !missing;
+    if (!missing) {
+      replace(needs);
+      return false;
+    }
+    replace(needs, h('p', { class: 'field-error' }, missing.text),
+      h('button', { type: 'button', class: 'open-settings', onclick: () => document.dispatchEvent(new CustomEvent('cognigy-guard:open-settings', { detail: { field: missing.field } })) }, 'Open Settings'));
+    return true;
+  }
+
+  async function runWith(api, needs, progress, status, button, title, start) {
+    status.dataset.tone = '';
+    status.textContent = '';
+    if (blockedByCredentials(api, needs)) {
+      progress.wrap.hidden = true;
+      needs.querySelector('button').focus();
+      return;
+    }
     controller = new AbortController();
     button.disabled = true;
     cancelButton.hidden = false;
@@ -128,14 +184,13 @@ export function createSuitesView(panel) {
       const { runner, report } = await start(controller.signal);
       progress.finish(`${report.status} · ${report.total} cases`);
       const rows = caseRows(report, await rawResults(runner, report));
-      results.hidden = false;
-      renderResults(results, report, rows, { title });
+      runs.add({ title, report, rows });
       status.dataset.tone = report.gate === 'passed' ? 'ok' : 'bad';
       status.textContent = `Finished: gate ${report.gate}.`;
     } catch (err) {
-      progress.finish('stopped');
+      progress.stop(err?.code === 'CANCELLED' ? 'cancelled' : 'stopped');
       status.dataset.tone = 'bad';
-      status.textContent = errorText(err);
+      status.textContent = runErrorText(err);
     } finally {
       controller = null;
       cancelButton.hidden = true;
@@ -147,7 +202,7 @@ export function createSuitesView(panel) {
   function runSuite() {
     const payload = JSON.parse(text.value);
     const base = settings().baseUrl.replace(/\/+$/, '');
-    return runWith(suiteProgress, suiteStatus, runButton, `Suite ${validation.value.suiteId}`, async (signal) => {
+    return runWith('seed-v1', suiteNeeds, suiteProgress, suiteStatus, runButton, `Suite ${validation.value.suiteId}`, async (signal) => {
       const runner = createRunner('seed-v1');
       const report = await runner.run(payload, {
         webhookUrl: `${base}/ci/webhook`,
@@ -162,7 +217,7 @@ export function createSuitesView(panel) {
   function runPlaybook() {
     const playbook = playbooks.find((p) => p._id === playbookSelect.value);
     if (!playbook) return undefined;
-    return runWith(playbookProgress, playbookStatus, playbookButton, `Playbook ${playbook.name}`, async (signal) => {
+    return runWith('cognigy-v2', playbookNeeds, playbookProgress, playbookStatus, playbookButton, `Playbook ${playbook.name}`, async (signal) => {
       const runner = createRunner('cognigy-v2');
       const report = await runner.runPlaybook(
         { playbookId: playbook._id, entrypoint: playbook.entrypoint, flowId: playbook.flowId, localeId: playbook.localeId },
@@ -172,12 +227,24 @@ export function createSuitesView(panel) {
   }
 
   async function refreshPlaybooks() {
+    if (blockedByCredentials('cognigy-v2', playbookNeeds)) {
+      playbooks = [];
+      replace(playbookSelect);
+      describePlaybook();
+      playbookStatus.textContent = '';
+      playbookButton.disabled = true;
+      return;
+    }
     try {
       playbooks = await listPlaybooks();
       replace(playbookSelect, playbooks.map((p) => h('option', { value: p._id }, `${p.name} (${p.stepCount ?? '?'} steps)`)));
       playbookStatus.textContent = '';
       describePlaybook();
     } catch (err) {
+      // The list of another server or other credentials would be stale: nothing to pick from.
+      playbooks = [];
+      replace(playbookSelect);
+      describePlaybook();
       playbookStatus.dataset.tone = 'bad';
       playbookStatus.textContent = `Could not list playbooks: ${errorText(err)}`;
     }
@@ -190,6 +257,16 @@ export function createSuitesView(panel) {
   }
 
   text.addEventListener('input', validate);
+  threshold.addEventListener('change', () => {
+    const value = Number(threshold.value);
+    if (Number.isFinite(value) && value >= 0 && value <= 100) save(PREFS_KEY, { ...load(PREFS_KEY, {}), thresholdPercent: value });
+  });
+  onSettingsChange(() => {
+    if (!suiteNeeds.hidden) blockedByCredentials('seed-v1', suiteNeeds);
+    if (!playbookNeeds.hidden) blockedByCredentials('cognigy-v2', playbookNeeds);
+    // New connection settings: the playbooks of that server, with those credentials (once listed at all).
+    if (listed && !controller) refreshPlaybooks();
+  });
   runButton.addEventListener('click', runSuite);
   cancelButton.addEventListener('click', () => controller?.abort());
   playbookButton.addEventListener('click', runPlaybook);

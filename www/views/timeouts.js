@@ -6,6 +6,10 @@ import { stateTimeline, timelineAxis, legend } from '../lib/charts.js';
 import { endpointBreaker } from '../lib/breaker.js';
 import { settings } from '../lib/settings.js';
 import { setFault, clearFault } from '../lib/sim.js';
+import { load, save } from '../lib/store.js';
+
+/** localStorage key of the applied policies: `[{ config, target }]` (target: the test-call URL as typed). */
+const POLICIES_KEY = 'policies';
 
 const BUDGET_MS = 20_000;
 const POLL_MS = 500;
@@ -93,7 +97,7 @@ function renderBudget(el, config, warnings) {
   replace(el,
     h('div', { class: 'budget-line' },
       h('span', {}, 'Worst case per call '), h('strong', { class: over ? 'bad' : 'good' }, worst === null ? '–' : ms(worst)),
-      h('span', { class: 'muted' }, ` of the ${BUDGET_MS / 1000} s Cognigy Extension budget`)),
+      h('span', { class: 'muted' }, ` of the ${ms(BUDGET_MS)} Cognigy Extension budget`)),
     meter,
     warning || over ? h('p', { class: 'warning', role: 'alert', 'data-code': 'BUDGET_EXCEEDED' }, warning ? warning.message : 'The worst case exceeds the 20 s budget of an Extension node.') : null,
     warnings.filter((w) => w.code !== 'BUDGET_EXCEEDED').map((w) => h('p', { class: 'warning' }, `${w.path}: ${w.message}`)));
@@ -115,7 +119,9 @@ function endpointCard(endpoint, actions) {
       h('button', { type: 'button', class: 'primary', onclick: () => actions.call(endpoint) }, 'Guarded call'),
       refs.auto,
       h('button', { type: 'button', class: 'danger', onclick: () => actions.outage(endpoint, true) }, 'Inject outage'),
-      h('button', { type: 'button', onclick: () => actions.outage(endpoint, false) }, 'Clear outage')),
+      h('button', { type: 'button', onclick: () => actions.outage(endpoint, false) }, 'Clear outage'),
+      h('button', { type: 'button', class: 'edit', onclick: () => actions.edit(endpoint) }, 'Edit policy'),
+      h('button', { type: 'button', class: 'danger-ghost remove', onclick: () => actions.remove(endpoint) }, 'Remove')),
     refs.result);
   return { el, refs };
 }
@@ -178,29 +184,84 @@ export function createTimeoutsView(panel) {
     return latest;
   }
 
+  /** The policies kept in localStorage, in the order they were first applied. */
+  function storedPolicies() {
+    const stored = load(POLICIES_KEY, []);
+    return Array.isArray(stored) ? stored.filter((p) => p && typeof p === 'object' && p.config && typeof p.config.endpointId === 'string') : [];
+  }
+
+  function storePolicies() {
+    save(POLICIES_KEY, [...endpoints.values()].map((e) => ({ config: e.config, target: e.target })));
+  }
+
+  /**
+   * Registers `config` with the manager and shows its card (created first, so a policy that cannot be
+   * applied, say a restored seed-v1 policy without credentials, still shows its error and can be removed).
+   */
+  async function applyPolicy(config, target) {
+    const url = new URL(String(target || '').trim() || '/', settings().baseUrl + '/').href;
+    let endpoint = endpoints.get(config.endpointId);
+    if (!endpoint) {
+      endpoint = { id: config.endpointId, auto: null, since: Date.now() };
+      endpoint.card = endpointCard(endpoint, { call, outage, toggleAuto, edit, remove });
+      list.append(endpoint.card.el);
+      endpoints.set(endpoint.id, endpoint);
+    }
+    Object.assign(endpoint, { config, target, url });
+    storePolicies();
+    refresh();
+    await getManager().configureTimeout(config);
+    endpoint.card.refs.result.textContent = '';
+    refresh();
+  }
+
   async function apply() {
     if (!validate().ok) return;
     const config = readConfig();
     form.status.dataset.tone = '';
     form.status.textContent = 'Applying…';
     try {
-      await getManager().configureTimeout(config);
-      const url = new URL(form.urlInput.value.trim() || '/', settings().baseUrl + '/').href;
-      let endpoint = endpoints.get(config.endpointId);
-      if (!endpoint) {
-        endpoint = { id: config.endpointId, auto: null, since: Date.now() };
-        endpoint.card = endpointCard(endpoint, { call, outage, toggleAuto });
-        list.append(endpoint.card.el);
-        endpoints.set(endpoint.id, endpoint);
-      }
-      Object.assign(endpoint, { config, url });
+      await applyPolicy(config, form.urlInput.value);
       form.status.dataset.tone = 'ok';
       form.status.textContent = `Applied to ${config.endpointId} (${settings().api}).`;
-      refresh();
     } catch (err) {
       form.status.dataset.tone = 'bad';
       form.status.textContent = errorText(err);
     }
+  }
+
+  /** Applies every stored policy again (page load, or a new manager after the connection settings changed). */
+  async function restorePolicies() {
+    for (const { config, target } of storedPolicies()) {
+      if (!guard.validateTimeoutConfig(config).ok) continue;
+      try {
+        await applyPolicy(config, target);
+      } catch (err) {
+        const out = endpoints.get(config.endpointId)?.card.refs.result;
+        if (out) {
+          out.dataset.tone = 'bad';
+          out.textContent = `Stored policy not applied: ${errorText(err)}`;
+        }
+      }
+    }
+  }
+
+  function edit(endpoint) {
+    for (const f of FIELDS) {
+      const value = endpoint.config[f.name];
+      form.inputs[f.name].value = value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value, null, 2) : String(value);
+    }
+    form.urlInput.value = String(endpoint.target ?? '');
+    validate();
+    form.inputs.endpointId.focus();
+  }
+
+  function remove(endpoint) {
+    if (endpoint.auto) clearInterval(endpoint.auto);
+    endpoint.card.el.remove();
+    endpoints.delete(endpoint.id);
+    storePolicies();
+    refresh();
   }
 
   async function call(endpoint) {
@@ -270,17 +331,21 @@ export function createTimeoutsView(panel) {
     }
   }
 
-  // A new or dropped manager forgets every endpoint: the cards would describe breakers that are gone.
-  onManager(() => {
+  // A dropped manager (the connection settings changed) takes its breakers with it: the cards go, and the
+  // stored policies are applied again to the manager of the new settings.
+  onManager((manager) => {
+    if (manager) return;
     for (const endpoint of endpoints.values()) {
       if (endpoint.auto) clearInterval(endpoint.auto);
       endpoint.card.el.remove();
     }
     endpoints.clear();
     refresh();
+    queueMicrotask(restorePolicies);
   });
 
   validate();
+  restorePolicies();
   return {
     show() {
       refresh();

@@ -1,11 +1,12 @@
-// The extension: two Flow Nodes and the two Connections that hold their credentials.
+// The extension: two Flow Nodes with their paths (child nodes) and the two Connections that hold their credentials.
 import { createExtension } from '@cognigy/extension-tools';
 import { apiKeyConnection, oauthConnection } from './connections';
-import { guardedHttpRequest } from './nodes/guardedHttpRequest';
-import { runTestSuite } from './nodes/runTestSuite';
+import { guardedHttpPaths, guardedHttpRequest } from './nodes/guardedHttpRequest';
+import { runTestSuite, runTestSuitePaths } from './nodes/runTestSuite';
 
 export default createExtension({
-  nodes: [guardedHttpRequest, runTestSuite],
+  // Each node with its child nodes (its paths: live / degraded / error; gate passed / failed / running / error).
+  nodes: [guardedHttpRequest, ...guardedHttpPaths, runTestSuite, ...runTestSuitePaths],
   connections: [apiKeyConnection, oauthConnection],
   options: { label: 'cognigy-guard' },
 });

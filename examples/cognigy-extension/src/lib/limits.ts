@@ -52,6 +52,7 @@ export function truncate(text: unknown, max: number): string {
 export interface NodeApi {
   addToContext?: (key: string, value: unknown, mode: string) => void;
   log?: (level: string, text: string) => void;
+  setNextNode?: (nodeId: string) => void;
 }
 
 /**
@@ -63,10 +64,17 @@ export class LimitedApi {
   calls = 0;
   constructor(private readonly api: NodeApi, private readonly secrets: readonly (string | undefined)[]) {}
 
-  private admit(): boolean {
-    if (this.calls >= MAX_API_CALLS) return false;
+  /** One call is always kept for `setNextNode`, so the node can take its result's path whatever it wrote. */
+  private admit(reserve = 1): boolean {
+    if (this.calls >= MAX_API_CALLS - reserve) return false;
     this.calls++;
     return true;
+  }
+
+  /** Continues the Flow at a child node (the node's path for its result). */
+  setNextNode(nodeId: string): void {
+    if (!this.api.setNextNode || !this.admit(0)) return;
+    this.api.setNextNode(nodeId);
   }
 
   addToContext(key: string, value: unknown): void {

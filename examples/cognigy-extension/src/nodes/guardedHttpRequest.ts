@@ -6,6 +6,15 @@ import {
   numberField, objectField, truncate,
 } from '../lib/limits';
 import { compactSnapshot, restorable } from '../lib/state';
+import { PATH_COLOR, TEXT_COLOR, childPath, takePath } from '../lib/paths';
+
+/** The node's paths: a live answer, a degraded one (cache or fallback template), no answer at all. */
+export const GUARDED_PATHS = {
+  live: 'guardedHttpRequestOnLive',
+  degraded: 'guardedHttpRequestOnDegraded',
+  error: 'guardedHttpRequestOnError',
+} as const;
+export const HEADER_COLOR = '#2f6f4f';
 
 export interface GuardedHttpConfig {
   endpointId?: string;
@@ -99,25 +108,48 @@ export const guardedHttpRequest = createNodeDescriptor({
     { type: 'section', key: 'breaker' },
     { type: 'section', key: 'output' },
   ],
-  appearance: { color: '#2f6f4f' },
+  appearance: { color: HEADER_COLOR, textColor: TEXT_COLOR },
+  dependencies: { children: [GUARDED_PATHS.live, GUARDED_PATHS.degraded, GUARDED_PATHS.error] },
   tags: ['service'],
-  function: async ({ cognigy, config }: GuardedHttpParams) => {
-    await runGuardedHttpRequest(cognigy as unknown as NodeCognigy, config);
+  function: async ({ cognigy, config, childConfigs }: GuardedHttpParams) => {
+    await runGuardedHttpRequest(cognigy as unknown as NodeCognigy, config, childConfigs);
   },
 });
+
+export const guardedHttpPaths = [
+  childPath(GUARDED_PATHS.live, 'guardedHttpRequest', 'Live answer', PATH_COLOR.good),
+  childPath(GUARDED_PATHS.degraded, 'guardedHttpRequest', 'Degraded (cache or fallback)', PATH_COLOR.warn),
+  childPath(GUARDED_PATHS.error, 'guardedHttpRequest', 'Error', PATH_COLOR.bad),
+];
+
+/** The path of a result: live, degraded (served from cache or the fallback template) or error. */
+export function guardedPathOf(result: GuardedHttpResult): string {
+  if (result.source === 'error') return GUARDED_PATHS.error;
+  return result.degraded ? GUARDED_PATHS.degraded : GUARDED_PATHS.live;
+}
 
 export interface NodeCognigy {
   api: ConstructorParameters<typeof LimitedApi>[0];
   context?: Record<string, unknown>;
 }
 
-export async function runGuardedHttpRequest(cognigy: NodeCognigy, config: GuardedHttpConfig): Promise<GuardedHttpResult> {
+/**
+ * Runs the node: writes the result (and the saved state) to the context, then continues at the child of the
+ * result's path (`childConfigs`: the node's children, as Cognigy passes them).
+ */
+export async function runGuardedHttpRequest(cognigy: NodeCognigy, config: GuardedHttpConfig, childConfigs?: GuardedHttpParams['childConfigs']): Promise<GuardedHttpResult> {
+  const api = new LimitedApi(cognigy.api, authFrom(config.authType, config.apiKeyConnection, config.oauthConnection).secrets);
+  const result = await guardedRequest(cognigy, config, api);
+  takePath(api, childConfigs, guardedPathOf(result));
+  return result;
+}
+
+async function guardedRequest(cognigy: NodeCognigy, config: GuardedHttpConfig, api: LimitedApi): Promise<GuardedHttpResult> {
   const startedAt = Date.now();
   const contextKey = config.contextKey || 'guardedResponse';
   const stateKey = config.stateKey || 'cognigyGuardState';
   const endpointId = String(config.endpointId ?? '').trim();
   const { auth, secrets, problem } = authFrom(config.authType, config.apiKeyConnection, config.oauthConnection);
-  const api = new LimitedApi(cognigy.api, secrets);
   const failed = (error: { code: string; message: string }): GuardedHttpResult => {
     const result: GuardedHttpResult = {
       endpointId, data: null, source: 'error', degraded: true, circuit: null, status: null, attempts: 0,

@@ -6,6 +6,16 @@ import {
   numberField, objectField, truncate,
 } from '../lib/limits';
 import type { NodeCognigy } from './guardedHttpRequest';
+import { PATH_COLOR, TEXT_COLOR, childPath, takePath } from '../lib/paths';
+
+/** The node's paths: the gate passed, the gate failed, the run still running (seed-v1), an error. */
+export const SUITE_PATHS = {
+  passed: 'runTestSuiteOnPassed',
+  failed: 'runTestSuiteOnFailed',
+  running: 'runTestSuiteOnRunning',
+  error: 'runTestSuiteOnError',
+} as const;
+export const HEADER_COLOR = '#4a3f8f';
 
 export interface RunTestSuiteConfig {
   api?: 'seed-v1' | 'cognigy-v2';
@@ -18,6 +28,7 @@ export interface RunTestSuiteConfig {
   entrypoint?: string;
   flowId?: string;
   localeId?: string;
+  /** Percent (0..100), as on the admin page; default 95. */
   passThreshold?: number;
   pollIntervalMs?: number;
   budgetMs?: number;
@@ -77,7 +88,7 @@ export const runTestSuite = createNodeDescriptor({
     { key: 'entrypoint', type: 'cognigyText', label: 'Entrypoint (endpoint URL token)', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
     { key: 'flowId', type: 'cognigyText', label: 'Flow id', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
     { key: 'localeId', type: 'cognigyText', label: 'Locale id', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
-    { key: 'passThreshold', type: 'number', label: 'Pass rate the gate requires (0..1)', defaultValue: 0.95 },
+    { key: 'passThreshold', type: 'number', label: 'Gate at pass rate (%)', description: 'The gate passes when at least this share of the cases passed, in percent (0-100), as on the admin page. The summary keeps passRate and passThreshold as fractions (0.95), as the report does.', defaultValue: 95, params: { min: 0, max: 100 } },
     { key: 'pollIntervalMs', type: 'number', label: 'First poll interval (ms)', defaultValue: 1000, params: { min: 100, max: 5000 } },
     { key: 'budgetMs', type: 'number', label: 'Time budget of this execution (ms, at most 18500)', defaultValue: 15000, params: { min: 1000, max: 18500 } },
     { key: 'contextKey', type: 'cognigyText', label: 'Context key of the summary', defaultValue: 'testSuite', params: { required: true } },
@@ -93,12 +104,34 @@ export const runTestSuite = createNodeDescriptor({
     { type: 'section', key: 'what' },
     { type: 'section', key: 'run' },
   ],
-  appearance: { color: '#4a3f8f' },
+  appearance: { color: HEADER_COLOR, textColor: TEXT_COLOR },
+  dependencies: { children: [SUITE_PATHS.passed, SUITE_PATHS.failed, SUITE_PATHS.running, SUITE_PATHS.error] },
   tags: ['service'],
-  function: async ({ cognigy, config }: RunTestSuiteParams) => {
-    await runTestSuiteNode(cognigy as unknown as NodeCognigy, config);
+  function: async ({ cognigy, config, childConfigs }: RunTestSuiteParams) => {
+    await runTestSuiteNode(cognigy as unknown as NodeCognigy, config, childConfigs);
   },
 });
+
+export const runTestSuitePaths = [
+  childPath(SUITE_PATHS.passed, 'runTestSuite', 'Gate passed', PATH_COLOR.good),
+  childPath(SUITE_PATHS.failed, 'runTestSuite', 'Gate failed', PATH_COLOR.bad),
+  childPath(SUITE_PATHS.running, 'runTestSuite', 'Still running (run again to collect)', PATH_COLOR.pending),
+  childPath(SUITE_PATHS.error, 'runTestSuite', 'Error', PATH_COLOR.warn),
+];
+
+/** The path of a summary: gate passed or failed (finished runs), still running, or error. */
+export function suitePathOf(summary: SuiteSummary): string {
+  if (summary.state === 'running') return SUITE_PATHS.running;
+  if (summary.state === 'error') return SUITE_PATHS.error;
+  return summary.gate === 'passed' ? SUITE_PATHS.passed : SUITE_PATHS.failed;
+}
+
+/** A percentage field: `fallback` when empty, the number when within 0..100, null otherwise. */
+function percentField(value: unknown, fallback: number): number | null {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'string' ? Number(value.trim()) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 100 ? n : null;
+}
 
 function summarize(api: SuiteSummary['api'], report: SuiteReport, extra: Partial<SuiteSummary>): SuiteSummary {
   const failures = report.failures.slice(0, MAX_FAILURES_LISTED).map((f) => ({
@@ -140,12 +173,22 @@ function summarize(api: SuiteSummary['api'], report: SuiteReport, extra: Partial
   return summary;
 }
 
-export async function runTestSuiteNode(cognigy: NodeCognigy, config: RunTestSuiteConfig): Promise<SuiteSummary> {
+/**
+ * Runs the node: writes the summary to the context, then continues at the child of its path
+ * (`childConfigs`: the node's children, as Cognigy passes them).
+ */
+export async function runTestSuiteNode(cognigy: NodeCognigy, config: RunTestSuiteConfig, childConfigs?: RunTestSuiteParams['childConfigs']): Promise<SuiteSummary> {
+  const api = new LimitedApi(cognigy.api, authFrom(config.authType, config.apiKeyConnection, config.oauthConnection).secrets);
+  const summary = await suiteRun(cognigy, config, api);
+  takePath(api, childConfigs, suitePathOf(summary));
+  return summary;
+}
+
+async function suiteRun(cognigy: NodeCognigy, config: RunTestSuiteConfig, api: LimitedApi): Promise<SuiteSummary> {
   const startedAt = Date.now();
   const apiName: SuiteSummary['api'] = config.api === 'seed-v1' ? 'seed-v1' : 'cognigy-v2';
   const contextKey = config.contextKey || 'testSuite';
   const { auth, secrets, problem } = authFrom(config.authType, config.apiKeyConnection, config.oauthConnection);
-  const api = new LimitedApi(cognigy.api, secrets);
   const write = (summary: SuiteSummary): SuiteSummary => {
     api.addToContext(contextKey, summary);
     if (summary.state === 'finished') {
@@ -161,6 +204,16 @@ export async function runTestSuiteNode(cognigy: NodeCognigy, config: RunTestSuit
     write({ api: apiName, state: 'error', gate: 'failed', error, ...extra, at: new Date().toISOString() });
   if (problem) return failed({ code: 'CONFIG', message: problem });
   if (!auth) return failed({ code: 'CONFIG', message: 'choose an API key or OAuth connection' });
+  // The field is in percent, like the admin page's "Gate at … % pass rate"; the runner takes a fraction.
+  const percent = percentField(config.passThreshold, 95);
+  if (percent === null) {
+    return failed({ code: 'CONFIG', message: `passThreshold must be a percentage from 0 to 100, got ${truncate(JSON.stringify(config.passThreshold), 40)}` });
+  }
+  if (percent > 0 && percent < 1) {
+    // 0.95 is the fraction a gate usually means: refuse it rather than gate at 0.95 % and pass nearly anything.
+    return failed({ code: 'CONFIG', message: `passThreshold is a percentage (0-100): ${percent} would gate at ${percent} %; for ${Math.round(percent * 1000) / 10} % enter ${Math.round(percent * 1000) / 10}` });
+  }
+  const passThreshold = percent / 100;
 
   // Everything (polls included) ends before Cognigy's 20 s limit, with room left to write the summary.
   const budget = Math.min(
@@ -168,7 +221,6 @@ export async function runTestSuiteNode(cognigy: NodeCognigy, config: RunTestSuit
     EXECUTION_BUDGET_MS - SAFETY_MARGIN_MS - (Date.now() - startedAt),
   );
   const pollIntervalMs = numberField(config.pollIntervalMs, 1000, 100, 5000);
-  const passThreshold = typeof config.passThreshold === 'number' && config.passThreshold >= 0 && config.passThreshold <= 1 ? config.passThreshold : 0.95;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(1, budget - 500));
   let runner: TestSuiteRunner | undefined;
