@@ -134,7 +134,8 @@ async function readBody(response, maxBytes, signal) {
     for (;;) {
       const { done, value } = await raceAbort(reader.read(), signal);
       if (done) break;
-      if (!(value instanceof Uint8Array)) throw new Outcome({ kind: MALFORMED, text: 'a body chunk is not bytes' });
+      // ArrayBuffer.isView, not instanceof: in a vm sandbox the chunks come from another realm.
+      if (!ArrayBuffer.isView(value)) throw new Outcome({ kind: MALFORMED, text: 'a body chunk is not bytes' });
       total += value.byteLength;
       if (total > maxBytes) {
         reader.cancel().catch(() => {});
