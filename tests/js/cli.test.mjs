@@ -154,6 +154,7 @@ test('sim: prints the demo credentials, takes --time-scale, serves until SIGINT'
   const url = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(String(d).trim()));
     child.once('error', reject);
+    child.once('close', (code) => reject(new Error(`sim exited ${code}: ${stderr}`)));
   });
   await new Promise((resolve) => { setTimeout(resolve, 200); });
   assert.ok(stderr.includes(DEMO_API_KEY) && stderr.includes(DEMO_CLIENT.id) && stderr.includes(DEMO_CLIENT.secret), stderr);
