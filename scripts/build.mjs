@@ -167,8 +167,9 @@ const manifest = {
   sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs', './inline.mjs'],
   engines: { node: '>=18' },
 };
-// The simulator ships inside the package so users can run it (`cognigy-guard sim`).
-cpSync(join(root, 'sim'), join(pkg, 'sim'), { recursive: true });
+// The simulator ships inside the package so users can run it (`cognigy-guard sim`); its README is
+// developer documentation that links into the repository, so it stays there.
+cpSync(join(root, 'sim'), join(pkg, 'sim'), { recursive: true, filter: (src) => src !== join(root, 'sim', 'README.md') });
 // And the admin page, which `cognigy-guard sim` serves next to the package.
 if (existsSync(join(root, 'www'))) cpSync(join(root, 'www'), join(pkg, 'www'), { recursive: true });
 const binDir = join(root, 'js', 'bin');

@@ -74,13 +74,16 @@ async function main(argv, io) {
 
 if (require.main === module) {
   const interrupt = new AbortController();
-  // The first Ctrl-C aborts the run (the platform task is cancelled) or stops the simulator;
-  // a second one exits at once.
-  process.on('SIGINT', () => {
+  // The first Ctrl-C aborts the run (the platform task is cancelled) or stops the simulator; a
+  // second one, or a command that has not ended 10 s later (the cancel request takes 5 s at most),
+  // exits at once.
+  const stop = () => {
     if (interrupt.signal.aborted) process.exit(EXIT.ERROR);
     interrupt.abort();
-  });
-  process.once('SIGTERM', () => interrupt.abort());
+    setTimeout(() => process.exit(EXIT.ERROR), 10_000).unref();
+  };
+  process.on('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const io = {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),

@@ -8,6 +8,12 @@ export declare class GuardError extends Error {
   constructor(code: GuardErrorCode, message: string, details?: GuardErrorDetails);
   readonly name: 'GuardError';
   code: GuardErrorCode;
+}
+/** The optional fields, set only where they apply. */
+export interface GuardError extends GuardErrorDetails {}
+
+/** The optional fields of a `GuardError`. */
+export interface GuardErrorDetails {
   /** HTTP status, where one applies. */
   status?: number;
   /** The wait the server asked for before retrying, in ms. */
@@ -19,16 +25,6 @@ export declare class GuardError extends Error {
   /** Validation issues (`VALIDATION`). */
   errors?: Issue[];
   /** The RFC 7807 problem body the server returned. */
-  problem?: { [key: string]: Json };
-}
-
-/** The optional fields of a `GuardError`. */
-export interface GuardErrorDetails {
-  status?: number;
-  retryAfterMs?: number;
-  attempts?: number;
-  endpointId?: string;
-  errors?: Issue[];
   problem?: { [key: string]: Json };
 }
 

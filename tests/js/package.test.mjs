@@ -3,9 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { pkgDir, root } from './helpers.mjs';
@@ -104,6 +104,17 @@ test('every entry exports exactly what its declarations declare (no wasm-bindgen
     assert.deepEqual(cjs, declared, `require('${specifier}')`);
     const esm = names(`import * as lib from '${specifier}'; console.log(JSON.stringify(Object.keys(lib).sort()));`);
     assert.deepEqual(esm, declared, `import from '${specifier}'`);
+  }
+});
+
+test('no Markdown file of the package links to a file that does not ship', () => {
+  const markdown = readdirSync(installed, { recursive: true }).filter((f) => f.endsWith('.md')).map((f) => join(installed, f));
+  assert.ok(markdown.some((f) => f.endsWith('/cognigy-guard/README.md')), markdown.join());
+  for (const file of markdown) {
+    for (const [, target] of readFileSync(file, 'utf8').matchAll(/\]\(([^)#\s]+)[^)]*\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue; // https:, mailto:
+      assert.ok(existsSync(join(dirname(file), target)), `${file} links to ${target}`);
+    }
   }
 });
 

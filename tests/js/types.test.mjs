@@ -1,6 +1,6 @@
 // The package as a TypeScript or ESM user meets it: the packed tarball installed into a scratch
 // project, the README's examples run from CommonJS and ESM and type-checked with `tsc --strict`
-// under every module resolution, with and without the DOM lib.
+// under every module resolution, with and without the DOM lib, with and without @types/node.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -182,5 +182,9 @@ for (const [resolution, { ext, ...options }] of Object.entries(RESOLUTIONS)) {
       }
     }
     assert.equal(typecheck(`surface-${resolution}`, surface, { ...options, lib: ['es2022'], types: [] }), '', 'without the DOM lib');
+    // A Node project: @types/node's fetch and AbortSignal instead of the DOM's (or beside them).
+    const node = { ...options, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] };
+    assert.equal(typecheck(`node-${resolution}`, { ...files, ...surface }, { ...node, lib: ['es2022'] }), '', 'with @types/node');
+    assert.equal(typecheck(`node-dom-${resolution}`, { ...files, ...surface }, node), '', 'with @types/node and the DOM lib');
   });
 }

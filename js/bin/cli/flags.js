@@ -45,21 +45,25 @@ const COMMANDS = {
   configure: {
     usage: 'configure FILE|-',
     summary: 'validate and apply timeout config(s): one object or an array',
+    defaultApi: 'cognigy-v2',
     flags: { ...CONNECTION },
   },
   'run-suite': {
     usage: 'run-suite FILE|-',
     summary: 'run a test suite (seed-v1), wait for it, report and gate',
+    defaultApi: 'seed-v1',
     flags: { ...CONNECTION, ...RUN },
   },
   'run-playbook': {
     usage: 'run-playbook --playbook ID --flow ID --locale ID --entrypoint ID',
     summary: 'run a Cognigy Playbook (cognigy-v2), wait for it, report and gate',
+    defaultApi: 'cognigy-v2',
     flags: { ...CONNECTION, ...PLAYBOOK, ...RUN },
   },
   'list-playbooks': {
     usage: 'list-playbooks',
     summary: 'list the playbooks of the tenant (cognigy-v2) with the ids run-playbook needs',
+    defaultApi: 'cognigy-v2',
     flags: { ...CONNECTION, json: { type: 'string', arg: 'FILE', help: 'write the list as JSON (- for stdout)' } },
   },
   sim: {
@@ -83,10 +87,10 @@ const COMMANDS = {
 
 const EXIT_CODES = 'exit codes: 0 success or gate passed, 1 gate failed or invalid input, 2 timeout, error or cancelled';
 
-function flagLines(flags) {
+function flagLines(flags, defaultApi) {
   return Object.entries(flags).map(([name, spec]) => {
     const left = `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.arg ? ` ${spec.arg}` : ''}`;
-    return `${left.padEnd(30)} ${spec.help}`;
+    return `${left.padEnd(30)} ${spec.help}${name === 'api' ? ` (default ${defaultApi})` : ''}`;
   });
 }
 
@@ -94,7 +98,7 @@ function flagLines(flags) {
 function usage(command) {
   if (command) {
     const c = COMMANDS[command];
-    return [`usage: cognigy-guard ${c.usage} [options]`, '', c.summary, '', 'options:', ...flagLines({ ...c.flags, ...COMMON }), '', EXIT_CODES].join('\n');
+    return [`usage: cognigy-guard ${c.usage} [options]`, '', c.summary, '', 'options:', ...flagLines({ ...c.flags, ...COMMON }, c.defaultApi), '', EXIT_CODES].join('\n');
   }
   return [
     'usage: cognigy-guard <command> [options]        (cognigy-guard <command> --help: its options)',
@@ -137,6 +141,11 @@ function parse(argv) {
   return { command, positionals: parsed.positionals, values: parsed.values };
 }
 
+/** The API profile `command` uses unless `--api` says otherwise. */
+function defaultApi(command) {
+  return COMMANDS[command].defaultApi;
+}
+
 /** Throws one UsageError naming every problem in `problems`, when there is any. */
 function reportMissing(command, problems) {
   if (problems.length) throw new UsageError(`${problems.map((p) => `missing ${p}`).join('\n')}\n\n${usage(command)}`);
@@ -150,4 +159,4 @@ function number(values, name, fallback) {
   return n;
 }
 
-module.exports = { UsageError, parse, usage, reportMissing, number };
+module.exports = { UsageError, parse, usage, reportMissing, number, defaultApi };

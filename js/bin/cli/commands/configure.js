@@ -3,14 +3,14 @@
 // then applies them. On seed-v1 each is PUT to the platform; cognigy-v2 has no remote timeout
 // policy, so the command says that nothing was sent.
 
-const { reportMissing } = require('../flags');
+const { defaultApi, reportMissing } = require('../flags');
 const { connection } = require('../connection');
 const { readInput, parseJson } = require('../io');
 const { EXIT } = require('../report');
 const { printIssues } = require('./validate');
 
 async function configure({ positionals: [file], values, lib, io }) {
-  const conn = connection(values, io.env, 'cognigy-v2');
+  const conn = connection(values, io.env, defaultApi('configure'));
   reportMissing('configure', [...(file ? [] : ['FILE (a path, or - for stdin)']), ...conn.missing]);
   const parsed = parseJson(readInput(file, io), file);
   const configs = Array.isArray(parsed) ? parsed : [parsed];

@@ -2,7 +2,7 @@
 // `cognigy-guard list-playbooks`: the tenant's playbooks (cognigy-v2 `GET /new/v2.0/playbooks`,
 // read page by page) with the ids `run-playbook` needs.
 
-const { UsageError, reportMissing } = require('../flags');
+const { UsageError, defaultApi, reportMissing } = require('../flags');
 const { connection } = require('../connection');
 const { writeOutput } = require('../io');
 const { EXIT } = require('../report');
@@ -52,7 +52,7 @@ async function headers(base, auth) {
 }
 
 async function listPlaybooks({ values, io }) {
-  const conn = connection(values, io.env, 'cognigy-v2');
+  const conn = connection(values, io.env, defaultApi('list-playbooks'));
   reportMissing('list-playbooks', conn.missing);
   if (conn.options.api !== 'cognigy-v2') throw new UsageError('list-playbooks needs --api cognigy-v2 (playbooks exist on the real platform only)');
   const base = checkUrl(conn.options.baseUrl, conn.options.allowInsecureHttp);

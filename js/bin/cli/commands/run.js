@@ -2,7 +2,7 @@
 // `cognigy-guard run-suite FILE|-` (seed-v1) and `run-playbook` (cognigy-v2): run, report, gate.
 // Ctrl-C aborts the run's signal: the library cancels the platform task, the command exits 2.
 
-const { UsageError, reportMissing, number } = require('../flags');
+const { UsageError, defaultApi, reportMissing, number } = require('../flags');
 const { connection } = require('../connection');
 const { readInput, parseJson, writeOutput } = require('../io');
 const { progress } = require('../progress');
@@ -42,14 +42,14 @@ async function finish(lib, conn, values, io, start) {
 }
 
 async function runSuite({ positionals: [file], values, lib, io }) {
-  const conn = connection(values, io.env, 'seed-v1');
+  const conn = connection(values, io.env, defaultApi('run-suite'));
   reportMissing('run-suite', [...(file ? [] : ['FILE (a path, or - for stdin)']), ...conn.missing]);
   const payload = parseJson(readInput(file, io), file);
   return finish(lib, conn, values, io, (r, options) => r.run(payload, options));
 }
 
 async function runPlaybook({ values, lib, io }) {
-  const conn = connection(values, io.env, 'cognigy-v2');
+  const conn = connection(values, io.env, defaultApi('run-playbook'));
   reportMissing('run-playbook', [...PLAYBOOK_FLAGS.filter((f) => !values[f]).map((f) => `--${f} ID`), ...conn.missing]);
   const spec = { playbookId: values.playbook, flowId: values.flow, localeId: values.locale, entrypoint: values.entrypoint };
   return finish(lib, conn, values, io, (r, options) => r.runPlaybook(spec, options));

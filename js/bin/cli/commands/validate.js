@@ -8,14 +8,23 @@ const { EXIT } = require('../report');
 
 const KINDS = { timeout: 'timeout config', suite: 'test suite' };
 
-function detectKind(item) {
-  const suiteKeys = ['testCases', 'test_cases', 'suiteId', 'suite_id'];
-  return item && typeof item === 'object' && suiteKeys.some((k) => k in item) ? 'suite' : 'timeout';
+const SUITE_KEYS = ['testCases', 'test_cases', 'suiteId', 'suite_id'];
+
+/** `suite` when `input` (an object, or JSON text that did not parse) looks like a test suite. */
+function detectKind(input) {
+  if (typeof input === 'string') return SUITE_KEYS.some((k) => input.includes(`"${k}"`)) ? 'suite' : 'timeout';
+  return input && typeof input === 'object' && SUITE_KEYS.some((k) => k in input) ? 'suite' : 'timeout';
 }
 
-/** Prints `issues` with `label`, each path prefixed by `prefix`. */
+/** `[2].maxWaitTimeMs` for item prefix `[2]` and path `maxWaitTimeMs`; `(root)` for neither. */
+function issuePath(prefix, path) {
+  if (prefix && path) return `${prefix}.${path}`;
+  return prefix || path || '(root)';
+}
+
+/** Prints `issues` with `label`, each path prefixed by `prefix` (an item index, or ''). */
 function printIssues(label, issues, prefix, line) {
-  for (const i of issues) line(`  ${label} ${`${prefix}${i.path ? (prefix ? `.${i.path}` : i.path) : ''}` || '(root)'}: ${i.code} ${i.message}`);
+  for (const i of issues) line(`  ${label} ${issuePath(prefix, i.path)}: ${i.code} ${i.message}`);
 }
 
 /** Validates one item (or the JSON text, when it is not JSON) and prints the outcome; true when valid. */
@@ -44,7 +53,7 @@ async function validate({ positionals: [file], values, lib, io }) {
     parsed = JSON.parse(text);
   } catch {
     // Not JSON: the validator reports INVALID_JSON with its position.
-    return check(lib(), text, values.kind || (/"(testCases|test_cases|suiteId|suite_id)"\s*:/.test(text) ? 'suite' : 'timeout'), name, '', io) ? EXIT.OK : EXIT.FAILED;
+    return check(lib(), text, values.kind || detectKind(text), name, '', io) ? EXIT.OK : EXIT.FAILED;
   }
   if (!Array.isArray(parsed)) return check(lib(), parsed, values.kind || detectKind(parsed), name, '', io) ? EXIT.OK : EXIT.FAILED;
   if (parsed.length === 0) throw new UsageError(`${name}: the array is empty`);
