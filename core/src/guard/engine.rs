@@ -23,7 +23,7 @@ use crate::cache::FallbackCache;
 use crate::error::GuardError;
 use crate::fallback::{degraded_answer, DegradedSource, Notification, NotificationQueue};
 use crate::model::TimeoutConfig;
-use crate::outbox::{Batch, Outbox, DEFAULT_OUTBOX_CAPACITY};
+use crate::outbox::{Batch, Outbox, Rejection, DEFAULT_OUTBOX_CAPACITY};
 use crate::redact::Redactor;
 use crate::time::iso8601;
 use serde_json::{json, Map, Value};
@@ -466,18 +466,29 @@ impl GuardEngine {
         self.outbox.begin_batch(SYNC_BATCH_SIZE)
     }
 
-    /// Records the outcome of delivering batch `key`: acknowledged on a 2xx (`delivered`), kept
-    /// otherwise. Appends a `metrics_sync` audit record. Returns the events delivered.
+    /// Records the outcome of delivering batch `key`: acknowledged on a 2xx (`delivered`); on a
+    /// permanent refusal (4xx other than 408 and 429) the outbox's rule (kept, split, or a single
+    /// event dropped: see [`crate::outbox`]); kept otherwise. Appends a `metrics_sync` audit record
+    /// `{ idempotencyKey, delivered, ok, status, pending, split, dropped }` (`split`: the batch
+    /// was halved; `dropped`: events given up now). Returns the events delivered.
     pub fn end_sync(&mut self, key: &str, delivered: bool, status: Option<u16>, now: f64) -> usize {
-        let count = if delivered {
-            self.outbox.ack(key)
+        let permanent = status.is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
+        let (count, rejection) = if delivered {
+            (self.outbox.ack(key), None)
+        } else if permanent {
+            (0, Some(self.outbox.reject(key)))
         } else {
             self.outbox.fail(key);
-            0
+            (0, None)
+        };
+        let dropped = match rejection {
+            Some(Rejection::Dropped(n)) => n,
+            _ => 0,
         };
         let details = json!({
             "idempotencyKey": key, "delivered": count, "ok": delivered, "status": status,
-            "pending": self.outbox.pending(),
+            "pending": self.outbox.pending(), "split": rejection == Some(Rejection::Split),
+            "dropped": dropped,
         });
         self.audit("metrics_sync", &details, now);
         count
