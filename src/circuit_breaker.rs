@@ -29,6 +29,8 @@ pub struct CircuitBreaker {
     clock: Clock,
     /// `retryAfterMs` of the latest call `__admit` refused.
     refused_for_ms: Cell<u64>,
+    /// `UNKNOWN_OPTION` warnings about the options.
+    warnings: Vec<cognigy_guard_core::Issue>,
 }
 
 fn config_from(options: &JsValue) -> Result<BreakerConfig, JsValue> {
@@ -66,6 +68,12 @@ impl CircuitBreaker {
     pub fn state(&self) -> String {
         let now = self.clock.now();
         state_name(self.core.borrow_mut().state_at(now)).to_owned()
+    }
+
+    /// `[{ path, code: 'UNKNOWN_OPTION', message }]`: option keys the constructor ignored.
+    #[wasm_bindgen(getter, unchecked_return_type = "Issue[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.warnings)
     }
 
     /// Asks to make one call: `{ allowed, state, retryAfterMs }`.
@@ -191,10 +199,14 @@ impl CircuitBreaker {
     }
 
     fn wrap(core: Core, options: &JsValue) -> Self {
+        let warnings = options_json(options, "circuit breaker options")
+            .map(|o| cognigy_guard_core::guard::options::breaker_option_warnings(&o))
+            .unwrap_or_default();
         CircuitBreaker {
             core: RefCell::new(core),
             clock: Clock::new(function_option(options, "now")),
             refused_for_ms: Cell::new(0),
+            warnings,
         }
     }
 }

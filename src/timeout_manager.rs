@@ -67,6 +67,8 @@ struct Shared {
 #[wasm_bindgen]
 pub struct TimeoutManager {
     shared: Rc<Shared>,
+    /// `UNKNOWN_OPTION` warnings about the constructor's options.
+    warnings: Vec<cognigy_guard_core::Issue>,
 }
 
 /// What one call goes to.
@@ -87,11 +89,21 @@ impl TimeoutManager {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "TimeoutManagerOptions")] options: JsValue,
     ) -> Result<TimeoutManager, JsValue> {
+        let warnings = options_json(&options, "TimeoutManager options")
+            .map(|o| cognigy_guard_core::guard::options::manager_option_warnings(&o))
+            .unwrap_or_default();
         Shared::new(&options)
             .map(|shared| TimeoutManager {
                 shared: Rc::new(shared),
+                warnings,
             })
             .map_err(|e| to_js_error(&e))
+    }
+
+    /// `[{ path, code: 'UNKNOWN_OPTION', message }]`: option keys the constructor ignored.
+    #[wasm_bindgen(getter, unchecked_return_type = "Issue[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.warnings)
     }
 
     /// Validates `config` and registers the endpoint's policy; with `seed-v1` also `PUT`s it
