@@ -114,6 +114,25 @@ test('seed example end to end on seed-v1 with OAuth: configure, invoke, sync', a
   });
 });
 
+test('verifyAuditLog fails closed and detects a removed or forged tail with the head; warnings name unknown options', async () => {
+  const m = new g.TimeoutManager({ baseUrl: 'https://api.example.com', cacheTTLMs: 5, breaker: { failureTreshold: 2 } });
+  assert.deepEqual(m.warnings.map((w) => [w.path, w.code]), [['cacheTTLMs', 'UNKNOWN_OPTION'], ['breaker.failureTreshold', 'UNKNOWN_OPTION']]);
+  assert.match(m.warnings[1].message, /did you mean `failureThreshold`/);
+  assert.deepEqual(new g.CircuitBreaker({ resetTimeout: 1 }).warnings.map((w) => w.path), ['resetTimeout']);
+  await m.configureTimeout({ endpointId: 'a', maxWaitTimeMs: 1000, slaThresholdMs: 500, fallbackTemplate: {} });
+  await m.configureTimeout({ endpointId: 'b', maxWaitTimeMs: 1000, slaThresholdMs: 500, fallbackTemplate: {} });
+  const records = m.auditLog();
+  const head = m.auditHead();
+  assert.equal(head.seq, records.length);
+  for (const notALog of ['garbage', null, 42, {}, { records }, undefined]) {
+    assert.deepEqual(g.verifyAuditLog(notALog), { ok: false, reason: 'NOT_A_LOG' });
+  }
+  assert.deepEqual(g.verifyAuditLog(records, { head }), { ok: true });
+  assert.deepEqual(g.verifyAuditLog(records, { head: m.snapshot().audit }), { ok: true });
+  assert.deepEqual(g.verifyAuditLog(records.slice(0, 1)), { ok: true }, 'a cut tail is invisible without the head');
+  assert.equal(g.verifyAuditLog(records.slice(0, 1), { head }).ok, false);
+});
+
 test('seed-v1 OAuth without the required scopes fails up front with AUTH', () => {
   assert.throws(
     () => new g.TimeoutManager({ api: 'seed-v1', baseUrl: 'http://127.0.0.1:1', auth: oauth({ scopes: ['bot:read'] }) }),
@@ -172,10 +191,12 @@ test('call (its JS half, js/call.mjs): what fetch gets, timeouts abort the signa
   seen.length = 0;
   mode = 'hang';
   const timedOut = await m.call('e', { url: '/x', timeoutMs: 30 });
-  assert.equal(timedOut.source, 'cache');
+  assert.equal(timedOut.source, 'fallback', 'the answer to POST /x is never served to a GET /x');
   assert.equal(timedOut.error.code, 'TIMEOUT');
   assert.equal(seen.length, 2, 'retried once');
   assert.ok(seen.every((s) => s.init.signal.aborted), 'each attempt is aborted at its timeout');
+  const cached = await m.call('e', { url: 'https://other.example.com/y', timeoutMs: 30 });
+  assert.deepEqual([cached.source, cached.data], ['cache', { a: [2], b: 1 }], 'the same GET gets its cached answer');
 
   mode = 'throw';
   const thrown = await m.call('e', { url: '/z', fallbackTemplate: { text: 'z' } });
