@@ -75,6 +75,13 @@ pub(super) struct Finished<'a> {
     pub started_at: f64,
 }
 
+impl Finished<'_> {
+    /// Time from the start to `now` (0 when the clock went back).
+    fn latency_ms(&self, now: f64) -> f64 {
+        (now - self.started_at).max(0.0)
+    }
+}
+
 /// See the module documentation.
 #[derive(Debug)]
 pub struct GuardEngine {
@@ -268,13 +275,7 @@ impl GuardEngine {
         data: Value,
         now: f64,
     ) -> CallResult {
-        let Finished {
-            id,
-            cache_key,
-            attempts,
-            started_at,
-        } = call;
-        let latency_ms = (now - started_at).max(0.0);
+        let (id, attempts, latency_ms) = (call.id, call.attempts, call.latency_ms(now));
         let mut sla = None;
         if let Some(e) = self.endpoints.get_mut(id) {
             e.metrics.counters.successes = e.metrics.counters.successes.saturating_add(1);
@@ -291,7 +292,7 @@ impl GuardEngine {
             self.audit("sla_breach", &details, now);
             self.event("sla_breach", id, now, details);
         }
-        if let Some(key) = cache_key {
+        if let Some(key) = call.cache_key {
             self.cache
                 .put(id, key, self.redactor.redact_value(&data), now);
         }
@@ -319,20 +320,14 @@ impl GuardEngine {
         template: Option<&Map<String, Value>>,
         now: f64,
     ) -> CallOutcome {
-        let Finished {
-            id,
-            cache_key,
-            attempts,
-            started_at,
-        } = call;
-        let latency_ms = (now - started_at).max(0.0);
+        let (id, attempts, latency_ms) = (call.id, call.attempts, call.latency_ms(now));
         let fields = err.fields();
         let reason = DegradedReason {
             code: code_text(&err),
             message: self.redactor.redact_str(&fields.message),
             status: fields.status,
         };
-        let hit = cache_key.and_then(|key| self.cache.get(id, key, now));
+        let hit = call.cache_key.and_then(|key| self.cache.get(id, key, now));
         let served = match hit {
             Some(hit) => Some((hit.value, DegradedSource::Cache)),
             None => template
