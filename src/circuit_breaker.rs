@@ -7,7 +7,7 @@ use crate::convert::{function_option, options_json, set, to_js};
 use crate::error::to_js_error;
 use crate::platform::Clock;
 use cognigy_guard_core::breaker::config::BreakerConfig;
-use cognigy_guard_core::breaker::{BreakerState, CircuitBreaker as Core};
+use cognigy_guard_core::breaker::{BreakerState, CircuitBreaker as Core, Outcome, Permit};
 use cognigy_guard_core::GuardError;
 use js_sys::Object;
 use std::cell::{Cell, RefCell};
@@ -29,6 +29,8 @@ pub struct CircuitBreaker {
     clock: Clock,
     /// `retryAfterMs` of the latest call `__admit` refused.
     refused_for_ms: Cell<u64>,
+    /// The permit of the latest call `__admit` admitted (`__permit`).
+    last_permit: Cell<u64>,
     /// `UNKNOWN_OPTION` warnings about the options.
     warnings: Vec<cognigy_guard_core::Issue>,
 }
@@ -149,19 +151,30 @@ impl CircuitBreaker {
     }
 
     /// First half of `execute` (whose async part is JS, `js/execute.mjs`, so a guarded call
-    /// crosses into wasm twice and allocates nothing here): admits one call and returns its
-    /// start instant, or NaN when refused (the rejection is then [`Self::refusal`]).
+    /// crosses into wasm three times and allocates nothing here): admits one call and returns its
+    /// start instant (its permit is then [`Self::permit`]), or NaN when refused (the rejection is
+    /// then [`Self::refusal`]).
     #[wasm_bindgen(js_name = __admit, skip_typescript)]
     pub fn admit(&self) -> f64 {
         let mut core = self.core.borrow_mut();
         let now = self.hot_path_now(&core);
-        let admission = core.try_acquire(now);
-        if admission.allowed {
-            now
-        } else {
-            self.refused_for_ms.set(admission.retry_after_ms);
-            f64::NAN
+        match core.acquire(now) {
+            (_, Some(Permit(permit))) => {
+                self.last_permit.set(permit);
+                now
+            }
+            (admission, None) => {
+                self.refused_for_ms.set(admission.retry_after_ms);
+                f64::NAN
+            }
         }
+    }
+
+    /// The permit of the call [`Self::admit`] just admitted, to pass to [`Self::settle`].
+    #[wasm_bindgen(js_name = __permit, skip_typescript)]
+    pub fn permit(&self) -> f64 {
+        // Permits count admissions: far below 2^53.
+        self.last_permit.get() as f64
     }
 
     /// The `GuardError(CIRCUIT_OPEN)` of the call [`Self::admit`] just refused.
@@ -173,16 +186,24 @@ impl CircuitBreaker {
         })
     }
 
-    /// Second half of `execute`: the call admitted at `started` settled (`ok` when it
-    /// fulfilled); records its success with its latency, or its failure.
+    /// Second half of `execute`: the call admitted at `started` with `permit` settled (`ok` when
+    /// it fulfilled); records its success with its latency, or its failure. A permit of an
+    /// earlier state period counts in the stats only.
     #[wasm_bindgen(js_name = __settle, skip_typescript)]
-    pub fn settle(&self, started: f64, ok: bool) {
+    pub fn settle(&self, started: f64, ok: bool, permit: f64) {
         let mut core = self.core.borrow_mut();
+        // A permit JS did not get from `__permit` (not a whole number) is settled without one.
+        let permit = (permit.is_finite() && permit >= 0.0 && permit.fract() == 0.0)
+            .then_some(Permit(permit as u64));
         if ok {
             let now = self.hot_path_now(&core);
-            core.record_success(now, now - started);
+            let latency_ms = now - started;
+            core.settle(permit, Outcome::Success { latency_ms }, now);
         } else {
-            core.record_failure(self.clock.now());
+            let failure = Outcome::Failure {
+                retry_after_ms: None,
+            };
+            core.settle(permit, failure, self.clock.now());
         }
     }
 }
@@ -206,6 +227,7 @@ impl CircuitBreaker {
             core: RefCell::new(core),
             clock: Clock::new(function_option(options, "now")),
             refused_for_ms: Cell::new(0),
+            last_permit: Cell::new(0),
             warnings,
         }
     }

@@ -82,6 +82,25 @@ test('CircuitBreaker.execute: settles like fn, records sync throws, latency from
   assert.equal(b.state, 'closed');
 });
 
+test('CircuitBreaker.execute: a call admitted while closed and settled while half-open is no probe', async () => {
+  let t = 10_000;
+  const b = new g.CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 100, halfOpenMaxCalls: 1, now: () => t });
+  let finishSlow;
+  const slow = b.execute(() => new Promise((resolve) => { finishSlow = resolve; }));
+  await assert.rejects(b.execute(() => Promise.reject(new Error('down'))));
+  assert.equal(b.state, 'open');
+  t += 100;
+  let finishProbe;
+  const probe = b.execute(() => new Promise((resolve) => { finishProbe = resolve; }));
+  finishSlow('stale');
+  assert.equal(await slow, 'stale');
+  assert.equal(b.state, 'half_open', 'the stale success does not close the breaker');
+  await assert.rejects(b.execute(async () => 'second probe'), (e) => e.code === 'CIRCUIT_OPEN');
+  finishProbe('fresh');
+  assert.equal(await probe, 'fresh');
+  assert.equal(b.state, 'closed');
+});
+
 test('seed example end to end on seed-v1 with OAuth: configure, invoke, sync', async () => {
   await withSim({}, async (sim) => {
     const audit = [];
