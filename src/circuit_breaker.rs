@@ -7,7 +7,7 @@ use crate::convert::{function_option, options_json, set, to_js};
 use crate::error::to_js_error;
 use crate::platform::Clock;
 use cognigy_guard_core::breaker::config::BreakerConfig;
-use cognigy_guard_core::breaker::{BreakerState, CircuitBreaker as Core};
+use cognigy_guard_core::breaker::{BreakerState, CircuitBreaker as Core, Outcome, Permit};
 use cognigy_guard_core::GuardError;
 use js_sys::Object;
 use std::cell::{Cell, RefCell};
@@ -29,6 +29,10 @@ pub struct CircuitBreaker {
     clock: Clock,
     /// `retryAfterMs` of the latest call `__admit` refused.
     refused_for_ms: Cell<u64>,
+    /// The permit of the latest call `__admit` admitted (`__permit`).
+    last_permit: Cell<u64>,
+    /// `UNKNOWN_OPTION` warnings about the options.
+    warnings: Vec<cognigy_guard_core::Issue>,
 }
 
 /// The error of a breaker method called from inside one of its own callbacks.
@@ -74,6 +78,12 @@ impl CircuitBreaker {
         let now = self.clock.now();
         let state = self.with_core(|core| core.state_at(now));
         state_name(state.unwrap_or(BreakerState::Closed)).to_owned()
+    }
+
+    /// `[{ path, code: 'UNKNOWN_OPTION', message }]`: option keys the constructor ignored.
+    #[wasm_bindgen(getter, unchecked_return_type = "Issue[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.warnings)
     }
 
     /// Asks to make one call: `{ allowed, state, retryAfterMs }`.
@@ -159,21 +169,33 @@ impl CircuitBreaker {
     }
 
     /// First half of `execute` (whose async part is JS, `js/execute.mjs`, so a guarded call
-    /// crosses into wasm twice and allocates nothing here): admits one call and returns its
-    /// start instant, or NaN when refused (the rejection is then [`Self::refusal`]).
+    /// crosses into wasm three times and allocates nothing here): admits one call and returns its
+    /// start instant (its permit is then [`Self::permit`]), or NaN when refused (the rejection is
+    /// then [`Self::refusal`]).
     #[wasm_bindgen(js_name = __admit, skip_typescript)]
     pub fn admit(&self) -> f64 {
         let now = self.hot_path_now();
-        let Ok(admission) = self.with_core(|core| core.try_acquire(now)) else {
+        let Ok(acquired) = self.with_core(|core| core.acquire(now)) else {
             self.refused_for_ms.set(0);
             return f64::NAN;
         };
-        if admission.allowed {
-            now
-        } else {
-            self.refused_for_ms.set(admission.retry_after_ms);
-            f64::NAN
+        match acquired {
+            (_, Some(Permit(permit))) => {
+                self.last_permit.set(permit);
+                now
+            }
+            (admission, None) => {
+                self.refused_for_ms.set(admission.retry_after_ms);
+                f64::NAN
+            }
         }
+    }
+
+    /// The permit of the call [`Self::admit`] just admitted, to pass to [`Self::settle`].
+    #[wasm_bindgen(js_name = __permit, skip_typescript)]
+    pub fn permit(&self) -> f64 {
+        // Permits count admissions: far below 2^53.
+        self.last_permit.get() as f64
     }
 
     /// The `GuardError(CIRCUIT_OPEN)` of the call [`Self::admit`] just refused.
@@ -185,16 +207,25 @@ impl CircuitBreaker {
         })
     }
 
-    /// Second half of `execute`: the call admitted at `started` settled (`ok` when it
-    /// fulfilled); records its success with its latency, or its failure.
+    /// Second half of `execute`: the call admitted at `started` with `permit` settled (`ok` when
+    /// it fulfilled); records its success with its latency, or its failure. A permit of an
+    /// earlier state period counts in the stats only.
     #[wasm_bindgen(js_name = __settle, skip_typescript)]
-    pub fn settle(&self, started: f64, ok: bool) {
+    pub fn settle(&self, started: f64, ok: bool, permit: f64) {
+        // A permit JS did not get from `__permit` (not a whole number) is settled without one.
+        let permit = (permit.is_finite() && permit >= 0.0 && permit.fract() == 0.0)
+            .then_some(Permit(permit as u64));
         if ok {
             let now = self.hot_path_now();
-            let _ = self.with_core(|core| core.record_success(now, now - started));
+            let latency_ms = now - started;
+            let _ =
+                self.with_core(|core| core.settle(permit, Outcome::Success { latency_ms }, now));
         } else {
+            let failure = Outcome::Failure {
+                retry_after_ms: None,
+            };
             let now = self.clock.now();
-            let _ = self.with_core(|core| core.record_failure(now));
+            let _ = self.with_core(|core| core.settle(permit, failure, now));
         }
     }
 }
@@ -222,10 +253,15 @@ impl CircuitBreaker {
     }
 
     fn wrap(core: Core, options: &JsValue) -> Self {
+        let warnings = options_json(options, "circuit breaker options")
+            .map(|o| cognigy_guard_core::guard::options::breaker_option_warnings(&o))
+            .unwrap_or_default();
         CircuitBreaker {
             core: RefCell::new(core),
             clock: Clock::new(function_option(options, "now")),
             refused_for_ms: Cell::new(0),
+            last_permit: Cell::new(0),
+            warnings,
         }
     }
 }

@@ -50,6 +50,8 @@ struct Shared {
 #[wasm_bindgen]
 pub struct TimeoutManager {
     shared: Rc<Shared>,
+    /// `UNKNOWN_OPTION` warnings about the constructor's options.
+    warnings: Vec<cognigy_guard_core::Issue>,
 }
 
 #[wasm_bindgen]
@@ -59,10 +61,20 @@ impl TimeoutManager {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "TimeoutManagerOptions")] options: JsValue,
     ) -> Result<TimeoutManager, JsValue> {
+        let warnings = options_json(&options, "TimeoutManager options")
+            .map(|o| cognigy_guard_core::guard::options::manager_option_warnings(&o))
+            .unwrap_or_default();
         let shared = Shared::new(&options)?;
         Ok(TimeoutManager {
             shared: Rc::new(shared),
+            warnings,
         })
+    }
+
+    /// `[{ path, code: 'UNKNOWN_OPTION', message }]`: option keys the constructor ignored.
+    #[wasm_bindgen(getter, unchecked_return_type = "Issue[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.warnings)
     }
 
     /// Opens a guarded call (`call`, run by `js/manager.mjs`); bad arguments settle as errors.

@@ -58,13 +58,15 @@ fn admit_and_settle_measure_latency_and_refuse_with_circuit_open() {
     let b = CircuitBreaker::new(opts.into()).unwrap();
     let started = b.admit();
     assert_eq!(started, 1000.0);
+    assert_eq!(b.permit(), 0.0);
     js_sys::eval("globalThis.__t = 1020").unwrap();
-    b.settle(started, true);
+    b.settle(started, true, b.permit());
     assert_eq!(get(&b.stats().unwrap(), "successes").as_f64(), Some(1.0));
     assert_eq!(b.state(), "closed");
     let started = b.admit();
+    assert_eq!(b.permit(), 1.0);
     js_sys::eval("globalThis.__t = 1100").unwrap();
-    b.settle(started, true);
+    b.settle(started, true, b.permit());
     assert_eq!(b.state(), "open", "an 80 ms success is slow: it trips");
     assert!(b.admit().is_nan());
     let err = b.refusal();

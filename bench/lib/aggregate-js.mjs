@@ -161,8 +161,10 @@ export function aggregateJs(raw, { passThreshold = 0.95 } = {}) {
   const latencies = [];
   const intents = new Map();
   const entities = new Map();
+  let matched = 0;
   for (let pos = 0; pos < cases.length; pos += 1) {
     const c = cases[pos];
+    if (c.matchedIntent !== null && c.matchedIntent !== '') matched += 1;
     if (c.status === 'passed') passed += 1;
     else if (c.status === 'unverified') unverified += 1;
     else {
@@ -196,9 +198,12 @@ export function aggregateJs(raw, { passThreshold = 0.95 } = {}) {
   const [intentCoverage, intentStats] = summarise(intents);
   const [entityCoverage, entityStats] = summarise(entities);
   const report = {
-    total, passed, failed, unverified, passRate, passThreshold,
-    gate: total > 0 && passRate >= passThreshold ? 'passed' : 'failed',
-    coverage: { intentCoverage, entityCoverage, intents: intentStats, entities: entityStats },
+    total, passed, failed, unverified, errored: 0, passRate, passThreshold,
+    gate: passed > 0 && passRate >= passThreshold ? 'passed' : 'failed',
+    coverage: {
+      intentCoverage, entityCoverage, seedIntentCoverage: total === 0 ? 0 : matched / total,
+      intents: intentStats, entities: entityStats,
+    },
     failures,
     latency: {
       p50: nearestRank(latencies, 50), p95: nearestRank(latencies, 95),

@@ -1,8 +1,9 @@
 //! JUnit XML rendering of a [`SuiteReport`], for CI systems that display test results.
 //!
 //! One `<testsuite>` per report, one `<testcase>` per entry of [`SuiteReport::cases`]: failed
-//! cases carry a `<failure>` listing their reasons, unverified cases a `<skipped>`. The count
-//! attributes (`tests`, `failures`, `skipped`) are the report's own counts. Every piece of text
+//! cases carry a `<failure>` listing their reasons, unverified cases a `<skipped>`, cases that
+//! never ran an `<error>`. The count attributes (`tests`, `failures`, `errors`, `skipped`) are the
+//! report's own counts. Every piece of text
 //! is escaped, and characters XML 1.0 does not allow are dropped, so hostile utterances or intent
 //! names cannot break the document.
 
@@ -29,7 +30,7 @@ pub fn to_junit_xml(report: &SuiteReport) -> String {
         attr(&mut out, "name", name);
         attr(&mut out, "tests", &report.total.to_string());
         attr(&mut out, "failures", &report.failed.to_string());
-        attr(&mut out, "errors", "0");
+        attr(&mut out, "errors", &report.errored.to_string());
         attr(&mut out, "skipped", &report.unverified.to_string());
         attr(&mut out, "time", &seconds(Some(suite_ms)));
         if i == 1 {
@@ -64,6 +65,12 @@ fn push_case(out: &mut String, suite: &str, case: &CaseResult) {
         CaseStatus::Unverified => {
             out.push_str(">\n      <skipped");
             attr(out, "message", UNVERIFIED_MESSAGE);
+            out.push_str("/>\n    </testcase>\n");
+        }
+        CaseStatus::Errored => {
+            out.push_str(">\n      <error");
+            attr(out, "message", &case.reasons.join("; "));
+            attr(out, "type", "NotRun");
             out.push_str("/>\n    </testcase>\n");
         }
         CaseStatus::Failed => {

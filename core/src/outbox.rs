@@ -11,16 +11,24 @@
 //! 2. After a 2xx answer: [`Outbox::ack`] removes the batch for good. After a failure:
 //!    [`Outbox::fail`] keeps it at the head for the next attempt. A batch the receiver will never
 //!    accept can be given up with [`Outbox::discard`] (its events count as dropped).
+//! 3. A permanent refusal (a 4xx other than 408 and 429, e.g. 413 or 400) goes to
+//!    [`Outbox::reject`]: a batch refused [`PERMANENT_REFUSALS`] times is split in halves, each
+//!    half delivered next as a batch of its own (a half refused once is halved again), down to
+//!    single events; a single event refused is dropped and counted. So one undeliverable event
+//!    costs at most a few requests per halving, blocks nothing for good, and every event that can
+//!    be delivered still is; later events flow again once the split parts are done.
 //!
 //! Every event gets a sequence number when enqueued; a batch's key is
 //! `"{prefix}-{firstSeq}-{lastSeq}"`, unique per outbox instance given a unique prefix.
 //!
 //! The outbox holds at most `capacity` events (in-flight ones included). When an enqueue exceeds it,
-//! the oldest event not in a frozen batch is dropped and counted in [`Outbox::dropped`].
+//! the oldest event not in a frozen batch or split part is dropped and counted in
+//! [`Outbox::dropped`].
 //!
 //! Snapshot (JSON-safe):
 //! `{ "v": 1, "nextSeq": 8, "dropped": 0, "batch": { "idempotencyKey": "p-1-3", "events": [{ "seq":
-//! 1, "event": ... }] } | null, "queue": [{ "seq": 4, "event": ... }] }`.
+//! 1, "event": ... }], "refusalsLeft": 2 } | null, "parts": [[{ "seq": 2, "event": ... }]],
+//! "queue": [{ "seq": 4, "event": ... }] }` (`refusalsLeft` and `parts` may be absent).
 
 use crate::error::GuardError;
 use serde::{Deserialize, Serialize};
@@ -35,6 +43,22 @@ pub const MAX_PREFIX_CHARS: usize = 64;
 const MAX_KEY_CHARS: usize = 200;
 /// Version written into and required from snapshots.
 const SNAPSHOT_VERSION: u64 = 1;
+/// Permanent refusals of a batch of the queue before it is split (a split part is split, or
+/// dropped when it is one event, at its first refusal).
+pub const PERMANENT_REFUSALS: u32 = 2;
+
+/// What [`Outbox::reject`] did with a permanently refused batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// Kept at the head for one more attempt.
+    Kept,
+    /// Split in halves, delivered next one after the other.
+    Split,
+    /// A single event that cannot be delivered: dropped (and counted).
+    Dropped(usize),
+    /// The key is not the frozen batch.
+    Unknown,
+}
 
 /// A frozen group of events to deliver in one request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +84,8 @@ struct FrozenBatch {
     events: Vec<Sequenced>,
     /// Handed out and neither acknowledged nor failed yet.
     in_flight: bool,
+    /// Permanent refusals left before it is split or dropped.
+    refusals_left: u32,
 }
 
 /// How a frozen batch is read back from a snapshot.
@@ -68,6 +94,12 @@ struct FrozenBatch {
 struct SnapshotBatch {
     idempotency_key: String,
     events: Vec<Sequenced>,
+    #[serde(default = "default_refusals")]
+    refusals_left: u32,
+}
+
+fn default_refusals() -> u32 {
+    PERMANENT_REFUSALS
 }
 
 /// How an outbox is read back from a snapshot (after the version check).
@@ -77,6 +109,9 @@ struct SnapshotV1 {
     next_seq: u64,
     dropped: u64,
     batch: Option<SnapshotBatch>,
+    /// Parts of a split batch still to deliver (absent in older snapshots).
+    #[serde(default)]
+    parts: Vec<Vec<Sequenced>>,
     queue: Vec<Sequenced>,
 }
 
@@ -87,7 +122,9 @@ pub struct Outbox {
     capacity: usize,
     next_seq: u64,
     batch: Option<FrozenBatch>,
-    /// Events not in the frozen batch, oldest first.
+    /// Parts of a split batch, delivered (as batches of their own) before the queue.
+    parts: VecDeque<Vec<Sequenced>>,
+    /// Events not in the frozen batch or a part, oldest first.
     queue: VecDeque<Sequenced>,
     dropped: u64,
 }
@@ -106,6 +143,7 @@ impl Outbox {
             capacity,
             next_seq: 1,
             batch: None,
+            parts: VecDeque::new(),
             queue: VecDeque::new(),
             dropped: 0,
         })
@@ -120,20 +158,19 @@ impl Outbox {
         self.enforce_capacity();
     }
 
-    /// The batch to deliver next: the frozen one if any (whatever `max_events` now is), else a new
-    /// batch of up to `max_events` of the oldest events. `None` when there is nothing to send or
-    /// `max_events` is 0 and no batch is frozen.
+    /// The batch to deliver next: the frozen one if any (whatever `max_events` now is), else the
+    /// next part of a split batch, else a new batch of up to `max_events` of the oldest events.
+    /// `None` when there is nothing to send or `max_events` is 0 and no batch is frozen.
     pub fn begin_batch(&mut self, max_events: usize) -> Option<Batch> {
         if self.batch.is_none() {
-            let take = max_events.min(self.queue.len());
-            let events: Vec<Sequenced> = self.queue.drain(..take).collect();
-            let first = events.first()?.seq;
-            let last = events.last().map_or(first, |e| e.seq);
-            self.batch = Some(FrozenBatch {
-                key: format!("{}-{first}-{last}", self.prefix),
-                events,
-                in_flight: false,
-            });
+            let (events, refusals_left) = match self.parts.pop_front() {
+                Some(part) => (part, 1),
+                None => {
+                    let take = max_events.min(self.queue.len());
+                    (self.queue.drain(..take).collect(), PERMANENT_REFUSALS)
+                }
+            };
+            self.batch = Some(self.frozen(events, refusals_left)?);
         }
         let batch = self.batch.as_mut()?;
         batch.in_flight = true;
@@ -161,6 +198,30 @@ impl Outbox {
         }
     }
 
+    /// Records a permanent refusal of the batch `key` (see the module documentation): kept for
+    /// another attempt, split in halves, or (a single event) dropped.
+    pub fn reject(&mut self, key: &str) -> Rejection {
+        let Some(batch) = self.batch.as_mut().filter(|b| b.key == key) else {
+            return Rejection::Unknown;
+        };
+        batch.in_flight = false;
+        batch.refusals_left = batch.refusals_left.saturating_sub(1);
+        if batch.refusals_left > 0 {
+            return Rejection::Kept;
+        }
+        let Some(FrozenBatch { mut events, .. }) = self.batch.take() else {
+            return Rejection::Unknown;
+        };
+        if events.len() > 1 {
+            let second = events.split_off(events.len() / 2);
+            self.parts.push_front(second);
+            self.parts.push_front(events);
+            return Rejection::Split;
+        }
+        self.dropped = self.dropped.saturating_add(events.len() as u64);
+        Rejection::Dropped(events.len())
+    }
+
     /// Gives up the batch `key` (e.g. the receiver rejects it permanently): its events are counted
     /// as dropped. Returns how many events were dropped.
     pub fn discard(&mut self, key: &str) -> usize {
@@ -174,11 +235,12 @@ impl Outbox {
         self.batch.as_ref().is_some_and(|b| b.in_flight)
     }
 
-    /// Events not yet delivered, the frozen batch included.
+    /// Events not yet delivered, the frozen batch and split parts included.
     pub fn pending(&self) -> usize {
         self.queue
             .len()
             .saturating_add(self.batch.as_ref().map_or(0, |b| b.events.len()))
+            .saturating_add(self.parts.iter().map(Vec::len).sum())
     }
 
     /// Events dropped (over capacity or discarded) since the outbox was created.
@@ -189,15 +251,19 @@ impl Outbox {
     /// The versioned JSON-safe snapshot described in the module documentation. A batch in flight
     /// is kept with its key; after a restore it is delivered again under that key.
     pub fn snapshot(&self) -> Value {
-        let batch = self.batch.as_ref().map_or(
-            Value::Null,
-            |b| json!({ "idempotencyKey": b.key, "events": events_json(b.events.iter()) }),
-        );
+        let batch = self.batch.as_ref().map_or(Value::Null, |b| {
+            json!({
+                "idempotencyKey": b.key, "events": events_json(b.events.iter()),
+                "refusalsLeft": b.refusals_left,
+            })
+        });
+        let parts: Vec<Vec<Value>> = self.parts.iter().map(|p| events_json(p.iter())).collect();
         json!({
             "v": SNAPSHOT_VERSION,
             "nextSeq": self.next_seq,
             "dropped": self.dropped,
             "batch": batch,
+            "parts": parts,
             "queue": events_json(self.queue.iter()),
         })
     }
@@ -242,13 +308,19 @@ impl Outbox {
                 key: batch.idempotency_key,
                 events: batch.events,
                 in_flight: false,
+                refusals_left: batch.refusals_left.clamp(1, PERMANENT_REFUSALS),
             });
         }
+        if parsed.parts.iter().any(Vec::is_empty) {
+            return Err(malformed("a split part has no events"));
+        }
+        outbox.parts = parsed.parts.into();
         outbox.queue = parsed.queue.into();
         let seqs = outbox
             .batch
             .iter()
             .flat_map(|b| b.events.iter())
+            .chain(outbox.parts.iter().flatten())
             .chain(outbox.queue.iter())
             .map(|e| e.seq);
         let mut last_seq: Option<u64> = None;
@@ -263,6 +335,18 @@ impl Outbox {
             .max(last_seq.map_or(1, |s| s.saturating_add(1)));
         outbox.enforce_capacity();
         Ok(outbox)
+    }
+
+    /// A batch of `events` keyed by its first and last sequence numbers; `None` when empty.
+    fn frozen(&self, events: Vec<Sequenced>, refusals_left: u32) -> Option<FrozenBatch> {
+        let first = events.first()?.seq;
+        let last = events.last().map_or(first, |e| e.seq);
+        Some(FrozenBatch {
+            key: format!("{}-{first}-{last}", self.prefix),
+            events,
+            in_flight: false,
+            refusals_left,
+        })
     }
 
     fn take_batch(&mut self, key: &str) -> Option<FrozenBatch> {
@@ -385,6 +469,43 @@ mod tests {
     }
 
     #[test]
+    fn permanent_refusals_split_down_to_single_events_and_drop_only_those() {
+        let mut ob = outbox(100);
+        for i in 0..4 {
+            ob.enqueue(json!(i));
+        }
+        let batch = ob.begin_batch(10).unwrap();
+        assert_eq!(ob.reject(&batch.idempotency_key), Rejection::Kept);
+        assert_eq!(
+            ob.begin_batch(10).unwrap(),
+            batch,
+            "the same batch once more"
+        );
+        assert_eq!(ob.reject(&batch.idempotency_key), Rejection::Split);
+        ob.enqueue(json!(4));
+        let half = ob.begin_batch(10).unwrap();
+        assert_eq!(
+            (half.idempotency_key.as_str(), half.events.len()),
+            ("inst-1-2", 2)
+        );
+        // It survives a restore with its split parts.
+        ob = Outbox::from_snapshot(&ob.snapshot(), "inst", 100).unwrap();
+        assert_eq!(ob.begin_batch(10).unwrap(), half);
+        assert_eq!(ob.reject(&half.idempotency_key), Rejection::Split);
+        let single = ob.begin_batch(10).unwrap();
+        assert_eq!(single.events, vec![json!(0)]);
+        assert_eq!(ob.reject(&single.idempotency_key), Rejection::Dropped(1));
+        assert_eq!(ob.reject(&single.idempotency_key), Rejection::Unknown);
+        let mut delivered = Vec::new();
+        while let Some(b) = ob.begin_batch(10) {
+            ob.ack(&b.idempotency_key);
+            delivered.extend(b.events);
+        }
+        assert_eq!(delivered, vec![json!(1), json!(2), json!(3), json!(4)]);
+        assert_eq!(ob.dropped(), 1);
+    }
+
+    #[test]
     fn discard_counts_the_batch_as_dropped() {
         let mut ob = outbox(10);
         ob.enqueue(json!(1));
@@ -472,6 +593,7 @@ mod tests {
         Fail,
         AckStale,
         Restore,
+        Reject,
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -482,6 +604,7 @@ mod tests {
             1 => Just(Op::Fail),
             1 => Just(Op::AckStale),
             1 => Just(Op::Restore),
+            2 => Just(Op::Reject),
         ]
     }
 
@@ -528,6 +651,15 @@ mod tests {
                     }
                     Op::Restore => {
                         ob = Outbox::from_snapshot(&ob.snapshot(), "inst", capacity).unwrap();
+                    }
+                    Op::Reject => {
+                        if let Some(b) = &current {
+                            match ob.reject(&b.idempotency_key) {
+                                Rejection::Kept => {}
+                                Rejection::Split | Rejection::Dropped(_) => current = None,
+                                Rejection::Unknown => prop_assert!(false, "the frozen batch is known"),
+                            }
+                        }
                     }
                 }
                 prop_assert!(ob.pending() <= capacity);

@@ -104,7 +104,7 @@ export interface NameStats {
 export interface CaseResult {
   index: number;
   inputText: string;
-  status: 'passed' | 'failed' | 'unverified';
+  status: 'passed' | 'failed' | 'unverified' | 'errored';
   reasons: string[];
   matchedIntent: string | null;
   expectedIntent: string | null;
@@ -136,10 +136,13 @@ export interface SuiteReport {
   passed: number;
   failed: number;
   unverified: number;
+  /** Submitted cases that never ran (the run ended, e.g. `timeout`, before them). */
+  errored: number;
   passRate: number;
   passThreshold: number;
   gate: 'passed' | 'failed';
-  coverage: { intentCoverage: number; entityCoverage: number; intents: NameStats[]; entities: NameStats[] };
+  /** `seedIntentCoverage`: the seed's own metric (share of cases with any matched intent), for comparison. */
+  coverage: { intentCoverage: number; entityCoverage: number; seedIntentCoverage: number; intents: NameStats[]; entities: NameStats[] };
   failures: { index: number; inputText: string; reasons: string[] }[];
   latency: { p50: number | null; p95: number | null; max: number | null; overBudget: number };
   cases: CaseResult[];

@@ -82,6 +82,25 @@ test('CircuitBreaker.execute: settles like fn, records sync throws, latency from
   assert.equal(b.state, 'closed');
 });
 
+test('CircuitBreaker.execute: a call admitted while closed and settled while half-open is no probe', async () => {
+  let t = 10_000;
+  const b = new g.CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 100, halfOpenMaxCalls: 1, now: () => t });
+  let finishSlow;
+  const slow = b.execute(() => new Promise((resolve) => { finishSlow = resolve; }));
+  await assert.rejects(b.execute(() => Promise.reject(new Error('down'))));
+  assert.equal(b.state, 'open');
+  t += 100;
+  let finishProbe;
+  const probe = b.execute(() => new Promise((resolve) => { finishProbe = resolve; }));
+  finishSlow('stale');
+  assert.equal(await slow, 'stale');
+  assert.equal(b.state, 'half_open', 'the stale success does not close the breaker');
+  await assert.rejects(b.execute(async () => 'second probe'), (e) => e.code === 'CIRCUIT_OPEN');
+  finishProbe('fresh');
+  assert.equal(await probe, 'fresh');
+  assert.equal(b.state, 'closed');
+});
+
 test('seed example end to end on seed-v1 with OAuth: configure, invoke, sync', async () => {
   await withSim({}, async (sim) => {
     const audit = [];
@@ -112,6 +131,25 @@ test('seed example end to end on seed-v1 with OAuth: configure, invoke, sync', a
     assert.deepEqual(g.verifyAuditLog(m.auditLog()), { ok: true });
     assert.equal(m.flushNotifications().length, 1);
   });
+});
+
+test('verifyAuditLog fails closed and detects a removed or forged tail with the head; warnings name unknown options', async () => {
+  const m = new g.TimeoutManager({ baseUrl: 'https://api.example.com', cacheTTLMs: 5, breaker: { failureTreshold: 2 } });
+  assert.deepEqual(m.warnings.map((w) => [w.path, w.code]), [['cacheTTLMs', 'UNKNOWN_OPTION'], ['breaker.failureTreshold', 'UNKNOWN_OPTION']]);
+  assert.match(m.warnings[1].message, /did you mean `failureThreshold`/);
+  assert.deepEqual(new g.CircuitBreaker({ resetTimeout: 1 }).warnings.map((w) => w.path), ['resetTimeout']);
+  await m.configureTimeout({ endpointId: 'a', maxWaitTimeMs: 1000, slaThresholdMs: 500, fallbackTemplate: {} });
+  await m.configureTimeout({ endpointId: 'b', maxWaitTimeMs: 1000, slaThresholdMs: 500, fallbackTemplate: {} });
+  const records = m.auditLog();
+  const head = m.auditHead();
+  assert.equal(head.seq, records.length);
+  for (const notALog of ['garbage', null, 42, {}, { records }, undefined]) {
+    assert.deepEqual(g.verifyAuditLog(notALog), { ok: false, reason: 'NOT_A_LOG' });
+  }
+  assert.deepEqual(g.verifyAuditLog(records, { head }), { ok: true });
+  assert.deepEqual(g.verifyAuditLog(records, { head: m.snapshot().audit }), { ok: true });
+  assert.deepEqual(g.verifyAuditLog(records.slice(0, 1)), { ok: true }, 'a cut tail is invisible without the head');
+  assert.equal(g.verifyAuditLog(records.slice(0, 1), { head }).ok, false);
 });
 
 test('seed-v1 OAuth without the required scopes fails up front with AUTH', () => {
@@ -176,6 +214,8 @@ test('call (run by the driver, js/driver.mjs): what fetch gets, timeouts abort t
   assert.equal(timedOut.error.code, 'TIMEOUT');
   assert.equal(seen.length, 2, 'retried once');
   assert.ok(seen.every((s) => s.init.signal.aborted), 'each attempt is aborted at its timeout');
+  const cached = await m.call('e', { url: 'https://other.example.com/y', timeoutMs: 30 });
+  assert.deepEqual([cached.source, cached.data], ['cache', { a: [2], b: 1 }], 'the same GET gets its cached answer');
 
   mode = 'throw';
   const thrown = await m.call('e', { url: '/z', fallbackTemplate: { text: 'z' } });

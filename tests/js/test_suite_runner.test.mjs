@@ -152,7 +152,11 @@ test('seed-v1: an execution that times out is reported as such with a failed gat
   const report = await seedRunner().run(suite);
   assert.equal(report.status, 'timeout');
   assert.equal(report.gate, 'failed');
-  assert.ok(report.total < suite.test_cases.length);
+  // Every submitted case is reported; the ones that never ran are errored, never dropped.
+  assert.equal(report.total, suite.test_cases.length);
+  assert.equal(report.cases.length, report.total);
+  assert.ok(report.errored > 0);
+  assert.equal(report.passed + report.failed + report.unverified + report.errored, report.total);
 });
 
 test('seed-v1: the deadline ends a run that takes too long', async () => {

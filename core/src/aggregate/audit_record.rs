@@ -78,7 +78,7 @@ pub fn suite_audit_record(
     finished_ms: f64,
     opts: &AggregateOptions,
 ) -> SuiteAuditRecord {
-    let governance_status = match Gate::decide(report.total, report.pass_rate, opts.pass_threshold)
+    let governance_status = match Gate::decide(report.passed, report.pass_rate, opts.pass_threshold)
     {
         Gate::Passed => GovernanceStatus::Compliant,
         Gate::Failed => GovernanceStatus::NonCompliant,

@@ -13,6 +13,8 @@
 //!   the known set is empty. So with no known list it is the fraction of the suite's expected
 //!   intents that were recognised at least once; with one it is the fraction of the bot's
 //!   intents that the suite exercised successfully.
+//! - `seedIntentCoverage` is the seed's `intent_coverage`, reported beside ours for comparison:
+//!   the share of cases with any matched intent (a wrong match counts too).
 //!
 //! The breakdown lists every expected or known name, sorted by name, with the number of cases
 //! expecting it and how many of those verified it (`passed`) or not (`failed`, so
@@ -31,6 +33,9 @@ pub struct Coverage {
     pub intent_coverage: f64,
     /// Fraction of the known entities verified in at least one case.
     pub entity_coverage: f64,
+    /// The seed's own `intent_coverage`, for comparison only: the share of cases for which any
+    /// intent was matched (right or wrong, asserted or not). Not a coverage of intents.
+    pub seed_intent_coverage: f64,
     /// Per-intent breakdown, sorted by name.
     pub intents: Vec<NameStats>,
     /// Per-entity breakdown, sorted by name.
@@ -89,8 +94,16 @@ impl Coverage {
     ) -> Self {
         let mut intents: BTreeMap<&str, Tally> = BTreeMap::new();
         let mut entities: BTreeMap<&str, Tally> = BTreeMap::new();
+        let mut matched = 0usize;
         for (pos, case) in cases.iter().enumerate() {
             let mark = pos.saturating_add(1);
+            if case
+                .matched_intent
+                .as_deref()
+                .is_some_and(|i| !i.is_empty())
+            {
+                matched = matched.saturating_add(1);
+            }
             if let Some(name) = case.expected_intent.as_deref() {
                 let tally = intents.entry(name).or_default();
                 tally.expect(mark);
@@ -112,6 +125,7 @@ impl Coverage {
         Coverage {
             intent_coverage,
             entity_coverage,
+            seed_intent_coverage: ratio(matched, cases.len()),
             intents,
             entities,
         }

@@ -6,9 +6,15 @@
 //! [`CaseResult`], and [`build_report`] turns the cases into counts, rates, coverage, failures and
 //! latency statistics in one linear pass (plus one sort of the latencies).
 //!
-//! Case status is three-valued. A case that verifies no behaviour (no assertion besides latency)
+//! Case status is four-valued. A case that verifies no behaviour (no assertion besides latency)
 //! is [`CaseStatus::Unverified`]: it counts in `total` but is never `passed`, so it lowers the
-//! pass rate (the seed counted `all([]) == True` as a pass).
+//! pass rate (the seed counted `all([]) == True` as a pass). A submitted case the run never
+//! reported (it ended, e.g. `timeout`, before the case ran) is [`CaseStatus::Errored`]
+//! ([`include_unrun`]): it is never dropped.
+//!
+//! Gate: `passed` when at least one case passed (so a suite in which nothing was verified never
+//! passes, whatever `passThreshold`, even 0) and `passRate >= passThreshold`; a run that did not
+//! complete fails it too.
 
 pub mod audit_record;
 pub mod ci_webhook;
@@ -119,6 +125,8 @@ pub enum CaseStatus {
     Failed,
     /// Nothing failed, but nothing besides latency was asserted.
     Unverified,
+    /// Submitted but never run: the run ended before it.
+    Errored,
 }
 
 impl CaseStatus {
@@ -218,17 +226,17 @@ fn parse_more(reason: &str) -> Option<usize> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Gate {
-    /// `passRate >= passThreshold` and the suite had at least one case.
+    /// At least one case passed and `passRate >= passThreshold`.
     Passed,
     /// Anything else.
     Failed,
 }
 
 impl Gate {
-    /// The gate rule: passes when there was at least one case and the pass rate reached the
-    /// threshold.
-    pub fn decide(total: usize, pass_rate: f64, threshold: f64) -> Self {
-        if total > 0 && pass_rate >= threshold {
+    /// The gate rule: passes when at least one case `passed` (something was verified) and the
+    /// pass rate reached the threshold.
+    pub fn decide(passed: usize, pass_rate: f64, threshold: f64) -> Self {
+        if passed > 0 && pass_rate >= threshold {
             Gate::Passed
         } else {
             Gate::Failed
@@ -288,6 +296,8 @@ pub struct SuiteReport {
     pub failed: usize,
     /// Cases that asserted nothing besides latency.
     pub unverified: usize,
+    /// Submitted cases that never ran (the run ended before them).
+    pub errored: usize,
     /// `passed / total`, 0 when there are no cases.
     pub pass_rate: f64,
     /// The threshold the gate used.
@@ -353,12 +363,13 @@ pub fn aggregate(raw: &Json<'_>, opts: &AggregateOptions) -> Result<SuiteReport,
 /// Builds the report from parsed cases: counts, pass rate, gate, coverage, failures and latency.
 /// `opts` must already be validated. Linear in the number of cases (latencies are sorted once).
 pub fn build_report(cases: Vec<CaseResult>, opts: &AggregateOptions) -> SuiteReport {
-    let (mut passed, mut failed, mut unverified) = (0usize, 0usize, 0usize);
+    let (mut passed, mut failed, mut unverified, mut errored) = (0usize, 0usize, 0usize, 0usize);
     let mut failures = Vec::new();
     for case in &cases {
         match case.status {
             CaseStatus::Passed => passed = passed.saturating_add(1),
             CaseStatus::Unverified => unverified = unverified.saturating_add(1),
+            CaseStatus::Errored => errored = errored.saturating_add(1),
             CaseStatus::Failed => {
                 failed = failed.saturating_add(1);
                 failures.push(FailureSummary {
@@ -378,9 +389,10 @@ pub fn build_report(cases: Vec<CaseResult>, opts: &AggregateOptions) -> SuiteRep
         passed,
         failed,
         unverified,
+        errored,
         pass_rate,
         pass_threshold: opts.pass_threshold,
-        gate: Gate::decide(total, pass_rate, opts.pass_threshold),
+        gate: Gate::decide(passed, pass_rate, opts.pass_threshold),
         coverage: Coverage::compute(
             &cases,
             opts.known_intents.as_deref(),
@@ -396,6 +408,57 @@ pub fn build_report(cases: Vec<CaseResult>, opts: &AggregateOptions) -> SuiteRep
         webhook: None,
         audit: None,
     }
+}
+
+/// Why an errored case has no result.
+pub const NEVER_RAN: &str = "never ran: the run ended before this case";
+
+/// `report` with every case of `submitted` (the payload's cases, in order) that the results do
+/// not report added as [`CaseStatus::Errored`] (with its utterance and expectations, so coverage
+/// counts them as expected and not verified), and every count rebuilt. A report of results read
+/// without the payload (`submitted` empty) is returned as it is.
+pub fn include_unrun(
+    report: SuiteReport,
+    submitted: &[crate::model::TestCase],
+    opts: &AggregateOptions,
+) -> SuiteReport {
+    let reported: std::collections::BTreeSet<usize> =
+        report.cases.iter().map(|c| c.index).collect();
+    if submitted.len() <= reported.len() && (0..submitted.len()).all(|i| reported.contains(&i)) {
+        return report;
+    }
+    let SuiteReport {
+        execution_id,
+        status,
+        mut cases,
+        ..
+    } = report;
+    for (index, case) in submitted.iter().enumerate() {
+        if reported.contains(&index) {
+            continue;
+        }
+        let outcome = &case.outcome;
+        cases.push(CaseResult {
+            index,
+            input_text: clip(&case.input_text),
+            status: CaseStatus::Errored,
+            reasons: vec![NEVER_RAN.to_owned()],
+            expected_intent: outcome.expected_intent.as_deref().map(clip),
+            entities_expected: outcome
+                .expected_entities
+                .iter()
+                .flatten()
+                .map(|e| clip(e))
+                .collect(),
+            allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
+            ..CaseResult::default()
+        });
+    }
+    cases.sort_by_key(|c| c.index);
+    let mut rebuilt = build_report(cases, opts);
+    rebuilt.execution_id = execution_id;
+    rebuilt.status = status;
+    rebuilt
 }
 
 /// `part / whole`, 0 when `whole` is 0.
@@ -703,7 +766,7 @@ mod tests {
 
         fn check(report: &SuiteReport) {
             assert_eq!(
-                report.passed + report.failed + report.unverified,
+                report.passed + report.failed + report.unverified + report.errored,
                 report.total
             );
             assert_eq!(report.cases.len(), report.total);

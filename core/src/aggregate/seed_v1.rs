@@ -245,6 +245,49 @@ mod tests {
     }
 
     #[test]
+    fn the_seeds_intent_coverage_is_reported_beside_ours() {
+        let mut results = seed_example();
+        results["test_results"][1]["matched_intent"] = Value::Null;
+        results["test_results"][1]["assertions"][0]["actual"] = Value::Null;
+        results["test_results"][1]["assertions"][0]["passed"] = json!(false);
+        results["test_results"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({ "matched_intent": "intent_wrong", "assertions": [] }));
+        let r = aggregate_seed_v1(&Json::from(&results), &opts()).unwrap();
+        // Seed: cases with any matched intent, 2 of 3. Ours: expected intents verified, 1 of 2.
+        assert_eq!(r.coverage.seed_intent_coverage, 2.0 / 3.0);
+        assert_eq!(r.coverage.intent_coverage, 0.5);
+        let json = serde_json::to_value(&r.coverage).unwrap();
+        assert_eq!(json["seedIntentCoverage"], json!(2.0 / 3.0));
+    }
+
+    #[test]
+    fn nothing_verified_never_passes_the_gate_whatever_the_threshold() {
+        let zero = AggregateOptions {
+            pass_threshold: 0.0,
+            ..opts()
+        };
+        let unverified = json!({"test_results": [{"assertions": []}, {"assertions": []}]});
+        let r = aggregate_seed_v1(&Json::from(&unverified), &zero).unwrap();
+        assert_eq!((r.unverified, r.gate), (2, Gate::Failed));
+        let failing = json!({"test_results": [
+            {"assertions": [assertion("intent", json!("a"), json!("b"), false)]},
+            {"assertions": []}
+        ]});
+        let r = aggregate_seed_v1(&Json::from(&failing), &zero).unwrap();
+        assert_eq!((r.failed, r.gate), (1, Gate::Failed));
+        let one = json!({"test_results": [
+            {"assertions": [assertion("intent", json!("a"), json!("a"), true)]},
+            {"assertions": []}
+        ]});
+        assert_eq!(
+            aggregate_seed_v1(&Json::from(&one), &zero).unwrap().gate,
+            Gate::Passed
+        );
+    }
+
+    #[test]
     fn known_intents_widen_the_denominator() {
         let o = AggregateOptions {
             known_intents: Some(vec![

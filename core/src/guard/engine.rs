@@ -23,7 +23,7 @@ use crate::cache::FallbackCache;
 use crate::error::GuardError;
 use crate::fallback::{degraded_answer, DegradedSource, Notification, NotificationQueue};
 use crate::model::TimeoutConfig;
-use crate::outbox::{Batch, Outbox, DEFAULT_OUTBOX_CAPACITY};
+use crate::outbox::{Batch, Outbox, Rejection, DEFAULT_OUTBOX_CAPACITY};
 use crate::redact::Redactor;
 use crate::time::iso8601;
 use serde_json::{json, Map, Value};
@@ -73,6 +73,13 @@ pub(super) struct Finished<'a> {
     pub attempts: u32,
     /// When the call started.
     pub started_at: f64,
+}
+
+impl Finished<'_> {
+    /// Time from the start to `now` (0 when the clock went back).
+    fn latency_ms(&self, now: f64) -> f64 {
+        (now - self.started_at).max(0.0)
+    }
 }
 
 /// See the module documentation.
@@ -268,13 +275,7 @@ impl GuardEngine {
         data: Value,
         now: f64,
     ) -> CallResult {
-        let Finished {
-            id,
-            cache_key,
-            attempts,
-            started_at,
-        } = call;
-        let latency_ms = (now - started_at).max(0.0);
+        let (id, attempts, latency_ms) = (call.id, call.attempts, call.latency_ms(now));
         let mut sla = None;
         if let Some(e) = self.endpoints.get_mut(id) {
             e.metrics.counters.successes = e.metrics.counters.successes.saturating_add(1);
@@ -291,7 +292,7 @@ impl GuardEngine {
             self.audit("sla_breach", &details, now);
             self.event("sla_breach", id, now, details);
         }
-        if let Some(key) = cache_key {
+        if let Some(key) = call.cache_key {
             self.cache
                 .put(id, key, self.redactor.redact_value(&data), now);
         }
@@ -319,20 +320,14 @@ impl GuardEngine {
         template: Option<&Map<String, Value>>,
         now: f64,
     ) -> CallOutcome {
-        let Finished {
-            id,
-            cache_key,
-            attempts,
-            started_at,
-        } = call;
-        let latency_ms = (now - started_at).max(0.0);
+        let (id, attempts, latency_ms) = (call.id, call.attempts, call.latency_ms(now));
         let fields = err.fields();
         let reason = DegradedReason {
             code: code_text(&err),
             message: self.redactor.redact_str(&fields.message),
             status: fields.status,
         };
-        let hit = cache_key.and_then(|key| self.cache.get(id, key, now));
+        let hit = call.cache_key.and_then(|key| self.cache.get(id, key, now));
         let served = match hit {
             Some(hit) => Some((hit.value, DegradedSource::Cache)),
             None => template
@@ -466,18 +461,29 @@ impl GuardEngine {
         self.outbox.begin_batch(SYNC_BATCH_SIZE)
     }
 
-    /// Records the outcome of delivering batch `key`: acknowledged on a 2xx (`delivered`), kept
-    /// otherwise. Appends a `metrics_sync` audit record. Returns the events delivered.
+    /// Records the outcome of delivering batch `key`: acknowledged on a 2xx (`delivered`); on a
+    /// permanent refusal (4xx other than 408 and 429) the outbox's rule (kept, split, or a single
+    /// event dropped: see [`crate::outbox`]); kept otherwise. Appends a `metrics_sync` audit record
+    /// `{ idempotencyKey, delivered, ok, status, pending, split, dropped }` (`split`: the batch
+    /// was halved; `dropped`: events given up now). Returns the events delivered.
     pub fn end_sync(&mut self, key: &str, delivered: bool, status: Option<u16>, now: f64) -> usize {
-        let count = if delivered {
-            self.outbox.ack(key)
+        let permanent = status.is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
+        let (count, rejection) = if delivered {
+            (self.outbox.ack(key), None)
+        } else if permanent {
+            (0, Some(self.outbox.reject(key)))
         } else {
             self.outbox.fail(key);
-            0
+            (0, None)
+        };
+        let dropped = match rejection {
+            Some(Rejection::Dropped(n)) => n,
+            _ => 0,
         };
         let details = json!({
             "idempotencyKey": key, "delivered": count, "ok": delivered, "status": status,
-            "pending": self.outbox.pending(),
+            "pending": self.outbox.pending(), "split": rejection == Some(Rejection::Split),
+            "dropped": dropped,
         });
         self.audit("metrics_sync", &details, now);
         count

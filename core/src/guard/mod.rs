@@ -5,12 +5,14 @@
 //! - [`operation`]: the manager's operations (call, configure, sync) as protocol machines;
 //! - [`engine`]: the [`engine::GuardEngine`] holding endpoints, cache, notifications, outbox, audit;
 //! - [`metrics`] and [`prometheus`]: per-endpoint metrics and their text exposition;
-//! - [`snapshot`]: the engine's versioned JSON snapshot.
+//! - [`snapshot`]: the engine's versioned JSON snapshot;
+//! - [`options`]: the known option keys and `UNKNOWN_OPTION` warnings.
 
 pub mod call;
 pub mod engine;
 pub mod metrics;
 pub mod operation;
+pub mod options;
 pub mod policy;
 pub mod prometheus;
 pub mod snapshot;

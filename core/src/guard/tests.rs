@@ -1,6 +1,7 @@
 //! Engine and call tests with explicit times, including the seed scenario and a property test.
 
 use super::*;
+use crate::audit::AuditRecord;
 use crate::breaker::config::BreakerConfig;
 use crate::breaker::BreakerState;
 use crate::error::{ErrorCode, GuardError};
@@ -677,4 +678,50 @@ fn a_secret_that_is_a_common_word_breaks_no_key_event_type_or_snapshot() {
     let mut restored = engine_with(json!({ "failureThreshold": 1 }), 60_000);
     restored.restore(&snapshot, now).unwrap();
     assert_eq!(restored.state("t", now), BreakerState::Open);
+}
+
+#[test]
+fn a_dashboard_refusing_a_batch_forever_no_longer_blocks_the_outbox() {
+    let mut e = engine_with(json!({ "failureThreshold": 100 }), 60_000);
+    let mut now = T0;
+    let mut p = policy("o", json!({}));
+    p.retry_attempts = 0;
+    e.configure(p, now).unwrap();
+    for _ in 0..4 {
+        let _ = drive(&mut e, "o", CallOptions::default(), &mut now, |_, t| {
+            (timed_out(), t as f64)
+        });
+    }
+    let stuck = e.outbox_pending();
+    assert!(stuck >= 8, "{stuck}");
+    // 413 for any batch holding more than one event, 400 for the very first event.
+    let poison = e.begin_sync().unwrap().events[0].clone();
+    let mut syncs = 0;
+    while e.outbox_pending() > 0 {
+        syncs += 1;
+        assert!(syncs < 200, "the outbox never drained");
+        let batch = e.begin_sync().unwrap();
+        let status = if batch.events.len() > 1 {
+            413
+        } else if batch.events[0] == poison {
+            400
+        } else {
+            200
+        };
+        e.end_sync(&batch.idempotency_key, status == 200, Some(status), now);
+    }
+    assert_eq!(e.outbox_dropped(), 1, "only the poison event is dropped");
+    let drops: Vec<AuditRecord> = e
+        .audit_log()
+        .into_iter()
+        .filter(|r| r.event_type == "metrics_sync" && r.details["dropped"] == 1)
+        .collect();
+    assert_eq!(drops.len(), 1);
+    // Later events flow again.
+    let _ = drive(&mut e, "o", CallOptions::default(), &mut now, |_, t| {
+        (timed_out(), t as f64)
+    });
+    let batch = e.begin_sync().unwrap();
+    let delivered = e.end_sync(&batch.idempotency_key, true, Some(200), now);
+    assert_eq!((delivered, e.outbox_pending()), (batch.events.len(), 0));
 }

@@ -10,7 +10,7 @@ use super::seed::SeedOutcome;
 use super::webhook::{idempotency_key, WebhookSender};
 use super::{already_finished, fail, Call, Input, Machine, Phase, ProgressEvent, Step};
 use crate::aggregate::{
-    aggregate_playbook_run, aggregate_seed_v1, ci_webhook_body, suite_audit_record,
+    aggregate_playbook_run, aggregate_seed_v1, ci_webhook_body, include_unrun, suite_audit_record,
     AggregateOptions, Gate, SuiteReport,
 };
 use crate::error::GuardError;
@@ -67,7 +67,11 @@ impl IntoReport for SeedOutcome {
         let results = self.results.ok_or_else(|| {
             GuardError::BadResponse("the execution's results were not read".to_owned())
         })?;
-        let mut report = aggregate_seed_v1(&Json::from(&results), opts)?;
+        let mut report = include_unrun(
+            aggregate_seed_v1(&Json::from(&results), opts)?,
+            &self.submitted,
+            opts,
+        );
         let status = self
             .status
             .as_ref()

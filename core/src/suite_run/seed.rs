@@ -46,6 +46,9 @@ pub struct SeedOutcome {
     pub results: Option<Value>,
     /// When the machine started (epoch ms).
     pub started_ms: f64,
+    /// The submitted cases, in order (empty when the payload is unknown, e.g. a run collected by
+    /// id), so that the report lists the ones that never ran.
+    pub submitted: Vec<crate::model::TestCase>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +194,11 @@ impl SeedRun {
             polls: self.pacing.polls(),
             results,
             started_ms: self.pacing.clock().started_ms(),
+            submitted: self
+                .execution
+                .as_ref()
+                .map(|e| e.test_cases.clone())
+                .unwrap_or_default(),
         })
     }
 

@@ -176,9 +176,13 @@ fn timed_out_execution_is_reported_with_its_status_and_a_failed_gate() {
     );
     let report = report.unwrap().report;
     assert_eq!(report.status.as_deref(), Some("timeout"));
-    assert_eq!(report.pass_rate, 1.0);
+    assert_eq!(
+        report.pass_rate,
+        1.0 / 3.0,
+        "the two cases that never ran count"
+    );
     assert_eq!(report.gate, Gate::Failed);
-    // Unreadable results of a failed execution give an empty report, not an error.
+    // Unreadable results of a failed execution give a report of errored cases, not an error.
     let mut machine = SuiteRun::new(run(60), AggregateOptions::default(), None).unwrap();
     let (report, _) = drive(
         &mut machine,
@@ -187,9 +191,41 @@ fn timed_out_execution_is_reported_with_its_status_and_a_failed_gate() {
     );
     let report = report.unwrap().report;
     assert_eq!(
-        (report.status.as_deref(), report.total),
-        (Some("failed"), 0)
+        (report.status.as_deref(), report.total, report.errored),
+        (Some("failed"), 3, 3)
     );
+}
+
+#[test]
+fn a_timed_out_run_reports_every_submitted_case_and_the_unrun_ones_as_errored() {
+    let mut machine = SuiteRun::new(run(60), AggregateOptions::default(), None).unwrap();
+    let first_only = ok(&json!({"execution_id": "e1", "status": "timeout",
+        "test_results": [{ "case_index": 0, "input_text": "reset my password", "assertions": [
+            { "type": "intent", "expected": "intent_password_reset", "actual": "intent_password_reset", "passed": true }] }]})
+        .to_string());
+    let (report, _) = drive(
+        &mut machine,
+        T0,
+        vec![submitted(), state("timeout", 1), first_only],
+    );
+    let report = report.unwrap().report;
+    assert_eq!(
+        (report.total, report.passed, report.failed, report.errored),
+        (3, 1, 0, 2)
+    );
+    assert_eq!(report.cases.len(), 3);
+    let errored: Vec<(usize, &str)> = report
+        .cases
+        .iter()
+        .filter(|c| c.status == crate::aggregate::CaseStatus::Errored)
+        .map(|c| (c.index, c.input_text.as_str()))
+        .collect();
+    assert_eq!(errored, vec![(1, "hours?"), (2, "just latency")]);
+    let xml = crate::junit::to_junit_xml(&report);
+    assert!(xml.contains(r#"errors="2""#), "{xml}");
+    assert_eq!(xml.matches("<error ").count(), 2, "{xml}");
+    // The unrun case's expected intent counts as expected and not verified.
+    assert_eq!(report.coverage.intent_coverage, 0.5);
 }
 
 #[test]
