@@ -1,15 +1,16 @@
 //! JUnit XML rendering of a [`SuiteReport`], for CI systems that display test results.
 //!
-//! One `<testsuite>` per report, one `<testcase>` per entry of [`SuiteReport::cases`]: failed
-//! cases carry a `<failure>` listing their reasons, unverified cases a `<skipped>`, cases that
-//! never ran an `<error>`. The count attributes (`tests`, `failures`, `errors`, `skipped`) are the
-//! report's own counts. Every piece of text
-//! is escaped, and characters XML 1.0 does not allow are dropped, so hostile utterances or intent
-//! names cannot break the document.
+//! One `<testsuite>` per report, one `<testcase>` per entry of [`SuiteReport::cases`]. The
+//! suite's `name` and every case's `classname` are the report's `suiteId` (else its execution id,
+//! else `cognigy-guard`), so CI can track a test across runs. Failed cases carry a `<failure>`
+//! listing their reasons, unverified cases a `<skipped>`, cases that never ran an `<error>`. The
+//! count attributes (`tests`, `failures`, `errors`, `skipped`) are the report's own counts. Every
+//! piece of text is escaped, and characters XML 1.0 does not allow are dropped, so hostile
+//! utterances or intent names cannot break the document.
 
 use crate::aggregate::{CaseResult, CaseStatus, SuiteReport};
 
-/// Suite name used when the report carries no execution id.
+/// Suite name used when the report carries neither a suite id nor an execution id.
 const DEFAULT_SUITE_NAME: &str = "cognigy-guard";
 /// The `<skipped>` message of an unverified case.
 const UNVERIFIED_MESSAGE: &str = "unverified: asserts nothing";
@@ -19,7 +20,11 @@ const UNVERIFIED_MESSAGE: &str = "unverified: asserts nothing";
 /// `time` attributes are seconds with 3 decimals: a case's latency, and the report's
 /// `durationMs` (or, when absent, the sum of the case latencies) for the suite.
 pub fn to_junit_xml(report: &SuiteReport) -> String {
-    let name = report.execution_id.as_deref().unwrap_or(DEFAULT_SUITE_NAME);
+    let name = report
+        .suite_id
+        .as_deref()
+        .or(report.execution_id.as_deref())
+        .unwrap_or(DEFAULT_SUITE_NAME);
     let suite_ms = report
         .duration_ms
         .unwrap_or_else(|| report.cases.iter().filter_map(|c| c.latency_ms).sum());
@@ -225,6 +230,17 @@ mod tests {
         assert!(xml.contains("latency 1500.5 ms over 800 ms"));
         assert!(xml.contains("name=\"#2 no checks\""));
         assert!(xml.contains("name=\"#3\""));
+    }
+
+    #[test]
+    fn the_suite_id_names_the_suite_and_every_case() {
+        let mut report = hostile_report();
+        report.suite_id = Some("suite_a".into());
+        let xml = to_junit_xml(&report);
+        assert_eq!(attr_value(&xml, "<testsuites ", "name"), "suite_a");
+        assert_eq!(attr_value(&xml, "<testsuite ", "name"), "suite_a");
+        assert_eq!(count(&xml, "classname=\"suite_a\""), report.total);
+        assert!(!xml.contains("exec&lt;"));
     }
 
     #[test]

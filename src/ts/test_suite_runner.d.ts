@@ -67,6 +67,8 @@ export interface PlaybookSpec {
   entrypoint: string;
   flowId: string;
   localeId: string;
+  /** The playbook's name, when known: the report's `suiteId` (else `playbookId`), JUnit's suite name. */
+  name?: string;
 }
 
 /** `submit`'s answer. */
@@ -130,6 +132,8 @@ export interface SuiteAuditRecord {
 /** The result of a suite run. A case with no assertions is `unverified`, never `passed`. */
 export interface SuiteReport {
   executionId?: string;
+  /** The suite's stable name, the same on every run: seed-v1 the payload's (or the results') `suite_id`; playbook its `name` when given, else its id. JUnit names the suite and every classname by it. */
+  suiteId?: string;
   /** seed-v1: completed | failed | timeout; cognigy-v2: done | error | cancelled (a run that did not complete fails the gate). */
   status?: string;
   total: number;
@@ -152,7 +156,7 @@ export interface SuiteReport {
   polls?: number;
   webhook?: { delivered: boolean; attempts: number; idempotencyKey: string };
   audit?: SuiteAuditRecord;
-  /** The platform's reason when a playbook task ended in `error`. */
+  /** Why the platform ended the run: a playbook task's `failReason` (`error`), or the `error.message` of a seed-v1 execution's results or last status (`failed`, `timeout`). */
   failReason?: string;
 }
 

@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -216,12 +217,22 @@ test('configure on cognigy-v2 says that nothing was sent; errors of an array nam
   assert.doesNotMatch(bad.stdout, /registered/); // nothing is applied while any item is invalid
 });
 
-test('configure: an unreachable server is NETWORK, not AUTH', { todo: 'src/timeout_manager.rs auth_failure wraps a token fetch network error as AUTH (lead)' }, async () => {
+/** A loopback port that refuses connections: one the system just handed out and that was closed again. */
+async function refusedPort() {
+  const server = createServer();
+  await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+  const { port } = server.address();
+  await new Promise((resolve) => { server.close(resolve); });
+  return port;
+}
+
+test('configure: a refused connection (while fetching the token) is NETWORK, not AUTH', async () => {
   const config = { endpointId: 'ext_svc_weather_01', maxWaitTimeMs: 4000, slaThresholdMs: 2000, fallbackTemplate: {} };
-  const down = await cli(['configure', file('down.json', config), '--api', 'seed-v1', '--base-url', 'http://127.0.0.1:9',
+  const down = await cli(['configure', file('down.json', config), '--api', 'seed-v1', '--base-url', `http://127.0.0.1:${await refusedPort()}`,
     '--client-id', DEMO_CLIENT.id, '--client-secret', DEMO_CLIENT.secret]);
   assert.equal(down.code, 2);
   assert.match(down.stderr, /NETWORK/);
+  assert.match(down.stderr, /ECONNREFUSED/);
   assert.doesNotMatch(down.stderr, /AUTH/);
 });
 
@@ -252,7 +263,7 @@ test('run-suite: the summary says why the gate failed', async () => {
   assert.match(nothing.stdout, /FAILED \(nothing verified: all 1 cases assert nothing but latency\)/);
 });
 
-test('run-suite: nothing verified fails the gate even at --pass-threshold 0', { todo: 'core Gate::decide passes total > 0 && passRate >= threshold (lead)' }, async () => {
+test('run-suite: nothing verified fails the gate even at --pass-threshold 0', async () => {
   const latencyOnly = { input_text: 'hello', outcome: { allowed_latency_ms: 5000 } };
   const r = await cli(['run-suite', file('nothing0.json', suite([latencyOnly])), '--poll-interval', '100', '--pass-threshold', '0'], seedEnv());
   assert.equal(r.code, 1);
@@ -272,11 +283,20 @@ test('run-suite: a run the platform ended failed or timeout exits 2 with the pla
   assert.match(timeout.stderr, /the platform ended the run timeout/);
 });
 
-test('run-suite: a failed seed-v1 run prints the platform\'s reason', { todo: 'the seed-v1 report has no failReason: the results\' error.message is dropped (lead)' }, async () => {
+test('run-suite: a failed seed-v1 run prints the platform\'s reason', async () => {
   const failed = await cli(['run-suite', file('failed-reason.json', { ...suite([passingCase, passingCase, passingCase, passingCase]), suite_id: 'fail_reason' }),
     '--poll-interval', '100'], seedEnv());
   assert.equal(failed.code, 2, failed.stderr);
   assert.match(failed.stderr, /the platform ended the run failed: the bot stopped answering at case 2/);
+  assert.match(failed.stdout, /platform reason\s+the bot stopped answering at case 2/);
+  const timeout = await cli(['run-suite', file('timeout-reason.json', { ...suite(Array(40).fill(passingCase)), execution_timeout_seconds: 30 }),
+    '--poll-interval', '100', '--json', '-'], seedEnv());
+  assert.equal(timeout.code, 2, timeout.stderr);
+  assert.match(timeout.stderr, /the platform ended the run timeout: execution_timeout_seconds elapsed before every case ran/);
+  const report = JSON.parse(timeout.stdout);
+  assert.equal(report.failReason, 'execution_timeout_seconds elapsed before every case ran');
+  assert.equal(report.total, 40);
+  assert.ok(report.errored > 0, JSON.stringify(report.errored));
 });
 
 test('run-playbook: a task in error exits 2 and prints the platform\'s failReason', async () => {
@@ -324,7 +344,7 @@ test('list-playbooks: names and the ids run-playbook needs', async () => {
   assert.match(denied.stderr, /AUTH/);
 });
 
-test('JUnit: the testsuite name and classname are the suite id, the same on every run', { todo: 'toJUnitXml names the suite by executionId (src/, core/src/junit.rs; lead)' }, async () => {
+test('JUnit: the testsuite name and classname are the suite id, the same on every run', async () => {
   const names = [];
   for (const n of [1, 2]) {
     const junit = join(dir, `stable-${n}.xml`);

@@ -285,6 +285,10 @@ pub struct SuiteReport {
     /// Execution id (seed-v1 `execution_id`, playbook run `_id`), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
+    /// The suite's stable name, the same on every run (seed-v1: the payload's or the results'
+    /// `suite_id`; playbook: the playbook's name when given, else its id), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suite_id: Option<String>,
     /// Execution status as reported by the platform (`completed`, `successful`, ...), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -384,6 +388,7 @@ pub fn build_report(cases: Vec<CaseResult>, opts: &AggregateOptions) -> SuiteRep
     let pass_rate = ratio(passed, total);
     SuiteReport {
         execution_id: None,
+        suite_id: None,
         status: None,
         total,
         passed,
@@ -422,27 +427,11 @@ pub fn include_unrun(
     submitted: &[crate::model::TestCase],
     opts: &AggregateOptions,
 ) -> SuiteReport {
-    let reported: std::collections::BTreeSet<usize> =
-        report.cases.iter().map(|c| c.index).collect();
-    if submitted.len() <= reported.len() && (0..submitted.len()).all(|i| reported.contains(&i)) {
-        return report;
-    }
-    let SuiteReport {
-        execution_id,
-        status,
-        mut cases,
-        ..
-    } = report;
-    for (index, case) in submitted.iter().enumerate() {
-        if reported.contains(&index) {
-            continue;
-        }
+    include_errored(report, submitted.len(), opts, |index| {
+        let case = submitted.get(index)?;
         let outcome = &case.outcome;
-        cases.push(CaseResult {
-            index,
+        Some(CaseResult {
             input_text: clip(&case.input_text),
-            status: CaseStatus::Errored,
-            reasons: vec![NEVER_RAN.to_owned()],
             expected_intent: outcome.expected_intent.as_deref().map(clip),
             entities_expected: outcome
                 .expected_entities
@@ -451,12 +440,60 @@ pub fn include_unrun(
                 .map(|e| clip(e))
                 .collect(),
             allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
-            ..CaseResult::default()
-        });
+            ..never_ran(index)
+        })
+    })
+}
+
+/// `report` of a playbook run with `total_steps` steps (the task's `totalStep`): every step index
+/// below it that the run does not report is added as an [`CaseStatus::Errored`] case with no
+/// text (the run does not say what a step that never ran would have sent), counts rebuilt.
+pub fn include_unrun_steps(
+    report: SuiteReport,
+    total_steps: usize,
+    opts: &AggregateOptions,
+) -> SuiteReport {
+    include_errored(report, total_steps, opts, |index| Some(never_ran(index)))
+}
+
+/// An errored case at `index` that never ran.
+fn never_ran(index: usize) -> CaseResult {
+    CaseResult {
+        index,
+        status: CaseStatus::Errored,
+        reasons: vec![NEVER_RAN.to_owned()],
+        ..CaseResult::default()
     }
+}
+
+/// `report` with `placeholder(i)` added for every index `i < expected` it does not report.
+fn include_errored(
+    report: SuiteReport,
+    expected: usize,
+    opts: &AggregateOptions,
+    placeholder: impl Fn(usize) -> Option<CaseResult>,
+) -> SuiteReport {
+    let reported: std::collections::BTreeSet<usize> =
+        report.cases.iter().map(|c| c.index).collect();
+    if (0..expected).all(|i| reported.contains(&i)) {
+        return report;
+    }
+    let SuiteReport {
+        execution_id,
+        suite_id,
+        status,
+        mut cases,
+        ..
+    } = report;
+    cases.extend(
+        (0..expected)
+            .filter(|i| !reported.contains(i))
+            .filter_map(placeholder),
+    );
     cases.sort_by_key(|c| c.index);
     let mut rebuilt = build_report(cases, opts);
     rebuilt.execution_id = execution_id;
+    rebuilt.suite_id = suite_id;
     rebuilt.status = status;
     rebuilt
 }

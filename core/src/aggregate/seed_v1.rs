@@ -13,7 +13,7 @@ use super::{
 use crate::error::GuardError;
 use crate::json::Json;
 
-/// Aggregates seed-v1 results `{ execution_id, status, test_results: [...] }`.
+/// Aggregates seed-v1 results `{ execution_id, suite_id?, status, test_results: [...] }`.
 pub fn aggregate_seed_v1(
     results: &Json<'_>,
     opts: &AggregateOptions,
@@ -41,6 +41,7 @@ pub fn aggregate_seed_v1(
         .collect();
     let mut report = build_report(cases, opts);
     report.execution_id = str_field(results, "execution_id");
+    report.suite_id = str_field(results, "suite_id");
     report.status = str_field(results, "status");
     Ok(report)
 }

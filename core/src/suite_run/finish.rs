@@ -10,32 +10,34 @@ use super::seed::SeedOutcome;
 use super::webhook::{idempotency_key, WebhookSender};
 use super::{already_finished, fail, Call, Input, Machine, Phase, ProgressEvent, Step};
 use crate::aggregate::{
-    aggregate_playbook_run, aggregate_seed_v1, ci_webhook_body, include_unrun, suite_audit_record,
-    AggregateOptions, Gate, SuiteReport,
+    aggregate_playbook_run, aggregate_seed_v1, ci_webhook_body, include_unrun, include_unrun_steps,
+    suite_audit_record, AggregateOptions, Gate, SuiteReport,
 };
 use crate::error::GuardError;
 use crate::json::Json;
+use crate::profile::seed_v1::error_message;
 use crate::profile::{Credentials, HttpRequest, TargetUrl};
 use crate::time::iso8601;
 use serde::Serialize;
 
 /// The report of one run: the aggregation's [`SuiteReport`] with the runner's fields filled in,
-/// plus the platform's reason when a playbook task failed.
+/// plus the platform's reason when the run did not complete.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunReport {
     /// The report.
     #[serde(flatten)]
     pub report: SuiteReport,
-    /// The task's `failReason` (cognigy-v2 task in `error`).
+    /// Why the platform ended the run: a cognigy-v2 task's `failReason` (task in `error`), or the
+    /// `error.message` of a seed-v1 execution's results or last status (`failed`, `timeout`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fail_reason: Option<String>,
 }
 
 /// What a platform machine hands over for aggregation.
 pub trait IntoReport {
-    /// Aggregates the raw results with `opts` into a report carrying the execution id, status and
-    /// poll count; also returns the run's start (epoch ms) and the task's fail reason.
+    /// Aggregates the raw results with `opts` into a report carrying the execution id, suite id,
+    /// status and poll count; also returns the run's start (epoch ms) and the platform's reason.
     fn into_report(self, opts: &AggregateOptions) -> Result<Collected, GuardError>;
 }
 
@@ -48,7 +50,7 @@ pub struct Collected {
     pub execution_id: String,
     /// When the run started (epoch ms).
     pub started_ms: f64,
-    /// The task's fail reason, if any.
+    /// The platform's reason for ending the run, if any.
     pub fail_reason: Option<String>,
 }
 
@@ -72,6 +74,9 @@ impl IntoReport for SeedOutcome {
             &self.submitted,
             opts,
         );
+        if self.suite_id.is_some() {
+            report.suite_id = self.suite_id;
+        }
         let status = self
             .status
             .as_ref()
@@ -79,6 +84,11 @@ impl IntoReport for SeedOutcome {
             .or_else(|| report.status.clone())
             .unwrap_or_else(|| "completed".to_owned());
         let completed = status == "completed";
+        let fail_reason = results
+            .as_object()
+            .and_then(error_message)
+            .or_else(|| self.status.and_then(|s| s.error))
+            .filter(|_| !completed);
         stamp(
             &mut report,
             &self.execution_id,
@@ -90,7 +100,7 @@ impl IntoReport for SeedOutcome {
             report,
             execution_id: self.execution_id,
             started_ms: self.started_ms,
-            fail_reason: None,
+            fail_reason,
         })
     }
 }
@@ -102,8 +112,13 @@ impl IntoReport for PlaybookOutcome {
             opts.known_intents = self.intents;
         }
         let mut report = aggregate_playbook_run(&Json::from(&self.run), &opts)?;
-        let id = self.run_id.unwrap_or(self.task_id);
         let completed = self.status == "done";
+        if !completed {
+            let steps = self.total_steps.and_then(|n| usize::try_from(n).ok());
+            report = include_unrun_steps(report, steps.unwrap_or(0), &opts);
+        }
+        report.suite_id = Some(self.suite_id);
+        let id = self.run_id.unwrap_or(self.task_id);
         stamp(&mut report, &id, &self.status, completed, self.polls);
         Ok(Collected {
             report,

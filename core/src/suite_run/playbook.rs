@@ -21,7 +21,7 @@ pub const MAX_RUNLESS_DONE_POLLS: u32 = 3;
 /// Most intent pages read (up to 100 intents each).
 pub const MAX_INTENT_PAGES: u32 = 50;
 
-/// Which playbook to run, where (`{ playbookId, entrypoint, flowId, localeId }`).
+/// Which playbook to run, where (`{ playbookId, entrypoint, flowId, localeId, name? }`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlaybookSpec {
@@ -33,6 +33,9 @@ pub struct PlaybookSpec {
     pub flow_id: String,
     /// The locale.
     pub locale_id: String,
+    /// The playbook's name, when the caller knows it: the report's `suiteId` (else the id).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 impl PlaybookSpec {
@@ -40,7 +43,8 @@ impl PlaybookSpec {
     pub fn from_json(value: &Value) -> Result<Self, GuardError> {
         let spec = PlaybookSpec::deserialize(value).map_err(|e| {
             GuardError::Config(format!(
-                "runPlaybook needs {{ playbookId, entrypoint, flowId, localeId }} as strings: {e}"
+                "runPlaybook needs {{ playbookId, entrypoint, flowId, localeId }} as strings \
+                 (and an optional name): {e}"
             ))
         })?;
         for (name, value) in [
@@ -76,6 +80,10 @@ pub struct PlaybookOutcome {
     pub polls: u32,
     /// When the machine started (epoch ms).
     pub started_ms: f64,
+    /// The playbook's name when the spec gave one, else its id.
+    pub suite_id: String,
+    /// The task's `totalStep`, when the platform reported it.
+    pub total_steps: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +206,13 @@ impl PlaybookRun {
             intents,
             polls: self.pacing.polls(),
             started_ms: self.pacing.clock().started_ms(),
+            suite_id: self
+                .spec
+                .name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| self.spec.playbook_id.clone()),
+            total_steps: task.total_step,
         }))
     }
 

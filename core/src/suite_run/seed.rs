@@ -49,6 +49,8 @@ pub struct SeedOutcome {
     /// The submitted cases, in order (empty when the payload is unknown, e.g. a run collected by
     /// id), so that the report lists the ones that never ran.
     pub submitted: Vec<crate::model::TestCase>,
+    /// The payload's `suite_id` (`None` when the payload is unknown).
+    pub suite_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +201,7 @@ impl SeedRun {
                 .as_ref()
                 .map(|e| e.test_cases.clone())
                 .unwrap_or_default(),
+            suite_id: self.execution.as_ref().map(|e| e.suite_id.clone()),
         })
     }
 
