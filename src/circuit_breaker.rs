@@ -42,6 +42,25 @@ fn busy() -> JsValue {
     ))
 }
 
+/// The `permit` argument of a record call: `None` when absent (`undefined` or `null`), else a
+/// whole number from `tryAcquire`; anything else is a `GuardError(CONFIG)`.
+fn permit_arg(permit: &JsValue) -> Result<Option<Permit>, JsValue> {
+    if permit.is_undefined() || permit.is_null() {
+        return Ok(None);
+    }
+    match permit.as_f64() {
+        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= MAX_PERMIT => {
+            Ok(Some(Permit(n as u64)))
+        }
+        _ => Err(to_js_error(&GuardError::Config(
+            "permit: expected the whole number tryAcquire() gave, or nothing".to_owned(),
+        ))),
+    }
+}
+
+/// The largest permit JS can hold exactly (2^53 - 1).
+const MAX_PERMIT: f64 = 9_007_199_254_740_991.0;
+
 fn config_from(options: &JsValue) -> Result<BreakerConfig, JsValue> {
     let json = options_json(options, "circuit breaker options").map_err(|e| to_js_error(&e))?;
     BreakerConfig::from_json(&json).map_err(|e| to_js_error(&e))
@@ -86,11 +105,12 @@ impl CircuitBreaker {
         to_js(&self.warnings)
     }
 
-    /// Asks to make one call: `{ allowed, state, retryAfterMs }`.
+    /// Asks to make one call: `{ allowed, state, retryAfterMs, permit? }`; an admitted call's
+    /// `permit` (a whole number) names it in `recordSuccess`, `recordFailure` and `release`.
     #[wasm_bindgen(js_name = tryAcquire, unchecked_return_type = "Admission")]
     pub fn try_acquire(&self) -> JsValue {
         let now = self.clock.now();
-        let Ok(a) = self.with_core(|core| core.try_acquire(now)) else {
+        let Ok((a, permit)) = self.with_core(|core| core.acquire(now)) else {
             return busy();
         };
         let obj = Object::new();
@@ -101,27 +121,46 @@ impl CircuitBreaker {
             "retryAfterMs",
             &JsValue::from_f64(a.retry_after_ms as f64),
         );
+        if let Some(Permit(permit)) = permit {
+            // Permits count admissions: far below 2^53.
+            set(&obj, "permit", &JsValue::from_f64(permit as f64));
+        }
         obj.into()
     }
 
-    /// Reports a successful call that took `latencyMs`.
+    /// Reports a successful call that took `latencyMs`, admitted with `permit` (without one: as
+    /// the current period's call). Throws `GuardError(CONFIG)` for a `permit` that is not one.
     #[wasm_bindgen(js_name = recordSuccess)]
-    pub fn record_success(&self, latency_ms: Option<f64>) {
-        let now = self.clock.now();
-        let _ = self.with_core(|core| core.record_success(now, latency_ms.unwrap_or(0.0)));
+    pub fn record_success(
+        &self,
+        latency_ms: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "number")] permit: JsValue,
+    ) -> Result<(), JsValue> {
+        let permit = permit_arg(&permit)?;
+        let latency_ms = latency_ms.unwrap_or(0.0);
+        self.settle_manual(permit, Outcome::Success { latency_ms })
     }
 
-    /// Reports a failed call.
+    /// Reports a failed call admitted with `permit` (see `recordSuccess`).
     #[wasm_bindgen(js_name = recordFailure)]
-    pub fn record_failure(&self) {
-        let now = self.clock.now();
-        let _ = self.with_core(|core| core.record_failure(now));
+    pub fn record_failure(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] permit: JsValue,
+    ) -> Result<(), JsValue> {
+        let permit = permit_arg(&permit)?;
+        let failure = Outcome::Failure {
+            retry_after_ms: None,
+        };
+        self.settle_manual(permit, failure)
     }
 
-    /// Returns a permit that was not used.
-    pub fn release(&self) {
-        let now = self.clock.now();
-        let _ = self.with_core(|core| core.release(now));
+    /// Returns the unused `permit` (without one: the oldest probe's, when half-open).
+    pub fn release(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] permit: JsValue,
+    ) -> Result<(), JsValue> {
+        let permit = permit_arg(&permit)?;
+        self.settle_manual(permit, Outcome::Release)
     }
 
     /// Opens the breaker now.
@@ -231,6 +270,13 @@ impl CircuitBreaker {
 }
 
 impl CircuitBreaker {
+    /// Settles a call of the manual API with `outcome` at the clock's time.
+    fn settle_manual(&self, permit: Option<Permit>, outcome: Outcome) -> Result<(), JsValue> {
+        let now = self.clock.now();
+        self.with_core(|core| core.settle(permit, outcome, now))
+            .map_err(|()| busy())
+    }
+
     /// The time for an admission or a success report: the clock's last reading when the core
     /// does not need a fresh one (see `Core::needs_time`), which saves a clock read per call.
     fn hot_path_now(&self) -> f64 {

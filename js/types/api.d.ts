@@ -36,14 +36,18 @@ export declare class CircuitBreaker {
   static fromSnapshot(snapshot: CircuitBreakerSnapshot, options?: CircuitBreakerOptions): CircuitBreaker;
   /** `'closed' | 'open' | 'half_open'`, with due timers applied. */
   readonly state: CircuitState;
-  /** Asks to make one call: `{ allowed, state, retryAfterMs }`. */
+  /** Asks to make one call: `{ allowed, state, retryAfterMs, permit? }` (`permit` when allowed). */
   tryAcquire(): Admission;
-  /** Reports a successful call that took `latencyMs`. */
-  recordSuccess(latencyMs?: number | null): void;
-  /** Reports a failed call. */
-  recordFailure(): void;
-  /** Returns a permit that was not used. */
-  release(): void;
+  /**
+   * Reports a successful call that took `latencyMs`, admitted with `permit` (from `tryAcquire`).
+   * Without a permit the call is taken as the current period's (half-open: the oldest probe's).
+   * Throws `GuardError(CONFIG)` for a `permit` that is not a whole number.
+   */
+  recordSuccess(latencyMs?: number | null, permit?: number | null): void;
+  /** Reports a failed call admitted with `permit` (see `recordSuccess`). */
+  recordFailure(permit?: number | null): void;
+  /** Returns the unused `permit` (without one: the oldest probe's slot, when half-open). */
+  release(permit?: number | null): void;
   /** Opens the breaker now. */
   forceOpen(): void;
   /** Closes the breaker now and forgets failures. */

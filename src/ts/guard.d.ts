@@ -33,6 +33,11 @@ export interface Admission {
   state: CircuitState;
   /** When refused: ms until a call may be admitted again (0 when allowed). */
   retryAfterMs: number;
+  /**
+   * When allowed: the call's permit, to pass to `recordSuccess`, `recordFailure` or `release`, so
+   * that a call admitted in one state period and settled in another never counts as a probe.
+   */
+  permit?: number;
 }
 
 /** Why a breaker changed state. */
