@@ -178,6 +178,51 @@ test('sim: prints the demo credentials, takes --time-scale, serves until SIGINT'
   assert.equal(code, 0);
 });
 
+/** Starts `cognigy-guard sim ...args` with `env`; resolves to { url, stderr: () => text, stop: () => exit code }. */
+async function startSim(args, env = {}) {
+  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(String(d).trim()));
+    child.once('error', reject);
+    child.once('close', (code) => reject(new Error(`sim exited ${code}: ${stderr}`)));
+  });
+  const stop = () => new Promise((resolve) => {
+    child.once('close', resolve);
+    child.kill('SIGINT');
+  });
+  return { url, stderr: () => stderr, stop };
+}
+
+test('sim --base-url (or COGNIGY_BASE_URL): the admin page\'s CSP allows that tenant and starts with it', { timeout: 60_000 }, async () => {
+  const csp = (html) => html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/)[1];
+  const connectSrc = (html) => csp(html).split(';').map((d) => d.trim()).find((d) => d.startsWith('connect-src'));
+  for (const [args, env, tenant] of [
+    [['--base-url', 'https://api-trial.cognigy.ai/'], {}, 'https://api-trial.cognigy.ai'],
+    [[], { COGNIGY_BASE_URL: 'https://api-acme.cognigy.cloud/base' }, 'https://api-acme.cognigy.cloud'],
+  ]) {
+    const server = await startSim(args, env);
+    try {
+      const html = await fetch(`${server.url}/`).then((r) => r.text());
+      assert.equal(connectSrc(html), `connect-src 'self' ${tenant}`);
+      assert.ok(html.includes(`<meta name="cognigy-guard-base-url" content="${env.COGNIGY_BASE_URL ?? tenant}">`), html.slice(0, 800));
+      assert.match(server.stderr(), new RegExp(`the admin page may reach ${(env.COGNIGY_BASE_URL ?? args[1]).replace(/[.]/g, '\\.')}`));
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  }
+  const plain = await startSim([]);
+  try {
+    assert.equal(connectSrc(await fetch(`${plain.url}/`).then((r) => r.text())), "connect-src 'self'");
+  } finally {
+    await plain.stop();
+  }
+  const bad = await cli(['sim', '--port', '0', '--base-url', 'ftp://example.com']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--base-url \(or COGNIGY_BASE_URL\): must be an http\(s\) URL/);
+});
+
 test('--help per command lists that command\'s own flags', async () => {
   const run = await cli(['run-suite', '--help']);
   assert.equal(run.code, 0);
