@@ -1,4 +1,4 @@
-//! The JS `CircuitBreaker` class (API.md "CircuitBreaker"): the core state machine with time
+//! The JS `CircuitBreaker` class (docs/API.md "CircuitBreaker"): the core state machine with time
 //! from `Date.now()` or an injected `now()`. The hot path (`tryAcquire`, `recordSuccess`,
 //! `recordFailure`, `release`, `state`) takes one borrow and no serde: results are built with
 //! `Reflect` or returned as plain values.
@@ -22,7 +22,7 @@ pub fn state_name(state: BreakerState) -> &'static str {
     }
 }
 
-/// A circuit breaker for any async work (see API.md).
+/// A circuit breaker for any async work (see docs/API.md).
 #[wasm_bindgen]
 pub struct CircuitBreaker {
     core: RefCell<Core>,

@@ -1,4 +1,4 @@
-//! `TestSuiteRunner` and the pure `aggregateResults` / `toJUnitXml` exports (API.md
+//! `TestSuiteRunner` and the pure `aggregateResults` / `toJUnitXml` exports (docs/API.md
 //! "TestSuiteRunner"). Each run owns its state machine; runs share only the HTTP client, the
 //! authenticator and the concurrency limiter.
 

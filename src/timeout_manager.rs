@@ -1,5 +1,5 @@
-//! The JS `TimeoutManager` class (API.md "TimeoutManager", the seed "Managing ... External Service
-//! Timeouts"). Its async methods (`call`, `invokeExternalService`, `configureTimeout`,
+//! The JS `TimeoutManager` class (docs/API.md "TimeoutManager", the seed "Managing ... External
+//! Service Timeouts"). Its async methods (`call`, `invokeExternalService`, `configureTimeout`,
 //! `syncMetrics`, defined in `js/manager.mjs`) open a core operation here ([`crate::ops`]) that the
 //! JS driver runs; the synchronous ones read the core's engine. The engine and the credentials
 //! are shared with the operations through `Rc<RefCell<...>>`, borrowed only inside one call, and

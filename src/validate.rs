@@ -1,4 +1,4 @@
-//! Validation exports: pure, synchronous, never throwing (API.md "Validation").
+//! Validation exports: pure, synchronous, never throwing (docs/API.md "Validation").
 
 use crate::convert::{json_text, string_of, to_js};
 use crate::error::to_js_error;

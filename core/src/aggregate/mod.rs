@@ -276,8 +276,8 @@ pub struct WebhookDelivery {
     pub idempotency_key: String,
 }
 
-/// The result of a test-suite run (API.md `SuiteReport`). [`aggregate`] fills everything it can
-/// learn from the results; the fields only the runner knows (`startedAt`, `finishedAt`,
+/// The result of a test-suite run (docs/API.md `SuiteReport`). [`aggregate`] fills everything it
+/// can learn from the results; the fields only the runner knows (`startedAt`, `finishedAt`,
 /// `durationMs`, `polls`, `webhook`, `audit`) stay `None` and are left out of the JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

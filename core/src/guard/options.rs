@@ -9,7 +9,7 @@ use serde_json::Value;
 /// The warning code.
 pub const UNKNOWN_OPTION: &str = "UNKNOWN_OPTION";
 
-/// Keys of the `TimeoutManager` options (API.md).
+/// Keys of the `TimeoutManager` options (docs/API.md).
 pub const MANAGER_KEYS: [&str; 16] = [
     "api",
     "baseUrl",

@@ -1,5 +1,9 @@
-//! A whole suite run: the platform machine ([`SeedRun`] or [`PlaybookRun`]), then aggregation,
-//! the CI webhook and the audit record, giving one [`RunReport`].
+//! A whole suite run: the platform machine ([`SeedRun`](super::seed::SeedRun) or
+//! [`PlaybookRun`](super::playbook::PlaybookRun)), then aggregation, the CI webhook and the audit
+//! record, giving one [`RunReport`].
+//!
+//! A playbook task that ended `cancelled` or `error` before all of its `totalStep` steps ran
+//! reports the missing ones as errored cases, like the unrun cases of a seed-v1 run.
 //!
 //! The report is never lost: a webhook that fails is recorded in `report.webhook`. A run that did
 //! not complete (seed `failed`/`timeout`, task `error`/`cancelled`) is reported with that status

@@ -1,5 +1,5 @@
 //! Orchestration of bot test-suite runs as sans-IO state machines (seed "Executing ... Bot Test
-//! Suites", API.md `TestSuiteRunner`).
+//! Suites", docs/API.md `TestSuiteRunner`).
 //!
 //! A machine never performs I/O and never reads a clock. The boundary drives it:
 //!
