@@ -220,7 +220,7 @@ export function createSuitesView(panel) {
     return runWith('cognigy-v2', playbookNeeds, playbookProgress, playbookStatus, playbookButton, `Playbook ${playbook.name}`, async (signal) => {
       const runner = createRunner('cognigy-v2');
       const report = await runner.runPlaybook(
-        { playbookId: playbook._id, entrypoint: playbook.entrypoint, flowId: playbook.flowId, localeId: playbook.localeId },
+        { playbookId: playbook._id, entrypoint: playbook.entrypoint, flowId: playbook.flowId, localeId: playbook.localeId, name: playbook.name },
         { passThreshold: Number(threshold.value) / 100, onProgress: (p) => playbookProgress.update(p), signal });
       return { runner, report };
     });
