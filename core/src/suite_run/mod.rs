@@ -29,6 +29,7 @@
 pub mod finish;
 pub mod playbook;
 pub mod poll;
+pub mod poller;
 pub mod reply;
 pub mod seed;
 pub mod webhook;
