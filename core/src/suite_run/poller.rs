@@ -141,7 +141,7 @@ pub struct Poller<D: Dialect> {
 
 impl<D: Dialect> Poller<D> {
     /// A run of `dialect` paced by `timing`, ending within `deadline_ms` of its start.
-    pub fn new(dialect: D, timing: Timing, deadline_ms: u64) -> Self {
+    pub fn from_dialect(dialect: D, timing: Timing, deadline_ms: u64) -> Self {
         Poller {
             dialect,
             stage: Stage::Ready,

@@ -110,7 +110,7 @@ impl Poller<SeedDialect> {
         let default = MAX_EXECUTION_TIMEOUT_SECONDS * 1000 + SEED_DEADLINE_MARGIN_MS;
         let mut dialect = SeedDialect::new(base, None, String::new(), goal);
         dialect.execution_id = Some(execution_id);
-        Poller::new(dialect, timing, timing.deadline_or(default))
+        Poller::from_dialect(dialect, timing, timing.deadline_or(default))
     }
 }
 
@@ -125,7 +125,7 @@ fn with_payload(
         .saturating_mul(1000)
         .saturating_add(SEED_DEADLINE_MARGIN_MS);
     let dialect = SeedDialect::new(base, Some(execution), idempotency_key, goal);
-    Poller::new(dialect, timing, timing.deadline_or(default))
+    Poller::from_dialect(dialect, timing, timing.deadline_or(default))
 }
 
 type SeedNext = Next<SeedPhase, SeedOutcome>;
