@@ -10,7 +10,9 @@
 //! - [`options`]: the known option keys and `UNKNOWN_OPTION` warnings.
 
 pub mod call;
+pub mod call_request;
 pub mod engine;
+pub mod manager_options;
 pub mod metrics;
 pub mod operation;
 pub mod options;

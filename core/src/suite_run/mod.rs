@@ -31,6 +31,7 @@ pub mod playbook;
 pub mod poll;
 pub mod poller;
 pub mod reply;
+pub mod runner_options;
 pub mod seed;
 pub mod webhook;
 
