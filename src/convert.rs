@@ -113,14 +113,21 @@ pub fn options_json(value: &JsValue, what: &str) -> Result<serde_json::Value, Gu
     serde_json::from_str(&text).map_err(|_| GuardError::Config(format!("{what}: not JSON")))
 }
 
-/// The function stored under `key` of `obj`, if it is one.
-pub fn function_option(obj: &JsValue, key: &str) -> Option<js_sys::Function> {
+/// The function stored under `key` of the options `obj`: `None` when absent, `undefined` or
+/// `null`, `CONFIG` when it is anything but a function.
+pub fn function_option(obj: &JsValue, key: &str) -> Result<Option<js_sys::Function>, GuardError> {
     if !obj.is_object() {
-        return None;
+        return Ok(None);
     }
-    js_sys::Reflect::get(obj, &JsValue::from_str(key))
-        .ok()
-        .and_then(|v| v.dyn_into::<js_sys::Function>().ok())
+    let value = js_sys::Reflect::get(obj, &JsValue::from_str(key))
+        .map_err(|_| GuardError::Config(format!("{key} could not be read")))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .dyn_into::<js_sys::Function>()
+        .map(Some)
+        .map_err(|_| GuardError::Config(format!("{key} must be a function")))
 }
 
 /// Sets `obj[key] = value` on a plain object (cannot fail for a fresh `Object`).

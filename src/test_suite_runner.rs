@@ -2,35 +2,30 @@
 //! "TestSuiteRunner"). Each run owns its state machine; runs share only the HTTP client, the
 //! authenticator and the concurrency limiter.
 
-use crate::convert::{json_text, string_of, to_js};
+use crate::convert::{function_option, json_text, options_json, string_of, to_js};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::aggregate::{aggregate, AggregateOptions, SuiteReport};
-use cognigy_guard_core::auth::{AuthConfig, Authority};
+use cognigy_guard_core::auth::Authority;
 use cognigy_guard_core::json::{parse_borrowed_within, parse_untrusted, MAX_RESULTS_BYTES};
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
-use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
+use cognigy_guard_core::profile::{ApiProfile, BaseUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
 use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::suite_run::finish::{RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
-use cognigy_guard_core::suite_run::poll::{
-    Timing, DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_POLL_INTERVAL_MS,
-};
+use cognigy_guard_core::suite_run::poll::Timing;
+use cognigy_guard_core::suite_run::runner_options::{RunOptions, RunnerOptions};
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
 use cognigy_guard_core::validation::validate_test_execution_json;
 use cognigy_guard_core::{GuardError, Issue};
-use js_sys::{Function, Reflect};
-use serde_json::{json, Map, Value};
+use js_sys::Function;
+use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-
-/// Default limit of concurrent runs (Cognigy's limit of concurrent playbook runs).
-const DEFAULT_MAX_CONCURRENT_RUNS: usize = 10;
 
 struct Shared {
     profile: ApiProfile,
@@ -42,6 +37,8 @@ struct Shared {
     fetch: Option<Function>,
     on_audit: Option<Function>,
     max_concurrent_runs: usize,
+    /// `UNKNOWN_OPTION` warnings about the constructor's options.
+    warnings: Vec<Issue>,
 }
 
 /// Runs bot test suites: seed-v1 executions (`run`) and cognigy-v2 playbooks (`runPlaybook`).
@@ -62,6 +59,12 @@ impl TestSuiteRunner {
                 shared: Rc::new(shared),
             })
             .map_err(|e| to_js_error(&e))
+    }
+
+    /// `[{ path, code: 'UNKNOWN_OPTION', message }]`: option keys the constructor ignored.
+    #[wasm_bindgen(getter, unchecked_return_type = "Issue[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.warnings)
     }
 
     /// The API profile in use (`'cognigy-v2'` or `'seed-v1'`).
@@ -91,7 +94,10 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().executions, "run", "seed-v1")?;
             let execution = validated(&payload)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
+            let run_options = RunOptions::from_json(
+                &options_json(&options, "run options")?,
+                shared.allow_insecure_http,
+            )?;
             let machine = SeedRun::run(
                 shared.base.clone(),
                 execution,
@@ -112,7 +118,10 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().playbooks, "runPlaybook", "cognigy-v2")?;
             let spec = PlaybookSpec::from_json(&json_value(&playbook)?)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
+            let run_options = RunOptions::from_json(
+                &options_json(&options, "run options")?,
+                shared.allow_insecure_http,
+            )?;
             let want_intents = run_options.aggregate.known_intents.is_none();
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
             SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
@@ -234,54 +243,22 @@ fn report_from_json(value: &Value) -> Result<SuiteReport, GuardError> {
 
 impl Shared {
     fn from_options(options: &JsValue) -> Result<Self, GuardError> {
-        if !options.is_object() {
-            return Err(config("TestSuiteRunner options must be an object"));
-        }
-        let profile = match string(options, "api")? {
-            Some(name) => ApiProfile::parse(&name)?,
-            None => ApiProfile::default(),
-        };
-        let allow_insecure_http = get(options, "allowInsecureHttp").as_bool().unwrap_or(false);
-        let base_url = string(options, "baseUrl")?.ok_or_else(|| config("baseUrl is required"))?;
-        let base = BaseUrl::new(&base_url, allow_insecure_http)?;
-        let default_scopes = profile.spec().suite_scopes;
-        let auth_value = get(options, "auth");
-        let auth_json = if auth_value.is_undefined() || auth_value.is_null() {
-            Value::Null
-        } else {
-            json_value(&auth_value).map_err(|_| config("auth must be a plain object"))?
-        };
-        let auth = AuthConfig::from_json(&auth_json, default_scopes, allow_insecure_http)?;
-        if auth == AuthConfig::None {
-            return Err(config(
-                "TestSuiteRunner needs auth: { apiKey } or { clientId, clientSecret }",
-            ));
-        }
-        let timing = Timing {
-            poll_interval_ms: number(options, "pollIntervalMs")?
-                .unwrap_or(DEFAULT_POLL_INTERVAL_MS),
-            max_poll_interval_ms: number(options, "maxPollIntervalMs")?
-                .unwrap_or(DEFAULT_MAX_POLL_INTERVAL_MS),
-            deadline_ms: number(options, "deadlineMs")?,
-        };
-        timing.validate()?;
-        let max_runs = number(options, "maxConcurrentRuns")?
-            .map_or(DEFAULT_MAX_CONCURRENT_RUNS, |n| {
-                usize::try_from(n).unwrap_or(usize::MAX)
-            });
-        if max_runs == 0 {
-            return Err(config("maxConcurrentRuns must be at least 1"));
-        }
+        let o = RunnerOptions::from_json(&options_json(options, "TestSuiteRunner options")?)?;
         Ok(Shared {
-            profile,
-            authority: Rc::new(RefCell::new(Authority::new(profile, base.clone(), auth))),
-            base,
-            clock: Rc::new(Clock::new(function(options, "now")?)),
-            timing,
-            allow_insecure_http,
-            fetch: function(options, "fetch")?,
-            on_audit: function(options, "onAudit")?,
-            max_concurrent_runs: max_runs,
+            profile: o.profile,
+            authority: Rc::new(RefCell::new(Authority::new(
+                o.profile,
+                o.base.clone(),
+                o.auth,
+            ))),
+            base: o.base,
+            clock: Rc::new(Clock::new(function_option(options, "now")?)),
+            timing: o.timing,
+            allow_insecure_http: o.allow_insecure_http,
+            fetch: function_option(options, "fetch")?,
+            on_audit: function_option(options, "onAudit")?,
+            max_concurrent_runs: o.max_concurrent_runs,
+            warnings: o.warnings,
         })
     }
 
@@ -364,45 +341,6 @@ impl Shared {
     }
 }
 
-/// Per-run options: aggregation and webhook (`signal` and `onProgress` are the driver's).
-struct RunOptions {
-    aggregate: AggregateOptions,
-    webhook_url: Option<TargetUrl>,
-}
-
-impl RunOptions {
-    fn read(options: &JsValue, allow_insecure_http: bool) -> Result<Self, GuardError> {
-        if options.is_undefined() || options.is_null() {
-            return Ok(RunOptions {
-                aggregate: AggregateOptions::default(),
-                webhook_url: None,
-            });
-        }
-        if !options.is_object() {
-            return Err(config("run options must be an object"));
-        }
-        let mut picked = Map::new();
-        for key in [
-            "passThreshold",
-            "baselineIntentCoverage",
-            "knownIntents",
-            "knownEntities",
-        ] {
-            let value = get(options, key);
-            if !value.is_undefined() && !value.is_null() {
-                picked.insert(key.to_owned(), json_value(&value)?);
-            }
-        }
-        let webhook_url = string(options, "webhookUrl")?
-            .map(|url| TargetUrl::new(&url, allow_insecure_http))
-            .transpose()?;
-        Ok(RunOptions {
-            aggregate: AggregateOptions::from_json(&Value::Object(picked))?,
-            webhook_url,
-        })
-    }
-}
-
 fn status_answer(outcome: SeedOutcome) -> Value {
     let mut answer = json!({
         "executionId": outcome.execution_id,
@@ -448,45 +386,6 @@ fn idempotency_key(now: f64) -> String {
         0
     };
     format!("cg-submit-{millis:x}-{random:x}")
-}
-
-fn get(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn string(object: &JsValue, key: &str) -> Result<Option<String>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .as_string()
-        .map(Some)
-        .ok_or_else(|| config(&format!("{key} must be a string")))
-}
-
-fn number(object: &JsValue, key: &str) -> Result<Option<u64>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    match value.as_f64() {
-        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9.0e15 => {
-            Ok(Some(n as u64))
-        }
-        _ => Err(config(&format!("{key} must be a non-negative integer"))),
-    }
-}
-
-fn function(object: &JsValue, key: &str) -> Result<Option<Function>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .dyn_into::<Function>()
-        .map(Some)
-        .map_err(|_| config(&format!("{key} must be a function")))
 }
 
 fn config(message: &str) -> GuardError {

@@ -104,6 +104,18 @@ test('wrong argument types reject or throw GuardError, never TypeError', async (
     await assert.rejects(run(), (e) => e instanceof g.GuardError && e.code === 'CONFIG', what);
   }
   assert.throws(() => manager.history(42), (e) => e instanceof g.GuardError);
+  // One way of reading options: strict types in both classes, functions checked.
+  for (const make of [
+    () => new g.TestSuiteRunner({ baseUrl: 'https://a.example.com', auth: { apiKey: API_KEY }, allowInsecureHttp: 'yes' }),
+    () => new g.TimeoutManager({ baseUrl: 'https://a.example.com', allowInsecureHttp: 1 }),
+    () => new g.TimeoutManager({ baseUrl: 'https://a.example.com', fetch: 42 }),
+    () => new g.TestSuiteRunner({ baseUrl: 'https://a.example.com', auth: { apiKey: API_KEY }, now: 'soon' }),
+    () => new g.CircuitBreaker({ now: {} }),
+  ]) {
+    assert.throws(make, (e) => e instanceof g.GuardError && e.code === 'CONFIG');
+  }
+  const warned = new g.TestSuiteRunner({ baseUrl: 'https://a.example.com', auth: { apiKey: API_KEY }, pollIntervallMs: 5 });
+  assert.deepEqual(warned.warnings.map((w) => [w.path, w.code]), [['pollIntervallMs', 'UNKNOWN_OPTION']]);
   const freed = new g.TimeoutManager({ baseUrl: 'https://api.example.com' });
   freed.free();
   await assert.rejects(freed.call('svc', { url: '/x' }), (e) => e instanceof g.GuardError && e.code === 'CONFIG');
