@@ -148,36 +148,6 @@ test('configure: applies configs over seed-v1 and reports auth failures as error
   assert.ok(!denied.stderr.includes('wrong-secret-value'));
 });
 
-test('sim: prints the demo credentials, takes --time-scale, serves until SIGINT', async () => {
-  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', '--time-scale', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve(String(d).trim()));
-    child.once('error', reject);
-    child.once('close', (code) => reject(new Error(`sim exited ${code}: ${stderr}`)));
-  });
-  await new Promise((resolve) => { setTimeout(resolve, 200); });
-  assert.ok(stderr.includes(DEMO_API_KEY) && stderr.includes(DEMO_CLIENT.id) && stderr.includes(DEMO_CLIENT.secret), stderr);
-  // 1 s queued + 1 s per case in simulated time: at 1000× the run is over by the first poll.
-  const run = await cli(['run-suite', file('fast.json', suite([passingCase, passingCase, passingCase])), '--poll-interval', '100', '--json', '-'],
-    { COGNIGY_BASE_URL: url, COGNIGY_CLIENT_ID: DEMO_CLIENT.id, COGNIGY_CLIENT_SECRET: DEMO_CLIENT.secret });
-  assert.equal(run.code, 0, run.stderr);
-  assert.ok(JSON.parse(run.stdout).durationMs < 2000, `durationMs ${JSON.parse(run.stdout).durationMs}`);
-  const bad = await cli(['sim', '--time-scale', 'fast']);
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /--time-scale needs a number/);
-  const health = await fetch(`${url}/__sim/health`).then((r) => r.json());
-  assert.equal(health.ok, true);
-  const page = await fetch(`${url}/pkg/package.json`).then((r) => r.json());
-  assert.equal(page.name, 'cognigy-guard');
-  const code = await new Promise((resolve) => {
-    child.once('close', resolve);
-    child.kill('SIGINT');
-  });
-  assert.equal(code, 0);
-});
-
 /** Starts `cognigy-guard sim ...args` with `env`; resolves to { url, stderr: () => text, stop: () => exit code }. */
 async function startSim(args, env = {}) {
   const child = spawn(process.execPath, [bin, 'sim', '--port', '0', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -194,6 +164,32 @@ async function startSim(args, env = {}) {
   });
   return { url, stderr: () => stderr, stop };
 }
+
+test('sim: prints the demo credentials, takes --time-scale, serves until SIGINT', async () => {
+  const server = await startSim(['--time-scale', '1000']);
+  let exit;
+  try {
+    const { url } = server;
+    await new Promise((resolve) => { setTimeout(resolve, 200); });
+    const stderr = server.stderr();
+    assert.ok(stderr.includes(DEMO_API_KEY) && stderr.includes(DEMO_CLIENT.id) && stderr.includes(DEMO_CLIENT.secret), stderr);
+    // 1 s queued + 1 s per case in simulated time: at 1000× the run is over by the first poll.
+    const run = await cli(['run-suite', file('fast.json', suite([passingCase, passingCase, passingCase])), '--poll-interval', '100', '--json', '-'],
+      { COGNIGY_BASE_URL: url, COGNIGY_CLIENT_ID: DEMO_CLIENT.id, COGNIGY_CLIENT_SECRET: DEMO_CLIENT.secret });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(JSON.parse(run.stdout).durationMs < 2000, `durationMs ${JSON.parse(run.stdout).durationMs}`);
+    const bad = await cli(['sim', '--time-scale', 'fast']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--time-scale needs a number/);
+    const health = await fetch(`${url}/__sim/health`).then((r) => r.json());
+    assert.equal(health.ok, true);
+    const page = await fetch(`${url}/pkg/package.json`).then((r) => r.json());
+    assert.equal(page.name, 'cognigy-guard');
+  } finally {
+    exit = await server.stop();
+  }
+  assert.equal(exit, 0);
+});
 
 test('sim --base-url (or COGNIGY_BASE_URL): the admin page\'s CSP allows that tenant and starts with it', { timeout: 60_000 }, async () => {
   const csp = (html) => html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/)[1];
