@@ -2,7 +2,9 @@
 //! "TestSuiteRunner"). Each run owns its state machine; runs share only the HTTP client, the
 //! authenticator and the concurrency limiter.
 
-use crate::convert::{function_option, json_text, options_json, string_of, to_js};
+use crate::convert::{
+    function_option, json_input, json_text, json_text_within, options_json, to_js,
+};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
@@ -204,9 +206,10 @@ pub fn aggregate_results(
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
         // JSON text is read as given; an object goes through `JSON.stringify` first.
-        let text = match string_of(&raw) {
+        let invalid = |issue| GuardError::Validation(vec![issue]);
+        let text = match json_input(&raw, MAX_RESULTS_BYTES).map_err(invalid)? {
             Some(text) => text,
-            None => json_text(&raw).map_err(|issue| GuardError::Validation(vec![issue]))?,
+            None => json_text_within(&raw, MAX_RESULTS_BYTES).map_err(invalid)?,
         };
         let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
             .map_err(|issue| GuardError::Validation(vec![issue]))?;
