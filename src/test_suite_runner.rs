@@ -2,7 +2,9 @@
 //! "TestSuiteRunner"). Each run owns its state machine; runs share only the HTTP client, the
 //! authenticator and the concurrency limiter.
 
-use crate::convert::{function_option, json_text, options_json, string_of, to_js};
+use crate::convert::{
+    function_option, json_input, json_text, json_text_within, options_json, to_js,
+};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
@@ -204,9 +206,10 @@ pub fn aggregate_results(
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
         // JSON text is read as given; an object goes through `JSON.stringify` first.
-        let text = match string_of(&raw) {
+        let invalid = |issue| GuardError::Validation(vec![issue]);
+        let text = match json_input(&raw, MAX_RESULTS_BYTES).map_err(invalid)? {
             Some(text) => text,
-            None => json_text(&raw).map_err(|issue| GuardError::Validation(vec![issue]))?,
+            None => json_text_within(&raw, MAX_RESULTS_BYTES).map_err(invalid)?,
         };
         let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
             .map_err(|issue| GuardError::Validation(vec![issue]))?;
@@ -290,23 +293,10 @@ impl Shared {
         M: Machine + 'static,
         SuiteRun<M>: Machine<Output = RunReport>,
     {
-        let shared = Rc::clone(self);
-        let finish: ops::Finish<RunReport> = Box::new(move |outcome| match outcome {
-            Ok(report) => {
-                shared.audit(&report);
-                to_js(&report)
-            }
-            Err(err) => Err(shared.error(&err)),
-        });
-        match prepared {
-            Ok(machine) => ops::open(
-                machine,
-                Some(Rc::clone(&self.authority)),
-                Rc::clone(&self.clock),
-                finish,
-            ),
-            Err(err) => ops::failed(self.error(&err)),
-        }
+        self.open(prepared, |shared, report| {
+            shared.audit(&report);
+            to_js(&report)
+        })
     }
 
     /// Opens a single seed-v1 step whose outcome `answer` turns into the resolved value.
@@ -315,20 +305,31 @@ impl Shared {
         prepared: Result<SeedRun, GuardError>,
         answer: fn(SeedOutcome) -> Value,
     ) -> u32 {
+        self.open(prepared, move |_, outcome| to_js(&answer(outcome)))
+    }
+
+    /// Opens `prepared` with this runner's credentials and clock: its output settles through
+    /// `resolve`, its error as a redacted `GuardError`; a preparation error settles at once.
+    fn open<M: Machine + 'static>(
+        self: &Rc<Self>,
+        prepared: Result<M, GuardError>,
+        resolve: impl Fn(&Shared, M::Output) -> Result<JsValue, JsValue> + 'static,
+    ) -> u32 {
+        let machine = match prepared {
+            Ok(machine) => machine,
+            Err(err) => return ops::failed(self.error(&err)),
+        };
         let shared = Rc::clone(self);
-        let finish: ops::Finish<SeedOutcome> = Box::new(move |outcome| match outcome {
-            Ok(outcome) => to_js(&answer(outcome)),
+        let finish: ops::Finish<M::Output> = Box::new(move |outcome| match outcome {
+            Ok(output) => resolve(&shared, output),
             Err(err) => Err(shared.error(&err)),
         });
-        match prepared {
-            Ok(machine) => ops::open(
-                machine,
-                Some(Rc::clone(&self.authority)),
-                Rc::clone(&self.clock),
-                finish,
-            ),
-            Err(err) => ops::failed(self.error(&err)),
-        }
+        ops::open(
+            machine,
+            Some(Rc::clone(&self.authority)),
+            Rc::clone(&self.clock),
+            finish,
+        )
     }
 
     /// Hands the report's audit record to `onAudit` (a throwing sink must not lose the report).

@@ -21,6 +21,7 @@ pub mod ci_webhook;
 pub mod compare;
 pub mod coverage;
 pub mod latency;
+pub mod layout;
 pub mod nlu;
 pub mod playbook;
 mod reasons;
