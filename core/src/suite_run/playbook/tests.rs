@@ -247,6 +247,16 @@ fn a_failed_task_is_reported_with_its_reason() {
     assert_eq!(log.requests.len(), 2);
 }
 
+/// The whole run of `machine` with `opts` over `replies`: its report, or the error it ended with.
+fn whole_run(
+    machine: PlaybookRun,
+    opts: AggregateOptions,
+    replies: Vec<Input>,
+) -> Result<crate::suite_run::finish::RunReport, GuardError> {
+    let mut run = SuiteRun::new(machine, opts, None).unwrap();
+    drive(&mut run, T0, replies).0
+}
+
 #[test]
 fn steps_of_a_task_that_ended_before_them_are_errored() {
     let task_at = |status: &str, current: u64| {
@@ -262,10 +272,9 @@ fn steps_of_a_task_that_ended_before_them_are_errored() {
         known_intents: Some(vec!["greeting".into()]),
         ..AggregateOptions::default()
     };
-    let mut run = SuiteRun::new(machine(false), opts, None).unwrap();
-    let (report, _) = drive(
-        &mut run,
-        T0,
+    let report = whole_run(
+        machine(false),
+        opts,
         vec![
             task("queued", None),
             task_at("active", 1),
@@ -295,10 +304,9 @@ fn steps_of_a_task_that_ended_before_them_are_errored() {
     let xml = crate::junit::to_junit_xml(&report);
     assert_eq!(xml.matches("<error ").count(), 2, "{xml}");
     // In error before any step: every step is errored; a done task adds none.
-    let mut run = SuiteRun::new(machine(false), AggregateOptions::default(), None).unwrap();
-    let (report, _) = drive(
-        &mut run,
-        T0,
+    let report = whole_run(
+        machine(false),
+        AggregateOptions::default(),
         vec![
             task("queued", None),
             task_at("error", 0),
@@ -308,10 +316,9 @@ fn steps_of_a_task_that_ended_before_them_are_errored() {
     let report = report.unwrap();
     assert_eq!((report.report.total, report.report.errored), (5, 5));
     assert_eq!(report.fail_reason.as_deref(), Some("bot crashed"));
-    let mut run = SuiteRun::new(machine(false), AggregateOptions::default(), None).unwrap();
-    let (report, _) = drive(
-        &mut run,
-        T0,
+    let report = whole_run(
+        machine(false),
+        AggregateOptions::default(),
         vec![task("queued", None), task_at("done", 5), run_answer()],
     );
     let report = report.unwrap().report;
@@ -320,10 +327,9 @@ fn steps_of_a_task_that_ended_before_them_are_errored() {
 
 #[test]
 fn the_suite_id_is_the_playbook_name_when_given_else_its_id() {
-    let mut run = SuiteRun::new(machine(false), AggregateOptions::default(), None).unwrap();
-    let (report, _) = drive(
-        &mut run,
-        T0,
+    let report = whole_run(
+        machine(false),
+        AggregateOptions::default(),
         vec![task("queued", None), task("done", Some("r1")), run_answer()],
     );
     assert_eq!(report.unwrap().report.suite_id.as_deref(), Some("pb1"));
@@ -334,10 +340,9 @@ fn the_suite_id_is_the_playbook_name_when_given_else_its_id() {
     .unwrap();
     let base = BaseUrl::new("https://api-trial.cognigy.ai", false).unwrap();
     let machine = PlaybookRun::new(base, named, false, timing());
-    let mut run = SuiteRun::new(machine, AggregateOptions::default(), None).unwrap();
-    let (report, _) = drive(
-        &mut run,
-        T0,
+    let report = whole_run(
+        machine,
+        AggregateOptions::default(),
         vec![task("queued", None), task("done", Some("r1")), run_answer()],
     );
     let report = report.unwrap().report;
