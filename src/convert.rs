@@ -61,6 +61,19 @@ pub fn string_of(value: &JsValue) -> Option<String> {
     )
 }
 
+/// The text of a JS string, or of UTF-8 bytes (a `Uint8Array` or `Buffer`, brought into wasm
+/// memory with one native copy; an invalid sequence reads as U+FFFD, as with `TextDecoder`);
+/// `None` for any other value.
+pub fn text_of(value: &JsValue) -> Option<String> {
+    match value.dyn_ref::<js_sys::Uint8Array>() {
+        Some(bytes) => Some(
+            String::from_utf8(bytes.to_vec())
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        ),
+        None => string_of(value),
+    }
+}
+
 /// JSON text of a JS value, or an issue when it has no JSON form (undefined, a function, a
 /// cycle, a BigInt, a getter that throws).
 pub fn json_text(value: &JsValue) -> Result<String, Issue> {

@@ -2,7 +2,7 @@
 //! "TestSuiteRunner"). Each run owns its state machine; runs share only the HTTP client, the
 //! authenticator and the concurrency limiter.
 
-use crate::convert::{json_text, string_of, to_js};
+use crate::convert::{json_text, text_of, to_js};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
@@ -194,22 +194,44 @@ pub fn aggregate_results(
     >,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
-        // JSON text is read as given; an object goes through `JSON.stringify` first.
-        let text = match string_of(&raw) {
+        // JSON text or its UTF-8 bytes are read as given; an object goes through
+        // `JSON.stringify` first.
+        let text = match text_of(&raw) {
             Some(text) => text,
             None => json_text(&raw).map_err(|issue| GuardError::Validation(vec![issue]))?,
         };
         let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
             .map_err(|issue| GuardError::Validation(vec![issue]))?;
-        let opts = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
-            None => AggregateOptions::default(),
-            Some(options) => AggregateOptions::from_json(&json_value(&options)?)?,
+        let options = options.filter(|o| !o.is_undefined() && !o.is_null());
+        let (opts, with_cases) = match options {
+            None => (AggregateOptions::default(), true),
+            Some(options) => (
+                AggregateOptions::from_json(&json_value(&options)?)?,
+                wants_cases(&options)?,
+            ),
         };
-        aggregate(&raw, &opts)
+        let mut report = aggregate(&raw, &opts)?;
+        if !with_cases {
+            report.cases = Vec::new();
+        }
+        Ok(report)
     })();
     result
         .map_err(|e| to_js_error(&e))
         .and_then(|report| to_js(&report))
+}
+
+/// `options.cases` of `aggregateResults` (default true: the report lists every case).
+fn wants_cases(options: &JsValue) -> Result<bool, GuardError> {
+    match Reflect::get(options, &JsValue::from_str("cases")) {
+        Ok(value) if value.is_undefined() => Ok(true),
+        Ok(value) => value.as_bool().ok_or_else(|| {
+            GuardError::Config("aggregation option cases must be a boolean".to_owned())
+        }),
+        Err(_) => Err(GuardError::Config(
+            "aggregation options could not be read".to_owned(),
+        )),
+    }
 }
 
 /// Renders a SuiteReport as JUnit XML. Throws `GuardError` (`VALIDATION`) for something that is

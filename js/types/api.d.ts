@@ -121,20 +121,29 @@ export declare class TestSuiteRunner {
 }
 
 /** Validates a TimeoutConfig given as any JS value. Never throws. */
-export declare function validateTimeoutConfig(input: unknown): Validation<TimeoutConfig>;
-/** Validates a TimeoutConfig given as JSON text. Never throws. */
-export declare function validateTimeoutConfigJson(text: string): Validation<TimeoutConfig>;
+export declare function validateTimeoutConfig(input: unknown, options?: { value?: true }): Validation<TimeoutConfig>;
+export declare function validateTimeoutConfig(input: unknown, options: { value: false }): Verdict;
+export declare function validateTimeoutConfig(input: unknown, options: ValidateOptions): Validation<TimeoutConfig> | Verdict;
+/** Validates a TimeoutConfig given as JSON text or its UTF-8 bytes. Never throws. */
+export declare function validateTimeoutConfigJson(text: string | Uint8Array, options?: { value?: true }): Validation<TimeoutConfig>;
+export declare function validateTimeoutConfigJson(text: string | Uint8Array, options: { value: false }): Verdict;
+export declare function validateTimeoutConfigJson(text: string | Uint8Array, options: ValidateOptions): Validation<TimeoutConfig> | Verdict;
 /** Validates a TestExecutionPayload given as any JS value. Never throws. */
-export declare function validateTestExecution(input: unknown): Validation<TestExecution>;
-/** Validates a TestExecutionPayload given as JSON text. Never throws. */
-export declare function validateTestExecutionJson(text: string): Validation<TestExecution>;
+export declare function validateTestExecution(input: unknown, options?: { value?: true }): Validation<TestExecution>;
+export declare function validateTestExecution(input: unknown, options: { value: false }): Verdict;
+export declare function validateTestExecution(input: unknown, options: ValidateOptions): Validation<TestExecution> | Verdict;
+/** Validates a TestExecutionPayload given as JSON text or its UTF-8 bytes. Never throws. */
+export declare function validateTestExecutionJson(text: string | Uint8Array, options?: { value?: true }): Validation<TestExecution>;
+export declare function validateTestExecutionJson(text: string | Uint8Array, options: { value: false }): Verdict;
+export declare function validateTestExecutionJson(text: string | Uint8Array, options: ValidateOptions): Validation<TestExecution> | Verdict;
 /** The seed's wire payload for a TimeoutConfig; throws `GuardError(VALIDATION)` with every issue in `errors`. */
 export declare function buildTimeoutPayload(config: TimeoutConfigInput | TimeoutConfig): SeedTimeoutPayload;
 /**
  * Aggregates raw results (seed-v1 `{ test_results }` or a playbook run `{ stepResults }`), as an
- * object or its JSON text, into a SuiteReport. Pure.
+ * object, its JSON text or the text's UTF-8 bytes, into a SuiteReport. Pure. `cases: false` leaves
+ * `cases` empty.
  */
-export declare function aggregateResults(raw: unknown, options?: AggregateOptionsInput): SuiteReport;
+export declare function aggregateResults(raw: unknown, options?: AggregateResultsOptions): SuiteReport;
 /** Renders a SuiteReport as JUnit XML. */
 export declare function toJUnitXml(report: SuiteReport): string;
 /** Checks a chain of audit records: `{ ok, brokenAt?, index?, reason? }`. */
