@@ -27,11 +27,7 @@ export function createDriver(wasm) {
 
   /** The exchange of `wire` for `owner`: parsed once, then reused while it is among the last kept. */
   function exchangeOf(owner, wire) {
-    let kept = parsed.get(owner);
-    if (kept === undefined) {
-      kept = new Map();
-      parsed.set(owner, kept);
-    }
+    const kept = mapOf(parsed, owner);
     let exchange = kept.get(wire);
     if (exchange === undefined) {
       exchange = JSON.parse(wire);
@@ -45,11 +41,7 @@ export function createDriver(wasm) {
   }
 
   function performShared(owner, fetchFn, exchange, wire, timeoutMs, signal) {
-    let inflight = shared.get(owner);
-    if (inflight === undefined) {
-      inflight = new Map();
-      shared.set(owner, inflight);
-    }
+    const inflight = mapOf(shared, owner);
     let promise = inflight.get(wire);
     if (promise === undefined) {
       promise = perform(fetchFn, exchange, timeoutMs, undefined).finally(() => inflight.delete(wire));
@@ -112,6 +104,16 @@ export function createDriver(wasm) {
     }
     return wasm.__opResult(handle);
   };
+}
+
+/** The `Map` that `perOwner` holds for `owner`, made on first use. */
+function mapOf(perOwner, owner) {
+  let map = perOwner.get(owner);
+  if (map === undefined) {
+    map = new Map();
+    perOwner.set(owner, map);
+  }
+  return map;
 }
 
 /** `{ signal, onProgress }` of an options object, checked. */

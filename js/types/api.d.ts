@@ -120,22 +120,24 @@ export declare class TestSuiteRunner {
   free(): void;
 }
 
-/** Validates a TimeoutConfig given as any JS value. Never throws. */
-export declare function validateTimeoutConfig(input: unknown, options?: { value?: true }): Validation<TimeoutConfig>;
-export declare function validateTimeoutConfig(input: unknown, options: { value: false }): Verdict;
-export declare function validateTimeoutConfig(input: unknown, options: ValidateOptions): Validation<TimeoutConfig> | Verdict;
-/** Validates a TimeoutConfig given as JSON text or its UTF-8 bytes. Never throws. */
-export declare function validateTimeoutConfigJson(text: string | Uint8Array, options?: { value?: true }): Validation<TimeoutConfig>;
-export declare function validateTimeoutConfigJson(text: string | Uint8Array, options: { value: false }): Verdict;
-export declare function validateTimeoutConfigJson(text: string | Uint8Array, options: ValidateOptions): Validation<TimeoutConfig> | Verdict;
-/** Validates a TestExecutionPayload given as any JS value. Never throws. */
-export declare function validateTestExecution(input: unknown, options?: { value?: true }): Validation<TestExecution>;
-export declare function validateTestExecution(input: unknown, options: { value: false }): Verdict;
-export declare function validateTestExecution(input: unknown, options: ValidateOptions): Validation<TestExecution> | Verdict;
-/** Validates a TestExecutionPayload given as JSON text or its UTF-8 bytes. Never throws. */
-export declare function validateTestExecutionJson(text: string | Uint8Array, options?: { value?: true }): Validation<TestExecution>;
-export declare function validateTestExecutionJson(text: string | Uint8Array, options: { value: false }): Verdict;
-export declare function validateTestExecutionJson(text: string | Uint8Array, options: ValidateOptions): Validation<TestExecution> | Verdict;
+/**
+ * A validation function: never throws; answers the normalised value by default, only the verdict
+ * with `{ value: false }`.
+ */
+export interface Validator<In, T> {
+  (input: In, options?: { value?: true }): Validation<T>;
+  (input: In, options: { value: false }): Verdict;
+  (input: In, options: ValidateOptions): Validation<T> | Verdict;
+}
+
+/** Validates a TimeoutConfig given as any JS value. */
+export declare const validateTimeoutConfig: Validator<unknown, TimeoutConfig>;
+/** Validates a TimeoutConfig given as JSON text or its UTF-8 bytes. */
+export declare const validateTimeoutConfigJson: Validator<string | Uint8Array, TimeoutConfig>;
+/** Validates a TestExecutionPayload given as any JS value. */
+export declare const validateTestExecution: Validator<unknown, TestExecution>;
+/** Validates a TestExecutionPayload given as JSON text or its UTF-8 bytes. */
+export declare const validateTestExecutionJson: Validator<string | Uint8Array, TestExecution>;
 /** The seed's wire payload for a TimeoutConfig; throws `GuardError(VALIDATION)` with every issue in `errors`. */
 export declare function buildTimeoutPayload(config: TimeoutConfigInput | TimeoutConfig): SeedTimeoutPayload;
 /**
