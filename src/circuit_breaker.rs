@@ -210,7 +210,7 @@ impl CircuitBreaker {
     /// First half of `execute` (whose async part is JS, `js/execute.mjs`, so a guarded call
     /// crosses into wasm three times and allocates nothing here): admits one call and returns its
     /// start instant (its permit is then [`Self::permit`]), or NaN when refused (the rejection is
-    /// then [`Self::refusal`]).
+    /// then [`Self::refused_for_ms`]).
     #[wasm_bindgen(js_name = __admit, skip_typescript)]
     pub fn admit(&self) -> f64 {
         let now = self.hot_path_now();
@@ -237,13 +237,12 @@ impl CircuitBreaker {
         self.last_permit.get() as f64
     }
 
-    /// The `GuardError(CIRCUIT_OPEN)` of the call [`Self::admit`] just refused.
-    #[wasm_bindgen(js_name = __refusal, skip_typescript)]
-    pub fn refusal(&self) -> JsValue {
-        to_js_error(&GuardError::CircuitOpen {
-            endpoint_id: None,
-            retry_after_ms: self.refused_for_ms.get(),
-        })
+    /// The `retryAfterMs` of the call [`Self::admit`] just refused (JS builds its
+    /// `GuardError(CIRCUIT_OPEN)`, js/execute.mjs, without a crossing or a stack trace per refusal).
+    #[wasm_bindgen(js_name = __refusedForMs, skip_typescript)]
+    pub fn refused_for_ms(&self) -> f64 {
+        // Bounded by `maxResetTimeoutMs`: far below 2^53.
+        self.refused_for_ms.get() as f64
     }
 
     /// Second half of `execute`: the call admitted at `started` with `permit` settled (`ok` when

@@ -89,23 +89,37 @@ pub fn json_text_within(value: &JsValue, max_bytes: usize) -> Result<String, Iss
     }
 }
 
-/// JSON text given as a JS string of at most `max_bytes` (`None` for any other value): its size
+/// JSON text given as a JS string or as UTF-8 bytes, of at most `max_bytes` (`None` for any
+/// other value): its size
 /// is checked before anything is copied into wasm memory, and the escapes of lone surrogates
 /// become U+FFFD ([`mend_lone_surrogates`]).
 pub fn json_input(value: &JsValue, max_bytes: usize) -> Result<Option<String>, Issue> {
-    let Some(text) = value.dyn_ref::<js_sys::JsString>() else {
-        return Ok(None);
-    };
-    // UTF-8 takes at least one byte per UTF-16 code unit.
-    let units = text.length() as usize;
-    if units > max_bytes {
-        return Err(Issue::new(
+    let too_large = |size: usize| {
+        Issue::new(
             "",
             "TOO_LARGE",
-            format!("input is at least {units} bytes; at most {max_bytes} are accepted"),
-        ));
-    }
-    let mut text = string_of(value).unwrap_or_default();
+            format!("input is at least {size} bytes; at most {max_bytes} are accepted"),
+        )
+    };
+    let mut text = if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
+        // UTF-8 bytes (a `Uint8Array` or `Buffer`): one native copy; an invalid sequence reads
+        // as U+FFFD, as with `TextDecoder`.
+        let size = bytes.length() as usize;
+        if size > max_bytes {
+            return Err(too_large(size));
+        }
+        String::from_utf8(bytes.to_vec())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    } else if let Some(text) = value.dyn_ref::<js_sys::JsString>() {
+        // UTF-8 takes at least one byte per UTF-16 code unit.
+        let units = text.length() as usize;
+        if units > max_bytes {
+            return Err(too_large(units));
+        }
+        string_of(value).unwrap_or_default()
+    } else {
+        return Ok(None);
+    };
     mend_lone_surrogates(&mut text);
     Ok(Some(text))
 }

@@ -205,7 +205,8 @@ pub fn aggregate_results(
     >,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
-        // JSON text is read as given; an object goes through `JSON.stringify` first.
+        // JSON text or its UTF-8 bytes are read as given; an object goes through
+        // `JSON.stringify` first.
         let invalid = |issue| GuardError::Validation(vec![issue]);
         let text = match json_input(&raw, MAX_RESULTS_BYTES).map_err(invalid)? {
             Some(text) => text,
@@ -213,15 +214,36 @@ pub fn aggregate_results(
         };
         let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
             .map_err(|issue| GuardError::Validation(vec![issue]))?;
-        let opts = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
-            None => AggregateOptions::default(),
-            Some(options) => AggregateOptions::from_json(&json_value(&options)?)?,
+        let options = options.filter(|o| !o.is_undefined() && !o.is_null());
+        let (opts, with_cases) = match options {
+            None => (AggregateOptions::default(), true),
+            Some(options) => (
+                AggregateOptions::from_json(&json_value(&options)?)?,
+                wants_cases(&options)?,
+            ),
         };
-        aggregate(&raw, &opts)
+        let mut report = aggregate(&raw, &opts)?;
+        if !with_cases {
+            report.cases = Vec::new();
+        }
+        Ok(report)
     })();
     result
         .map_err(|e| to_js_error(&e))
         .and_then(|report| to_js(&report))
+}
+
+/// `options.cases` of `aggregateResults` (default true: the report lists every case).
+fn wants_cases(options: &JsValue) -> Result<bool, GuardError> {
+    match js_sys::Reflect::get(options, &JsValue::from_str("cases")) {
+        Ok(value) if value.is_undefined() => Ok(true),
+        Ok(value) => value.as_bool().ok_or_else(|| {
+            GuardError::Config("aggregation option cases must be a boolean".to_owned())
+        }),
+        Err(_) => Err(GuardError::Config(
+            "aggregation options could not be read".to_owned(),
+        )),
+    }
 }
 
 /// Renders a SuiteReport as JUnit XML. Throws `GuardError` (`VALIDATION`) for something that is

@@ -124,21 +124,32 @@ export declare class TestSuiteRunner {
   free(): void;
 }
 
-/** Validates a TimeoutConfig given as any JS value. Never throws. */
-export declare function validateTimeoutConfig(input: unknown): Validation<TimeoutConfig>;
-/** Validates a TimeoutConfig given as JSON text. Never throws. */
-export declare function validateTimeoutConfigJson(text: string): Validation<TimeoutConfig>;
-/** Validates a TestExecutionPayload given as any JS value. Never throws. */
-export declare function validateTestExecution(input: unknown): Validation<TestExecution>;
-/** Validates a TestExecutionPayload given as JSON text. Never throws. */
-export declare function validateTestExecutionJson(text: string): Validation<TestExecution>;
+/**
+ * A validation function: never throws; answers the normalised value by default, only the verdict
+ * with `{ value: false }`.
+ */
+export interface Validator<In, T> {
+  (input: In, options?: { value?: true }): Validation<T>;
+  (input: In, options: { value: false }): Verdict;
+  (input: In, options: ValidateOptions): Validation<T> | Verdict;
+}
+
+/** Validates a TimeoutConfig given as any JS value. */
+export declare const validateTimeoutConfig: Validator<unknown, TimeoutConfig>;
+/** Validates a TimeoutConfig given as JSON text or its UTF-8 bytes. */
+export declare const validateTimeoutConfigJson: Validator<string | Uint8Array, TimeoutConfig>;
+/** Validates a TestExecutionPayload given as any JS value. */
+export declare const validateTestExecution: Validator<unknown, TestExecution>;
+/** Validates a TestExecutionPayload given as JSON text or its UTF-8 bytes. */
+export declare const validateTestExecutionJson: Validator<string | Uint8Array, TestExecution>;
 /** The seed's wire payload for a TimeoutConfig; throws `GuardError(VALIDATION)` with every issue in `errors`. */
 export declare function buildTimeoutPayload(config: TimeoutConfigInput | TimeoutConfig): SeedTimeoutPayload;
 /**
  * Aggregates raw results (seed-v1 `{ test_results }` or a playbook run `{ stepResults }`), as an
- * object or its JSON text, into a SuiteReport. Pure.
+ * object, its JSON text or the text's UTF-8 bytes, into a SuiteReport. Pure. `cases: false` leaves
+ * `cases` empty.
  */
-export declare function aggregateResults(raw: unknown, options?: AggregateOptionsInput): SuiteReport;
+export declare function aggregateResults(raw: unknown, options?: AggregateResultsOptions): SuiteReport;
 /** Renders a SuiteReport as JUnit XML. */
 export declare function toJUnitXml(report: SuiteReport): string;
 /** Checks a chain of audit records: `{ ok, brokenAt?, index?, reason? }`. */

@@ -55,6 +55,12 @@ export interface AggregateOptionsInput {
   baselineIntentCoverage?: number;
 }
 
+/** Options of `aggregateResults`. */
+export interface AggregateResultsOptions extends AggregateOptionsInput {
+  /** List every case in `cases` (default true); `false` leaves `cases` empty, which saves copying them to JS. */
+  cases?: boolean;
+}
+
 /** Options of `run` and `runPlaybook`. */
 export interface RunOptions extends WaitOptions, AggregateOptionsInput {
   /** CI webhook: POSTed `{ execution_id, status, pass_rate, coverage, timestamp }`, up to 3 attempts. */

@@ -96,6 +96,27 @@ test('CircuitBreaker manual API: the admission carries its permit; a stale permi
   assert.equal(b.stats().failures, 1, 'a bad permit records nothing');
 });
 
+test('CircuitBreaker.execute: a refusal is a GuardError built without a stack trace unless asked', async () => {
+  let t = 1_000;
+  const b = new g.CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 1000, now: () => t });
+  b.forceOpen();
+  t += 250;
+  const refused = await b.execute(async () => 1).catch((e) => e);
+  assert.ok(refused instanceof g.GuardError && refused instanceof Error);
+  assert.equal(refused.name, 'GuardError');
+  assert.equal(refused.code, 'CIRCUIT_OPEN');
+  assert.equal(refused.retryAfterMs, 750);
+  assert.equal(refused.message, 'circuit open; retry in 750 ms');
+  assert.deepEqual(Object.keys(refused).sort(), ['code', 'retryAfterMs']);
+  assert.equal(refused.stack, 'GuardError: circuit open; retry in 750 ms', 'no frames captured by default');
+  const limit = Error.stackTraceLimit;
+  const asked = await b.execute(async () => 1, { captureStack: true }).catch((e) => e);
+  assert.equal(Error.stackTraceLimit, limit, 'the global limit is restored');
+  assert.equal(asked.code, 'CIRCUIT_OPEN');
+  assert.match(asked.stack, /\n\s+at /, 'captureStack: true keeps the frames');
+  assert.equal(b.stats().rejections, 2);
+});
+
 test('CircuitBreaker.execute: settles like fn, records sync throws, latency from the clock, probes while half-open', async () => {
   let t = 5_000;
   const b = new g.CircuitBreaker({ failureThreshold: 2, resetTimeoutMs: 100, slowCallMs: 50, now: () => t });

@@ -200,6 +200,13 @@ test('seed-v1: submit, waitForCompletion and fetchResults one by one', async () 
   assert.equal(report.passed, expected(suite).passed);
   // The same results as JSON text (what a script reading a file or a response holds).
   assert.deepEqual(g.aggregateResults(JSON.stringify(raw)), report);
+  // As UTF-8 bytes (a response body read with arrayBuffer(), a file read without an encoding).
+  assert.deepEqual(g.aggregateResults(new TextEncoder().encode(JSON.stringify(raw))), report);
+  // Compact: the per-case details only when asked for.
+  const compact = g.aggregateResults(Buffer.from(JSON.stringify(raw)), { cases: false });
+  assert.deepEqual(compact, { ...report, cases: [] });
+  assert.deepEqual(g.aggregateResults(raw, { cases: true }), report);
+  assert.throws(() => g.aggregateResults(raw, { cases: 'no' }), (e) => e.code === 'CONFIG' && /cases/.test(e.message));
   assert.throws(() => g.aggregateResults('{"test_results": '), (e) => e.code === 'VALIDATION' && e.errors[0].code === 'INVALID_JSON');
   assert.throws(() => g.aggregateResults('"text"'), (e) => e.code === 'BAD_RESPONSE');
 });

@@ -91,3 +91,31 @@ test('JSON text keeps every character: non-ASCII, escapes, astral planes', () =>
   const long = g.validateTestExecutionJson(JSON.stringify(suiteOf('é'.repeat(4097))));
   assert.deepEqual([long.errors[0].code, long.errors[0].path], ['TOO_LONG', 'testCases[0].inputText']);
 });
+
+test('validation from UTF-8 bytes and without the value when asked (value: false)', () => {
+  const text = JSON.stringify({ ...seedConfig, endpoint_id: 'ext_svc_wetter_ü' });
+  const full = g.validateTimeoutConfigJson(text);
+  assert.equal(full.ok, false, 'ü is not allowed in an endpoint id');
+  const bytes = new TextEncoder().encode(text);
+  assert.deepEqual(g.validateTimeoutConfigJson(bytes), full, 'bytes answer like the text');
+  assert.deepEqual(g.validateTimeoutConfigJson(Buffer.from(text)), full, 'a Buffer is bytes');
+  const good = JSON.stringify(seedConfig);
+  const withValue = g.validateTimeoutConfigJson(good);
+  assert.equal(withValue.ok, true);
+  assert.deepEqual(g.validateTimeoutConfigJson(good, { value: true }), withValue);
+  const verdict = g.validateTimeoutConfigJson(new TextEncoder().encode(good), { value: false });
+  assert.deepEqual(verdict, { ok: true, warnings: withValue.warnings }, 'no value when not asked for');
+  assert.deepEqual(g.validateTimeoutConfig(seedConfig, { value: false }), verdict);
+  const suite = { suite_id: 's', test_cases: [{ input_text: 'hi', outcome: { allowed_latency_ms: 5000, expected_intent: 'greet' } }], execution_timeout_seconds: 60 };
+  assert.deepEqual(g.validateTestExecution(suite, { value: false }), { ok: true, warnings: [] });
+  const bad = g.validateTestExecutionJson(new TextEncoder().encode('{"suite_id": ""}'), { value: false });
+  assert.equal(bad.ok, false);
+  assert.deepEqual(bad, g.validateTestExecutionJson('{"suite_id": ""}'), 'errors are answered as before');
+  // Invalid UTF-8 reads as U+FFFD, like TextDecoder; bad options are an answer, never a throw.
+  assert.equal(g.validateTimeoutConfigJson(new Uint8Array([0x22, 0xff, 0x22])).errors[0].code, 'TYPE');
+  for (const options of [7, 'x', { value: 'no' }]) {
+    const r = g.validateTimeoutConfig(seedConfig, options);
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.errors.map((e) => [e.path, e.code]), [['(options)', 'TYPE']]);
+  }
+});
