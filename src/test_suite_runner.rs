@@ -6,7 +6,9 @@ use crate::convert::{json_text, string_of, to_js};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
-use cognigy_guard_core::aggregate::{aggregate, AggregateOptions, SuiteReport};
+use cognigy_guard_core::aggregate::{
+    aggregate, AggregateOptions, EndpointCaseOutcome, SuiteReport,
+};
 use cognigy_guard_core::auth::{AuthConfig, Authority};
 use cognigy_guard_core::json::{parse_borrowed_within, parse_untrusted, MAX_RESULTS_BYTES};
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
@@ -14,6 +16,8 @@ use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
 use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::redact::Redactor;
+use cognigy_guard_core::suite_run::baseline::BaselineOptions;
+use cognigy_guard_core::suite_run::endpoint_run::{EndpointOptions, EndpointRun, Ready};
 use cognigy_guard_core::suite_run::finish::{RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
 use cognigy_guard_core::suite_run::poll::{
@@ -24,7 +28,8 @@ use cognigy_guard_core::validation::validate_test_execution_json;
 use cognigy_guard_core::{GuardError, Issue};
 use js_sys::{Function, Reflect};
 use serde_json::{json, Map, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -42,6 +47,17 @@ struct Shared {
     fetch: Option<Function>,
     on_audit: Option<Function>,
     max_concurrent_runs: usize,
+    /// Endpoint runs in progress, by plan id.
+    plans: RefCell<BTreeMap<u32, EndpointPlan>>,
+    next_plan: Cell<u32>,
+}
+
+/// An endpoint run in progress: the core plan and the options of its report.
+struct EndpointPlan {
+    run: EndpointRun,
+    aggregate: AggregateOptions,
+    webhook_url: Option<TargetUrl>,
+    baseline: BaselineOptions,
 }
 
 /// Runs bot test suites: seed-v1 executions (`run`) and cognigy-v2 playbooks (`runPlaybook`).
@@ -92,6 +108,7 @@ impl TestSuiteRunner {
             shared.require(shared.profile.spec().executions, "run", "seed-v1")?;
             let execution = validated(&payload)?;
             let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
+            let baseline = baseline_options(&options)?;
             let machine = SeedRun::run(
                 shared.base.clone(),
                 execution,
@@ -99,6 +116,7 @@ impl TestSuiteRunner {
                 shared.timing,
             );
             SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
+                .map(|run| run.with_baseline(baseline))
         })();
         shared.open_suite(prepared)
     }
@@ -114,10 +132,137 @@ impl TestSuiteRunner {
             let spec = PlaybookSpec::from_json(&json_value(&playbook)?)?;
             let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
             let want_intents = run_options.aggregate.known_intents.is_none();
+            let baseline = baseline_options(&options)?;
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
             SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
+                .map(|run| run.with_baseline(baseline))
         })();
         shared.open_suite(prepared)
+    }
+
+    /// Plans `runEndpoint` (`js/runner.mjs`): validates `payload` and `options` (nothing is sent
+    /// for invalid ones) and answers `{ plan, concurrency }`; throws `GuardError`.
+    #[wasm_bindgen(js_name = __endpointPlan, skip_typescript)]
+    pub fn endpoint_plan(&self, payload: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let shared = &self.shared;
+        let planned = (|| {
+            let execution = validated(&payload)?;
+            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
+            let baseline = baseline_options(&options)?;
+            let endpoint = EndpointOptions::from_json(
+                &picked(
+                    &options,
+                    &[
+                        "endpointUrl",
+                        "userId",
+                        "concurrency",
+                        "nlu",
+                        "entitiesPath",
+                        "retryFailed",
+                    ],
+                )?,
+                shared.allow_insecure_http,
+            )?;
+            let now = shared.clock.now();
+            let run = EndpointRun::new(
+                execution,
+                endpoint,
+                shared.base.clone(),
+                run_id(now),
+                now,
+                shared.timing.deadline_ms,
+            )?;
+            Ok(EndpointPlan {
+                run,
+                aggregate: run_options.aggregate,
+                webhook_url: run_options.webhook_url,
+                baseline,
+            })
+        })();
+        let plan = planned.map_err(|e| shared.error(&e))?;
+        let answer = json!({ "concurrency": plan.run.concurrency() });
+        let id = shared.next_plan.get();
+        shared.next_plan.set(id.wrapping_add(1).max(1));
+        shared.plans.borrow_mut().insert(id, plan);
+        let answer = to_js(&answer)?;
+        Reflect::set(&answer, &JsValue::from_str("plan"), &JsValue::from(id))?;
+        Ok(answer)
+    }
+
+    /// The cases endpoint run `plan` runs next (never run, then the reruns), as an array of
+    /// indices; empty when the run is over.
+    #[wasm_bindgen(js_name = __endpointNext, skip_typescript)]
+    pub fn endpoint_next(&self, plan: u32) -> Vec<u32> {
+        let now = self.shared.clock.now();
+        self.shared
+            .plans
+            .borrow()
+            .get(&plan)
+            .map(|p| p.run.reruns(now))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect()
+    }
+
+    /// Opens the next attempt at case `index` of endpoint run `plan`; resolves its progress event.
+    #[wasm_bindgen(js_name = __endpointCase, skip_typescript)]
+    pub fn endpoint_case(&self, plan: u32, index: u32) -> u32 {
+        let shared = Rc::clone(&self.shared);
+        let machine = shared
+            .plans
+            .borrow()
+            .get(&plan)
+            .ok_or_else(|| config("this endpoint run is over"))
+            .and_then(|p| p.run.case(index as usize));
+        let machine = match machine {
+            Ok(machine) => machine,
+            Err(err) => return ops::failed(shared.error(&err)),
+        };
+        let owner = Rc::clone(&shared);
+        let finish: ops::Finish<EndpointCaseOutcome> = Box::new(move |outcome| match outcome {
+            Ok(outcome) => {
+                let now = owner.clock.now();
+                let progress = owner
+                    .plans
+                    .borrow_mut()
+                    .get_mut(&plan)
+                    .map(|p| p.run.record(outcome, now));
+                to_js(&progress)
+            }
+            Err(err) => Err(owner.error(&err)),
+        });
+        ops::open(
+            machine,
+            Some(Rc::clone(&shared.authority)),
+            Rc::clone(&shared.clock),
+            finish,
+        )
+    }
+
+    /// Opens the end of endpoint run `plan`: its report (aggregation, baseline, CI webhook, audit
+    /// record), after which the plan is gone.
+    #[wasm_bindgen(js_name = __endpointFinish, skip_typescript)]
+    pub fn endpoint_finish(&self, plan: u32) -> u32 {
+        let shared = &self.shared;
+        let now = shared.clock.now();
+        let prepared = shared
+            .plans
+            .borrow_mut()
+            .remove(&plan)
+            .ok_or_else(|| config("this endpoint run is over"))
+            .and_then(|p| {
+                let machine = Ready::new(p.run.collect(now));
+                SuiteRun::new(machine, p.aggregate, p.webhook_url)
+                    .map(|run| run.with_baseline(p.baseline))
+            });
+        shared.open_suite(prepared)
+    }
+
+    /// Forgets endpoint run `plan` (it was aborted or broke off).
+    #[wasm_bindgen(js_name = __endpointDrop, skip_typescript)]
+    pub fn endpoint_drop(&self, plan: u32) {
+        self.shared.plans.borrow_mut().remove(&plan);
     }
 
     /// Opens `submit`: validates and submits `payload`; resolves `{ executionId, status }`
@@ -212,6 +357,49 @@ pub fn aggregate_results(
         .and_then(|report| to_js(&report))
 }
 
+/// Compares a SuiteReport with a baseline (an earlier report), each an object or its JSON text:
+/// regressions and fixes matched by input text, and the pass-rate, coverage and macro-F1 deltas.
+/// Pure; throws `GuardError` (`CONFIG`) for something that is not a report.
+#[wasm_bindgen(js_name = compareReports, unchecked_return_type = "ReportComparison")]
+pub fn compare_reports(
+    #[wasm_bindgen(unchecked_param_type = "SuiteReport | string")] current: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SuiteReport | string")] baseline: JsValue,
+) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let current = report_value(&current)?;
+        let baseline = report_value(&baseline)?;
+        cognigy_guard_core::aggregate::compare_reports(&current, &baseline)
+    })();
+    result
+        .map_err(|e| to_js_error(&e))
+        .and_then(|comparison| to_js(&comparison))
+}
+
+/// A report argument: its JSON text, or an object read as JSON.
+fn report_value(value: &JsValue) -> Result<Value, GuardError> {
+    match string_of(value) {
+        Some(text) => parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue])),
+        None => json_value(value),
+    }
+}
+
+/// The `baseline` / `failOnRegression` members of run options.
+fn baseline_options(options: &JsValue) -> Result<BaselineOptions, GuardError> {
+    if !options.is_object() {
+        return Ok(BaselineOptions::default());
+    }
+    let mut picked = Map::new();
+    for key in ["baseline", "failOnRegression"] {
+        let value = get(options, key);
+        if let Some(text) = value.as_string() {
+            picked.insert(key.to_owned(), Value::String(text));
+        } else if !value.is_undefined() && !value.is_null() {
+            picked.insert(key.to_owned(), json_value(&value)?);
+        }
+    }
+    BaselineOptions::from_json(&Value::Object(picked))
+}
+
 /// Renders a SuiteReport as JUnit XML. Throws `GuardError` (`VALIDATION`) for something that is
 /// not a report.
 #[wasm_bindgen(js_name = toJUnitXml)]
@@ -282,6 +470,8 @@ impl Shared {
             fetch: function(options, "fetch")?,
             on_audit: function(options, "onAudit")?,
             max_concurrent_runs: max_runs,
+            plans: RefCell::new(BTreeMap::new()),
+            next_plan: Cell::new(1),
         })
     }
 
@@ -437,6 +627,32 @@ fn validated(payload: &JsValue) -> Result<cognigy_guard_core::model::TestExecuti
 fn json_value(value: &JsValue) -> Result<Value, GuardError> {
     let text = json_text(value).map_err(|issue| GuardError::Validation(vec![issue]))?;
     parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue]))
+}
+
+/// The members `keys` of `options` as untrusted JSON (`null` when `options` is not an object).
+fn picked(options: &JsValue, keys: &[&str]) -> Result<Value, GuardError> {
+    if !options.is_object() {
+        return Ok(Value::Null);
+    }
+    let mut picked = Map::new();
+    for key in keys {
+        let value = get(options, key);
+        if !value.is_undefined() && !value.is_null() {
+            picked.insert((*key).to_owned(), json_value(&value)?);
+        }
+    }
+    Ok(Value::Object(picked))
+}
+
+/// A unique id for one endpoint run (its session ids start with it).
+fn run_id(now: f64) -> String {
+    let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let millis = if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    };
+    format!("cg-endpoint-{millis:x}-{random:08x}")
 }
 
 /// A unique `Idempotency-Key` for one submission.

@@ -20,6 +20,7 @@ pub mod audit_record;
 pub mod ci_webhook;
 pub mod compare;
 pub mod coverage;
+pub mod endpoint;
 pub mod latency;
 pub mod nlu;
 pub mod playbook;
@@ -30,6 +31,7 @@ pub use audit_record::{suite_audit_record, SuiteAuditRecord};
 pub use ci_webhook::ci_webhook_body;
 pub use compare::{compare_reports, ChangedCase, ReportComparison};
 pub use coverage::{Coverage, NameStats};
+pub use endpoint::{endpoint_report, EndpointCaseOutcome, FlakyCase};
 pub use latency::LatencyStats;
 pub use nlu::{nlu_report, ConfusionMatrix, IntentMetrics, NluCase, NluReport, NO_INTENT};
 pub use playbook::aggregate_playbook_run;
@@ -330,6 +332,15 @@ pub struct SuiteReport {
     /// The run's audit record, filled by the runner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<SuiteAuditRecord>,
+    /// The NLU report of an endpoint run with `nlu` configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nlu: Option<NluReport>,
+    /// Cases of an endpoint run that failed and then passed in a rerun (`retryFailed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flaky: Option<Vec<FlakyCase>>,
+    /// The comparison with the run's `baseline`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ReportComparison>,
 }
 
 impl Default for SuiteReport {
@@ -407,6 +418,9 @@ pub fn build_report(cases: Vec<CaseResult>, opts: &AggregateOptions) -> SuiteRep
         polls: None,
         webhook: None,
         audit: None,
+        nlu: None,
+        flaky: None,
+        comparison: None,
     }
 }
 

@@ -5,6 +5,7 @@
 //! not complete (seed `failed`/`timeout`, task `error`/`cancelled`) is reported with that status
 //! and a failed gate, whatever the cases that did run say.
 
+use super::baseline::BaselineOptions;
 use super::playbook::PlaybookOutcome;
 use super::seed::SeedOutcome;
 use super::webhook::{idempotency_key, WebhookSender};
@@ -125,6 +126,7 @@ pub struct SuiteRun<M> {
     stage: Stage<M>,
     opts: AggregateOptions,
     webhook_url: Option<TargetUrl>,
+    baseline: BaselineOptions,
     progress: Vec<ProgressEvent>,
 }
 
@@ -144,8 +146,16 @@ where
             stage: Stage::Running(inner),
             opts,
             webhook_url,
+            baseline: BaselineOptions::default(),
             progress: Vec::new(),
         })
+    }
+
+    /// Compares the report with `baseline` before the webhook and the audit record, which then
+    /// see its gate (see [`BaselineOptions::apply`]).
+    pub fn with_baseline(mut self, baseline: BaselineOptions) -> Self {
+        self.baseline = baseline;
+        self
     }
 
     fn inner_step(&mut self, step: Step<M::Output>, now: f64, random: f64) -> Step<RunReport> {
@@ -170,6 +180,9 @@ where
         now: f64,
         _random: f64,
     ) -> Step<RunReport> {
+        if let Err(error) = self.baseline.apply(&mut collected.report) {
+            return self.end(Err(error));
+        }
         let report = &mut collected.report;
         report.started_at = Some(iso8601(collected.started_ms));
         report.finished_at = Some(iso8601(now));
