@@ -27,7 +27,7 @@ pub mod playbook;
 mod reasons;
 pub mod seed_v1;
 
-pub use audit_record::{suite_audit_record, SuiteAuditRecord};
+pub use audit_record::{suite_audit_record, GovernanceStatus, SuiteAuditRecord};
 pub use ci_webhook::ci_webhook_body;
 pub use compare::{compare_reports, ChangedCase, ReportComparison};
 pub use coverage::{Coverage, NameStats};

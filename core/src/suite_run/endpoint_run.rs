@@ -202,8 +202,14 @@ impl EndpointRun {
             .unwrap_or_default()
             .trim_start_matches('/')
             .to_owned();
-        let mut secrets = vec![whole, token.clone()];
-        secrets.extend(token.split(['/', '?', '#']).map(str::to_owned));
+        // The whole URL, its path and its last path segment (Cognigy's URL token).
+        let last = token
+            .split(['?', '#'])
+            .next()
+            .and_then(|path| path.rsplit('/').find(|s| !s.is_empty()))
+            .unwrap_or_default()
+            .to_owned();
+        let secrets = vec![whole, token, last];
         let deadline_ms = deadline_ms
             .unwrap_or_else(|| u64::from(execution.execution_timeout_seconds).saturating_mul(1000));
         let total = execution.test_cases.len();

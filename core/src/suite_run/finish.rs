@@ -12,7 +12,7 @@ use super::webhook::{idempotency_key, WebhookSender};
 use super::{already_finished, fail, Call, Input, Machine, Phase, ProgressEvent, Step};
 use crate::aggregate::{
     aggregate_playbook_run, aggregate_seed_v1, ci_webhook_body, include_unrun, suite_audit_record,
-    AggregateOptions, Gate, SuiteReport,
+    AggregateOptions, Gate, GovernanceStatus, SuiteReport,
 };
 use crate::error::GuardError;
 use crate::json::Json;
@@ -224,7 +224,12 @@ where
             started_ms,
             fail_reason,
         } = collected;
-        let audit = suite_audit_record(&report, &execution_id, started_ms, finished_ms, &self.opts);
+        let mut audit =
+            suite_audit_record(&report, &execution_id, started_ms, finished_ms, &self.opts);
+        if report.gate == Gate::Failed {
+            // A gate failed by the run (incomplete, a regression) is no compliant run either.
+            audit.governance_status = GovernanceStatus::NonCompliant;
+        }
         report.audit = Some(audit);
         self.progress.push(ProgressEvent {
             phase: Phase::Done,
