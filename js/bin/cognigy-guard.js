@@ -11,6 +11,7 @@ const { EXIT } = require('./cli/report');
 const { printIssues, validate } = require('./cli/commands/validate');
 const { configure } = require('./cli/commands/configure');
 const { runSuite, runPlaybook } = require('./cli/commands/run');
+const { runEndpoint } = require('./cli/commands/run-endpoint');
 const { listPlaybooks } = require('./cli/commands/list-playbooks');
 const { sim, demo } = require('./cli/commands/serve');
 
@@ -21,6 +22,7 @@ const COMMANDS = {
   configure,
   'run-suite': runSuite,
   'run-playbook': runPlaybook,
+  'run-endpoint': runEndpoint,
   'list-playbooks': listPlaybooks,
   sim,
   demo,
