@@ -247,7 +247,7 @@ impl EndpointCase {
         }
         if self.result.over_budget() {
             reasons.push(format!(
-                "latency: {} ms over the {} ms allowed",
+                "latency: {} ms, over the {} ms allowed",
                 self.result.latency_ms.unwrap_or(0.0).round(),
                 outcome.allowed_latency_ms
             ));
