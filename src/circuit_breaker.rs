@@ -56,7 +56,7 @@ impl CircuitBreaker {
     ) -> Result<CircuitBreaker, JsValue> {
         let config = config_from(&options)?;
         let core = Core::new(config).map_err(|e| to_js_error(&e))?;
-        Ok(CircuitBreaker::wrap(core, &options))
+        CircuitBreaker::wrap(core, &options).map_err(|e| to_js_error(&e))
     }
 
     /// Rebuilds a breaker from `snapshot()` output with (possibly new) options.
@@ -69,7 +69,7 @@ impl CircuitBreaker {
         let snap =
             options_json(&snapshot, "circuit breaker snapshot").map_err(|e| to_js_error(&e))?;
         let core = Core::from_snapshot(&snap, config).map_err(|e| to_js_error(&e))?;
-        Ok(CircuitBreaker::wrap(core, &options))
+        CircuitBreaker::wrap(core, &options).map_err(|e| to_js_error(&e))
     }
 
     /// `'closed' | 'open' | 'half_open'`, with due timers applied.
@@ -252,16 +252,16 @@ impl CircuitBreaker {
             .map_err(|_| ())
     }
 
-    fn wrap(core: Core, options: &JsValue) -> Self {
+    fn wrap(core: Core, options: &JsValue) -> Result<Self, GuardError> {
         let warnings = options_json(options, "circuit breaker options")
             .map(|o| cognigy_guard_core::guard::options::breaker_option_warnings(&o))
             .unwrap_or_default();
-        CircuitBreaker {
+        Ok(CircuitBreaker {
             core: RefCell::new(core),
-            clock: Clock::new(function_option(options, "now")),
+            clock: Clock::new(function_option(options, "now")?),
             refused_for_ms: Cell::new(0),
             last_permit: Cell::new(0),
             warnings,
-        }
+        })
     }
 }

@@ -2,15 +2,19 @@
 //! "TestSuiteRunner"). Each run owns its state machine; runs share only the HTTP client, the
 //! authenticator and the concurrency limiter.
 
-use crate::convert::{json_text, string_of, to_js};
+use crate::convert::{
+    function_option, json_input, json_text, json_text_within, options_json, to_js,
+};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::aggregate::{
     aggregate, AggregateOptions, EndpointCaseOutcome, SuiteReport,
 };
-use cognigy_guard_core::auth::{AuthConfig, Authority};
-use cognigy_guard_core::json::{parse_borrowed_within, parse_untrusted, MAX_RESULTS_BYTES};
+use cognigy_guard_core::auth::Authority;
+use cognigy_guard_core::json::{
+    parse_borrowed_within, parse_untrusted, MAX_INPUT_BYTES, MAX_RESULTS_BYTES,
+};
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
@@ -20,22 +24,17 @@ use cognigy_guard_core::suite_run::baseline::BaselineOptions;
 use cognigy_guard_core::suite_run::endpoint_run::{EndpointOptions, EndpointRun, Ready};
 use cognigy_guard_core::suite_run::finish::{RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
-use cognigy_guard_core::suite_run::poll::{
-    Timing, DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_POLL_INTERVAL_MS,
-};
+use cognigy_guard_core::suite_run::poll::Timing;
+use cognigy_guard_core::suite_run::runner_options::{RunOptions, RunnerOptions};
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
 use cognigy_guard_core::validation::validate_test_execution_json;
 use cognigy_guard_core::{GuardError, Issue};
 use js_sys::{Function, Reflect};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-
-/// Default limit of concurrent runs (Cognigy's limit of concurrent playbook runs).
-const DEFAULT_MAX_CONCURRENT_RUNS: usize = 10;
 
 struct Shared {
     profile: ApiProfile,
@@ -47,6 +46,8 @@ struct Shared {
     fetch: Option<Function>,
     on_audit: Option<Function>,
     max_concurrent_runs: usize,
+    /// `UNKNOWN_OPTION` warnings about the constructor's options.
+    warnings: Vec<Issue>,
     /// Endpoint runs in progress, by plan id.
     plans: RefCell<BTreeMap<u32, EndpointPlan>>,
     next_plan: Cell<u32>,
@@ -80,6 +81,12 @@ impl TestSuiteRunner {
             .map_err(|e| to_js_error(&e))
     }
 
+    /// `[{ path, code: 'UNKNOWN_OPTION', message }]`: option keys the constructor ignored.
+    #[wasm_bindgen(getter, unchecked_return_type = "Issue[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.warnings)
+    }
+
     /// The API profile in use (`'cognigy-v2'` or `'seed-v1'`).
     #[wasm_bindgen(getter)]
     pub fn api(&self) -> String {
@@ -107,8 +114,9 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().executions, "run", "seed-v1")?;
             let execution = validated(&payload)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
-            let baseline = baseline_options(&options)?;
+            let options = options_json(&options, "run options")?;
+            let run_options = RunOptions::from_json(&options, shared.allow_insecure_http)?;
+            let baseline = BaselineOptions::from_json(&options)?;
             let machine = SeedRun::run(
                 shared.base.clone(),
                 execution,
@@ -130,9 +138,10 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().playbooks, "runPlaybook", "cognigy-v2")?;
             let spec = PlaybookSpec::from_json(&json_value(&playbook)?)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
+            let options = options_json(&options, "run options")?;
+            let run_options = RunOptions::from_json(&options, shared.allow_insecure_http)?;
             let want_intents = run_options.aggregate.known_intents.is_none();
-            let baseline = baseline_options(&options)?;
+            let baseline = BaselineOptions::from_json(&options)?;
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
             SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
                 .map(|run| run.with_baseline(baseline))
@@ -147,22 +156,10 @@ impl TestSuiteRunner {
         let shared = &self.shared;
         let planned = (|| {
             let execution = validated(&payload)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
-            let baseline = baseline_options(&options)?;
-            let endpoint = EndpointOptions::from_json(
-                &picked(
-                    &options,
-                    &[
-                        "endpointUrl",
-                        "userId",
-                        "concurrency",
-                        "nlu",
-                        "entitiesPath",
-                        "retryFailed",
-                    ],
-                )?,
-                shared.allow_insecure_http,
-            )?;
+            let options = options_json(&options, "runEndpoint options")?;
+            let run_options = RunOptions::from_json(&options, shared.allow_insecure_http)?;
+            let baseline = BaselineOptions::from_json(&options)?;
+            let endpoint = EndpointOptions::from_json(&options, shared.allow_insecure_http)?;
             let now = shared.clock.now();
             let run = EndpointRun::new(
                 execution,
@@ -340,9 +337,10 @@ pub fn aggregate_results(
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
         // JSON text is read as given; an object goes through `JSON.stringify` first.
-        let text = match string_of(&raw) {
+        let invalid = |issue| GuardError::Validation(vec![issue]);
+        let text = match json_input(&raw, MAX_RESULTS_BYTES).map_err(invalid)? {
             Some(text) => text,
-            None => json_text(&raw).map_err(|issue| GuardError::Validation(vec![issue]))?,
+            None => json_text_within(&raw, MAX_RESULTS_BYTES).map_err(invalid)?,
         };
         let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
             .map_err(|issue| GuardError::Validation(vec![issue]))?;
@@ -377,27 +375,11 @@ pub fn compare_reports(
 
 /// A report argument: its JSON text, or an object read as JSON.
 fn report_value(value: &JsValue) -> Result<Value, GuardError> {
-    match string_of(value) {
-        Some(text) => parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue])),
+    let invalid = |issue| GuardError::Validation(vec![issue]);
+    match json_input(value, MAX_INPUT_BYTES).map_err(invalid)? {
+        Some(text) => parse_untrusted(&text).map_err(invalid),
         None => json_value(value),
     }
-}
-
-/// The `baseline` / `failOnRegression` members of run options.
-fn baseline_options(options: &JsValue) -> Result<BaselineOptions, GuardError> {
-    if !options.is_object() {
-        return Ok(BaselineOptions::default());
-    }
-    let mut picked = Map::new();
-    for key in ["baseline", "failOnRegression"] {
-        let value = get(options, key);
-        if let Some(text) = value.as_string() {
-            picked.insert(key.to_owned(), Value::String(text));
-        } else if !value.is_undefined() && !value.is_null() {
-            picked.insert(key.to_owned(), json_value(&value)?);
-        }
-    }
-    BaselineOptions::from_json(&Value::Object(picked))
 }
 
 /// Renders a SuiteReport as JUnit XML. Throws `GuardError` (`VALIDATION`) for something that is
@@ -422,54 +404,22 @@ fn report_from_json(value: &Value) -> Result<SuiteReport, GuardError> {
 
 impl Shared {
     fn from_options(options: &JsValue) -> Result<Self, GuardError> {
-        if !options.is_object() {
-            return Err(config("TestSuiteRunner options must be an object"));
-        }
-        let profile = match string(options, "api")? {
-            Some(name) => ApiProfile::parse(&name)?,
-            None => ApiProfile::default(),
-        };
-        let allow_insecure_http = get(options, "allowInsecureHttp").as_bool().unwrap_or(false);
-        let base_url = string(options, "baseUrl")?.ok_or_else(|| config("baseUrl is required"))?;
-        let base = BaseUrl::new(&base_url, allow_insecure_http)?;
-        let default_scopes = profile.spec().suite_scopes;
-        let auth_value = get(options, "auth");
-        let auth_json = if auth_value.is_undefined() || auth_value.is_null() {
-            Value::Null
-        } else {
-            json_value(&auth_value).map_err(|_| config("auth must be a plain object"))?
-        };
-        let auth = AuthConfig::from_json(&auth_json, default_scopes, allow_insecure_http)?;
-        if auth == AuthConfig::None {
-            return Err(config(
-                "TestSuiteRunner needs auth: { apiKey } or { clientId, clientSecret }",
-            ));
-        }
-        let timing = Timing {
-            poll_interval_ms: number(options, "pollIntervalMs")?
-                .unwrap_or(DEFAULT_POLL_INTERVAL_MS),
-            max_poll_interval_ms: number(options, "maxPollIntervalMs")?
-                .unwrap_or(DEFAULT_MAX_POLL_INTERVAL_MS),
-            deadline_ms: number(options, "deadlineMs")?,
-        };
-        timing.validate()?;
-        let max_runs = number(options, "maxConcurrentRuns")?
-            .map_or(DEFAULT_MAX_CONCURRENT_RUNS, |n| {
-                usize::try_from(n).unwrap_or(usize::MAX)
-            });
-        if max_runs == 0 {
-            return Err(config("maxConcurrentRuns must be at least 1"));
-        }
+        let o = RunnerOptions::from_json(&options_json(options, "TestSuiteRunner options")?)?;
         Ok(Shared {
-            profile,
-            authority: Rc::new(RefCell::new(Authority::new(profile, base.clone(), auth))),
-            base,
-            clock: Rc::new(Clock::new(function(options, "now")?)),
-            timing,
-            allow_insecure_http,
-            fetch: function(options, "fetch")?,
-            on_audit: function(options, "onAudit")?,
-            max_concurrent_runs: max_runs,
+            profile: o.profile,
+            authority: Rc::new(RefCell::new(Authority::new(
+                o.profile,
+                o.base.clone(),
+                o.auth,
+            ))),
+            base: o.base,
+            clock: Rc::new(Clock::new(function_option(options, "now")?)),
+            timing: o.timing,
+            allow_insecure_http: o.allow_insecure_http,
+            fetch: function_option(options, "fetch")?,
+            on_audit: function_option(options, "onAudit")?,
+            max_concurrent_runs: o.max_concurrent_runs,
+            warnings: o.warnings,
             plans: RefCell::new(BTreeMap::new()),
             next_plan: Cell::new(1),
         })
@@ -554,45 +504,6 @@ impl Shared {
     }
 }
 
-/// Per-run options: aggregation and webhook (`signal` and `onProgress` are the driver's).
-struct RunOptions {
-    aggregate: AggregateOptions,
-    webhook_url: Option<TargetUrl>,
-}
-
-impl RunOptions {
-    fn read(options: &JsValue, allow_insecure_http: bool) -> Result<Self, GuardError> {
-        if options.is_undefined() || options.is_null() {
-            return Ok(RunOptions {
-                aggregate: AggregateOptions::default(),
-                webhook_url: None,
-            });
-        }
-        if !options.is_object() {
-            return Err(config("run options must be an object"));
-        }
-        let mut picked = Map::new();
-        for key in [
-            "passThreshold",
-            "baselineIntentCoverage",
-            "knownIntents",
-            "knownEntities",
-        ] {
-            let value = get(options, key);
-            if !value.is_undefined() && !value.is_null() {
-                picked.insert(key.to_owned(), json_value(&value)?);
-            }
-        }
-        let webhook_url = string(options, "webhookUrl")?
-            .map(|url| TargetUrl::new(&url, allow_insecure_http))
-            .transpose()?;
-        Ok(RunOptions {
-            aggregate: AggregateOptions::from_json(&Value::Object(picked))?,
-            webhook_url,
-        })
-    }
-}
-
 fn status_answer(outcome: SeedOutcome) -> Value {
     let mut answer = json!({
         "executionId": outcome.execution_id,
@@ -629,21 +540,6 @@ fn json_value(value: &JsValue) -> Result<Value, GuardError> {
     parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue]))
 }
 
-/// The members `keys` of `options` as untrusted JSON (`null` when `options` is not an object).
-fn picked(options: &JsValue, keys: &[&str]) -> Result<Value, GuardError> {
-    if !options.is_object() {
-        return Ok(Value::Null);
-    }
-    let mut picked = Map::new();
-    for key in keys {
-        let value = get(options, key);
-        if !value.is_undefined() && !value.is_null() {
-            picked.insert((*key).to_owned(), json_value(&value)?);
-        }
-    }
-    Ok(Value::Object(picked))
-}
-
 /// A unique id for one endpoint run (its session ids start with it).
 fn run_id(now: f64) -> String {
     let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
@@ -664,45 +560,6 @@ fn idempotency_key(now: f64) -> String {
         0
     };
     format!("cg-submit-{millis:x}-{random:x}")
-}
-
-fn get(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn string(object: &JsValue, key: &str) -> Result<Option<String>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .as_string()
-        .map(Some)
-        .ok_or_else(|| config(&format!("{key} must be a string")))
-}
-
-fn number(object: &JsValue, key: &str) -> Result<Option<u64>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    match value.as_f64() {
-        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9.0e15 => {
-            Ok(Some(n as u64))
-        }
-        _ => Err(config(&format!("{key} must be a non-negative integer"))),
-    }
-}
-
-fn function(object: &JsValue, key: &str) -> Result<Option<Function>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .dyn_into::<Function>()
-        .map(Some)
-        .map_err(|_| config(&format!("{key} must be a function")))
 }
 
 fn config(message: &str) -> GuardError {

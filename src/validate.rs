@@ -1,7 +1,8 @@
 //! Validation exports: pure, synchronous, never throwing (API.md "Validation").
 
-use crate::convert::{json_text, string_of, to_js};
+use crate::convert::{json_input, json_text, to_js};
 use crate::error::to_js_error;
+use cognigy_guard_core::json::MAX_INPUT_BYTES;
 use cognigy_guard_core::profile::seed_v1::timeout_payload;
 use cognigy_guard_core::validation::{
     validate_test_execution_json, validate_timeout_config_json, Validated,
@@ -62,8 +63,9 @@ fn from_js_value<T: Serialize>(input: &JsValue, validate: fn(&str) -> Validated<
 
 /// Validates JSON text with `validate`; anything but a string is one `TYPE` error at the root.
 fn from_text<T: Serialize>(text: &JsValue, validate: fn(&str) -> Validated<T>) -> JsValue {
-    let text =
-        string_of(text).ok_or_else(|| Issue::new("", "TYPE", "expected JSON text (a string)"));
+    let text = json_input(text, MAX_INPUT_BYTES).and_then(|text| {
+        text.ok_or_else(|| Issue::new("", "TYPE", "expected JSON text (a string)"))
+    });
     validate_or_report(text, validate)
 }
 

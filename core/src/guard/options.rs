@@ -67,7 +67,7 @@ pub fn breaker_option_warnings(options: &Value) -> Vec<Issue> {
 }
 
 /// One warning per key of the object `value` that is not in `known`, at `prefix` + key.
-fn unknown_keys(value: &Value, prefix: &str, known: &[&str]) -> Vec<Issue> {
+pub fn unknown_keys(value: &Value, prefix: &str, known: &[&str]) -> Vec<Issue> {
     let Value::Object(map) = value else {
         return Vec::new();
     };

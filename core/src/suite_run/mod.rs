@@ -34,7 +34,9 @@ pub mod endpoint_run;
 pub mod finish;
 pub mod playbook;
 pub mod poll;
+pub mod poller;
 pub mod reply;
+pub mod runner_options;
 pub mod seed;
 pub mod webhook;
 

@@ -2,7 +2,9 @@ use super::*;
 use crate::aggregate::{AggregateOptions, Gate};
 use crate::profile::Method;
 use crate::suite_run::finish::SuiteRun;
+use crate::suite_run::poll::CANCEL_TIMEOUT_MS;
 use crate::suite_run::testkit::{self, drive, drive_until, network, ok, status, too_many};
+use crate::suite_run::Input;
 use crate::ErrorCode;
 use proptest::prelude::*;
 

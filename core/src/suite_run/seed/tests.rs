@@ -4,6 +4,7 @@ use crate::profile::Method;
 use crate::suite_run::finish::SuiteRun;
 use crate::suite_run::poll::{MAX_CONSECUTIVE_ERRORS, REQUEST_TIMEOUT_MS};
 use crate::suite_run::testkit::{self, drive, drive_until, network, ok, status, too_many};
+use crate::suite_run::{Input, Machine, Step};
 use crate::validation::validate_test_execution;
 use crate::ErrorCode;
 use proptest::prelude::*;
