@@ -421,3 +421,329 @@ impl<T> Machine for Ready<T> {
         Err(config(&format!("a finished run does not send {call:?}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Outcome;
+    use crate::suite_run::testkit::{drive, drive_until, ok, status, too_many, EXCHANGE_MS};
+    use crate::ErrorCode;
+    use serde_json::json;
+
+    const TOKEN: &str = "tok-9f8e7d6c5b4a";
+
+    fn case(
+        text: &str,
+        intent: Option<&str>,
+        entities: &[&str],
+        contains: Option<&str>,
+    ) -> TestCase {
+        TestCase {
+            input_text: text.to_owned(),
+            context_variables: json!({ "channel": "ci" }).as_object().cloned().unwrap(),
+            outcome: Outcome {
+                expected_intent: intent.map(str::to_owned),
+                expected_entities: Some(entities.iter().map(|e| (*e).to_owned()).collect()),
+                expected_response_contains: contains.map(str::to_owned),
+                allowed_latency_ms: 1000,
+            },
+        }
+    }
+
+    fn plan(cases: Vec<TestCase>, options: Value) -> Result<EndpointRun, GuardError> {
+        let mut value =
+            json!({ "endpointUrl": format!("https://endpoint-trial.cognigy.ai/{TOKEN}") });
+        if let (Some(o), Value::Object(extra)) = (value.as_object_mut(), options) {
+            o.extend(extra);
+        }
+        let execution = TestExecution {
+            suite_id: "s".into(),
+            test_cases: cases,
+            execution_timeout_seconds: 60,
+        };
+        EndpointRun::new(
+            execution,
+            EndpointOptions::from_json(&value, false)?,
+            BaseUrl::new("https://api-trial.cognigy.ai", false)?,
+            "run1".into(),
+            1_000.0,
+            None,
+        )
+    }
+
+    fn nlu() -> Value {
+        json!({ "nlu": { "projectId": "p1", "flowReferenceId": "f1", "localeReferenceId": "l1", "minScore": 0.5 } })
+    }
+
+    fn answer(text: &str, slots: Value) -> Input {
+        ok(&json!({ "text": text, "data": { "slots": slots }, "outputStack": [] }).to_string())
+    }
+
+    fn scores(name: &str, score: f64) -> Input {
+        ok(&json!({ "scores": [{ "name": name, "score": score }, { "name": "other", "score": 0.1 }] }).to_string())
+    }
+
+    #[test]
+    fn a_case_sends_the_message_then_the_scores_and_checks_everything() {
+        let run = plan(
+            vec![case(
+                "a large pizza",
+                Some("order"),
+                &["size"],
+                Some("PIZZA"),
+            )],
+            nlu(),
+        )
+        .unwrap();
+        let mut machine = run.case(0).unwrap();
+        let (outcome, log) = drive(
+            &mut machine,
+            1_000.0,
+            vec![
+                answer("Your pizza is coming", json!({ "size": "large" })),
+                scores("order", 0.9),
+            ],
+        );
+        let outcome = outcome.unwrap();
+        assert_eq!(
+            outcome.case.status,
+            CaseStatus::Passed,
+            "{:?}",
+            outcome.case.reasons
+        );
+        assert!(outcome.scored);
+        assert_eq!(outcome.case.matched_intent.as_deref(), Some("order"));
+        assert_eq!(outcome.case.entities_extracted, ["size"]);
+        assert_eq!(outcome.case.latency_ms, Some(EXCHANGE_MS));
+        assert_eq!(log.requests.len(), 2);
+        let body: Value = serde_json::from_str(log.requests[0].body().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({ "userId": "cognigy-guard", "sessionId": "run1-0-1", "text": "a large pizza", "data": { "channel": "ci" } })
+        );
+        assert!(log.requests[1]
+            .url()
+            .ends_with("/new/v2.0/projects/p1/nlu/scores"));
+        assert_eq!(log.requests[1].header("X-API-Key"), Some("test-key-0000"));
+    }
+
+    #[test]
+    fn failed_checks_give_their_reasons_and_min_score_predicts_none() {
+        let run = plan(
+            vec![case("hi", Some("greet"), &["city"], Some("hello"))],
+            nlu(),
+        )
+        .unwrap();
+        let (outcome, _) = drive(
+            &mut run.case(0).unwrap(),
+            0.0,
+            vec![answer("Bye", json!({})), scores("greet", 0.4)],
+        );
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.case.status, CaseStatus::Failed);
+        assert_eq!(outcome.case.matched_intent, None);
+        let reasons = outcome.case.reasons.join("\n");
+        for part in [
+            "response: expected to contain \"hello\"",
+            "intent: expected \"greet\", predicted \"none\"",
+            "entities: missing city",
+        ] {
+            assert!(reasons.contains(part), "{reasons}");
+        }
+    }
+
+    #[test]
+    fn transient_failures_are_retried_and_retry_after_is_honoured() {
+        let run = plan(vec![case("hi", None, &[], Some("hello"))], Value::Null).unwrap();
+        let (outcome, log) = drive(
+            &mut run.case(0).unwrap(),
+            0.0,
+            vec![too_many(2), status(503), answer("hello", json!({}))],
+        );
+        assert_eq!(outcome.unwrap().case.status, CaseStatus::Passed);
+        assert_eq!(log.requests.len(), 3);
+        assert_eq!(log.sleeps.first(), Some(&2000));
+        let (outcome, log) = drive(&mut run.case(0).unwrap(), 0.0, vec![status(500); 4]);
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.case.status, CaseStatus::Errored);
+        assert!(
+            outcome.case.reasons[0].contains("after 4 attempts"),
+            "{:?}",
+            outcome.case.reasons
+        );
+        assert_eq!(log.requests.len(), 4);
+        let (outcome, log) = drive(&mut run.case(0).unwrap(), 0.0, vec![status(404)]);
+        assert_eq!(outcome.unwrap().case.status, CaseStatus::Errored);
+        assert_eq!(log.requests.len(), 1, "a 404 is not retried");
+    }
+
+    #[test]
+    fn the_deadline_bounds_waits_and_starts() {
+        let run = plan(vec![case("hi", None, &[], Some("hello"))], Value::Null).unwrap();
+        // A Retry-After past the deadline (60 s) ends the case at once.
+        let (outcome, log) = drive(&mut run.case(0).unwrap(), 1_000.0, vec![too_many(120)]);
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.case.status, CaseStatus::Errored);
+        assert!(log.sleeps.is_empty());
+        assert!(outcome.case.reasons[0].contains("deadline"));
+        // A case started after the deadline sends nothing.
+        let (outcome, log) = drive(&mut run.case(0).unwrap(), 61_000.0, vec![]);
+        assert_eq!(outcome.unwrap().case.status, CaseStatus::Errored);
+        assert!(log.requests.is_empty());
+        assert!(log.timeouts.iter().all(|t| *t <= 60_000));
+    }
+
+    #[test]
+    fn cancelling_ends_with_cancelled() {
+        let run = plan(vec![case("hi", None, &[], Some("x"))], Value::Null).unwrap();
+        let (outcome, log) =
+            drive_until(&mut run.case(0).unwrap(), 0.0, vec![status(503)], Some(1));
+        assert_eq!(outcome.unwrap_err().code(), ErrorCode::Cancelled);
+        assert_eq!(log.requests.len(), 1);
+    }
+
+    #[test]
+    fn reruns_sessions_flaky_and_the_collected_report() {
+        let mut run = plan(
+            vec![
+                case("a", None, &[], Some("yes")),
+                case("b", None, &[], Some("yes")),
+            ],
+            json!({ "retryFailed": 1 }),
+        )
+        .unwrap();
+        assert_eq!(run.reruns(0.0), [0, 1]);
+        let first = |run: &EndpointRun, i, text: &str| {
+            drive(
+                &mut run.case(i).unwrap(),
+                0.0,
+                vec![answer(text, json!({}))],
+            )
+            .0
+            .unwrap()
+        };
+        let a = first(&run, 0, "no");
+        let event = run.record(a, 1_500.0);
+        assert_eq!(
+            (event.index, event.attempt, event.completed, event.total),
+            (0, 1, 1, 2)
+        );
+        assert_eq!(run.reruns(0.0), [1], "cases never run come first");
+        let b = first(&run, 1, "yes");
+        run.record(b, 1_600.0);
+        assert_eq!(run.reruns(0.0), [0]);
+        let mut again = run.case(0).unwrap();
+        let (retry, log) = drive(&mut again, 0.0, vec![answer("yes", json!({}))]);
+        let body: Value = serde_json::from_str(log.requests[0].body().unwrap()).unwrap();
+        assert_eq!(body["sessionId"], "run1-0-2", "a rerun has its own session");
+        run.record(retry.unwrap(), 1_700.0);
+        assert!(run.reruns(0.0).is_empty());
+        let report = run
+            .collect(2_000.0)
+            .into_report(&AggregateOptions::default())
+            .unwrap()
+            .report;
+        assert_eq!((report.passed, report.total), (2, 2));
+        assert_eq!(report.status.as_deref(), Some("completed"));
+        assert_eq!(report.flaky.as_ref().map(Vec::len), Some(1));
+        assert!(report.nlu.is_none());
+        // Past the deadline nothing more runs, and cases never run are errored: status timeout.
+        let unrun = plan(vec![case("c", None, &[], Some("x"))], Value::Null).unwrap();
+        assert!(unrun.reruns(61_000.0).is_empty());
+        let report = unrun
+            .collect(61_000.0)
+            .into_report(&AggregateOptions::default())
+            .unwrap()
+            .report;
+        assert_eq!((report.errored, report.gate), (1, Gate::Failed));
+        assert_eq!(report.status.as_deref(), Some("timeout"));
+        assert_eq!(report.cases[0].reasons, [crate::aggregate::NEVER_RAN]);
+    }
+
+    #[test]
+    fn options_and_the_intent_without_nlu_are_config_errors() {
+        let err = plan(vec![case("a", Some("i"), &[], None)], Value::Null).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Config);
+        assert!(err
+            .to_string()
+            .contains("testCases[0].outcome.expectedIntent"));
+        for bad in [
+            json!({ "concurrency": 0 }),
+            json!({ "concurrency": 33 }),
+            json!({ "retryFailed": 6 }),
+            json!({ "userId": "" }),
+            json!({ "entitiesPath": 3 }),
+            json!({ "nlu": { "projectId": "p" } }),
+            json!({ "nlu": { "projectId": "p", "flowReferenceId": "f", "localeReferenceId": "l", "minScore": -1 } }),
+            json!({ "nlu": [] }),
+            json!({ "endpointUrl": format!("http://example.com/{TOKEN}") }),
+            json!({ "endpointUrl": null }),
+        ] {
+            let err = plan(vec![case("a", None, &[], Some("x"))], bad.clone()).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Config, "{bad}");
+            assert!(!err.to_string().contains(TOKEN), "{err}");
+        }
+        let run = plan(
+            vec![case("a", None, &[], Some("x"))],
+            json!({ "concurrency": 7 }),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                run.concurrency(),
+                run.retry_failed(),
+                run.total(),
+                run.run_id()
+            ),
+            (7, 0, 1, "run1")
+        );
+        assert_eq!(run.case(1).unwrap_err().code(), ErrorCode::Config);
+    }
+
+    #[test]
+    fn the_token_is_redacted_from_reasons() {
+        let run = plan(vec![case("hi", None, &[], Some("x"))], Value::Null).unwrap();
+        let echo = Input::Failed(GuardError::Network {
+            message: format!("cannot reach https://endpoint-trial.cognigy.ai/{TOKEN}"),
+            attempts: 1,
+            endpoint_id: None,
+        });
+        let replies = vec![echo.clone(), echo.clone(), echo.clone(), echo];
+        let (outcome, _) = drive(&mut run.case(0).unwrap(), 0.0, replies);
+        let reasons = outcome.unwrap().case.reasons.join(" ");
+        assert!(
+            reasons.contains("cannot reach") && !reasons.contains(TOKEN),
+            "{reasons}"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 64,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x14),
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        #[test]
+        fn any_answers_end_a_case_with_an_outcome_within_bounded_requests(
+            replies in proptest::collection::vec(
+                crate::suite_run::testkit::any_input(
+                    vec![200, 404, 429, 500, 503],
+                    vec![
+                        String::new(),
+                        "{".to_owned(),
+                        json!({ "text": "yes", "data": { "slots": { "size": "s" } } }).to_string(),
+                        json!({ "scores": [{ "name": "order", "score": 0.7 }] }).to_string(),
+                    ],
+                ),
+                0..12,
+            )
+        ) {
+            let run = plan(vec![case("a", Some("order"), &["size"], Some("yes"))], nlu()).unwrap();
+            let (outcome, log) = drive(&mut run.case(0).unwrap(), 0.0, replies);
+            let outcome = outcome.unwrap();
+            proptest::prop_assert!(log.requests.len() <= 8);
+            proptest::prop_assert!(log.end <= 61_000.0);
+            proptest::prop_assert_eq!(outcome.case.index, 0);
+        }
+    }
+}
