@@ -1,12 +1,12 @@
 // The async methods of `TestSuiteRunner`: each opens a core operation (src/test_suite_runner.rs)
-// and runs it with the one driver (./driver.mjs). Whole runs (`run`, `runPlaybook`, `runEndpoint`) wait for a
+// and runs it with the one driver (./driver.mjs). Whole runs (`run`, `runPlaybook`, `runSimulation`, `runEndpoint`) wait for a
 // place among `maxConcurrentRuns` (first come, first served); an abort while waiting rejects at
 // once with `CANCELLED`.
 
 import { hooks } from './driver.mjs';
 import { guardError } from './guard-error.mjs';
 
-/** Adds `run`, `runPlaybook`, `runEndpoint`, `submit`, `waitForCompletion` and `fetchResults`. */
+/** Adds `run`, `runPlaybook`, `runSimulation`, `runEndpoint`, `submit`, `waitForCompletion` and `fetchResults`. */
 export function installRunner(TestSuiteRunner, drive) {
   const queues = new WeakMap();
 
@@ -45,6 +45,9 @@ export function installRunner(TestSuiteRunner, drive) {
     },
     runPlaybook(playbook, options) {
       return limited(this, () => this.__runPlaybook(playbook, options), options);
+    },
+    runSimulation(simulation, options) {
+      return limited(this, () => this.__runSimulation(simulation, options), options);
     },
     runEndpoint(payload, options) {
       return whenFree(this, options, () => runEndpoint(this, drive, payload, options));

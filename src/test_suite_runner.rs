@@ -16,6 +16,7 @@ use cognigy_guard_core::json::{
     parse_borrowed_within, parse_untrusted, MAX_INPUT_BYTES, MAX_RESULTS_BYTES,
 };
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
+use cognigy_guard_core::profile::simulator::SimulationSpec;
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
 use cognigy_guard_core::protocol::Machine;
@@ -27,6 +28,7 @@ use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
 use cognigy_guard_core::suite_run::poll::Timing;
 use cognigy_guard_core::suite_run::runner_options::{RunOptions, RunnerOptions};
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
+use cognigy_guard_core::suite_run::simulation::SimulationRun;
 use cognigy_guard_core::validation::validate_test_execution_json;
 use cognigy_guard_core::{GuardError, Issue};
 use js_sys::{Function, Reflect};
@@ -143,6 +145,29 @@ impl TestSuiteRunner {
             let want_intents = run_options.aggregate.known_intents.is_none();
             let baseline = BaselineOptions::from_json(&options)?;
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
+            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
+                .map(|run| run.with_baseline(baseline))
+        })();
+        shared.open_suite(prepared)
+    }
+
+    /// Opens `runSimulation`: schedules a Cognigy Simulator batch of a scenario, polls it until it
+    /// ends, reads its runs (one case each), then aggregates, notifies and audits like `run`
+    /// (`cognigy-v2`).
+    #[wasm_bindgen(js_name = __runSimulation, skip_typescript)]
+    pub fn open_run_simulation(&self, simulation: JsValue, options: JsValue) -> u32 {
+        let shared = &self.shared;
+        let prepared = (|| {
+            shared.require(
+                shared.profile.spec().playbooks,
+                "runSimulation",
+                "cognigy-v2",
+            )?;
+            let spec = SimulationSpec::from_json(&json_value(&simulation)?)?;
+            let options = options_json(&options, "run options")?;
+            let run_options = RunOptions::from_json(&options, shared.allow_insecure_http)?;
+            let baseline = BaselineOptions::from_json(&options)?;
+            let machine = SimulationRun::new(shared.base.clone(), spec, shared.timing);
             SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
                 .map(|run| run.with_baseline(baseline))
         })();

@@ -116,6 +116,11 @@ export declare class TestSuiteRunner {
    * `nlu` and `flaky`. Aborting `signal` stops every request and rejects with `CANCELLED`.
    */
   runEndpoint(payload: TestExecutionInput, options: EndpointRunOptions): Promise<SuiteReport>;
+  /**
+   * Schedules a Cognigy Simulator batch of a scenario (`cognigy-v2`), polls it until it ends and
+   * reports each run as a case (passed when it met its success criteria).
+   */
+  runSimulation(simulation: SimulationSpec, options?: RunOptions): Promise<SuiteReport>;
   /** Validates and submits `payload`; resolves `{ executionId }` (`seed-v1`). */
   submit(payload: TestExecutionInput): Promise<SubmittedExecution>;
   /** Polls execution `id` until it is `completed`, `failed` or `timeout` (`seed-v1`). */

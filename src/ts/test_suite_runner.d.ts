@@ -65,6 +65,23 @@ export interface RunOptions extends WaitOptions, AggregateOptionsInput {
   failOnRegression?: boolean;
 }
 
+/** The Cognigy Simulator scenario to run (`runSimulation`). */
+export interface SimulationSpec {
+  /** The scenario's `referenceId`. */
+  simulationReferenceId: string;
+  /** The project (every Simulator request names it). */
+  projectId: string;
+  /** The flow the runs talk to (`runConfig.flowReferenceId`). */
+  flowReferenceId: string;
+  /** The locale (`runConfig.localeReferenceId`). */
+  localeReferenceId: string;
+  /** The endpoint reference (`runConfig.entrypoint`). */
+  entrypoint?: string;
+  /** Runs of the batch, 1..=10 (default 1). */
+  numberOfRuns?: number;
+  runName?: string;
+}
+
 /** Where `runEndpoint` reads NLU scores (`POST {baseUrl}/new/v2.0/projects/{projectId}/nlu/scores`). */
 export interface EndpointNluOptions {
   projectId: string;

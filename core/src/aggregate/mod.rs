@@ -26,6 +26,7 @@ pub mod nlu;
 pub mod playbook;
 mod reasons;
 pub mod seed_v1;
+pub mod simulation;
 
 pub use audit_record::{suite_audit_record, GovernanceStatus, SuiteAuditRecord};
 pub use ci_webhook::ci_webhook_body;
@@ -36,6 +37,7 @@ pub use latency::LatencyStats;
 pub use nlu::{nlu_report, ConfusionMatrix, IntentMetrics, NluCase, NluReport, NO_INTENT};
 pub use playbook::aggregate_playbook_run;
 pub use seed_v1::aggregate_seed_v1;
+pub use simulation::simulation_report;
 
 use crate::error::GuardError;
 use crate::json::{Json, Object};

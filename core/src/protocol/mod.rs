@@ -60,6 +60,12 @@ pub enum Call {
     EndpointMessage,
     /// cognigy-v2 `POST /new/v2.0/projects/{projectId}/nlu/scores`.
     NluScores,
+    /// Simulator `POST /testing/simulations/{ref}/schedule`.
+    ScheduleSimulation,
+    /// Simulator `GET /testing/simulations/{ref}/batches`.
+    SimulationBatches,
+    /// Simulator `GET /testing/simulations/{ref}/batches/{batch}/runs`.
+    SimulationRuns,
 }
 
 impl Call {
