@@ -12,6 +12,7 @@ const { printIssues, validate } = require('./cli/commands/validate');
 const { configure } = require('./cli/commands/configure');
 const { runSuite, runPlaybook } = require('./cli/commands/run');
 const { runEndpoint } = require('./cli/commands/run-endpoint');
+const { runSimulation, listSimulations } = require('./cli/commands/simulations');
 const { listPlaybooks } = require('./cli/commands/list-playbooks');
 const { sim, demo } = require('./cli/commands/serve');
 
@@ -23,6 +24,8 @@ const COMMANDS = {
   'run-suite': runSuite,
   'run-playbook': runPlaybook,
   'run-endpoint': runEndpoint,
+  'run-simulation': runSimulation,
+  'list-simulations': listSimulations,
   'list-playbooks': listPlaybooks,
   sim,
   demo,

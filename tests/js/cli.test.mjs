@@ -400,3 +400,24 @@ test('run-endpoint: missing URL and partial NLU flags are reported at once; inte
   assert.equal(bad.code, 1);
   assert.ok(!bad.stderr.includes('demo-endpoint-token'), bad.stderr);
 });
+
+test('list-simulations and run-simulation (cognigy-v2 Simulator)', async () => {
+  const conn = ['--base-url', sim.url, '--api-key', DEMO_API_KEY];
+  const list = await cli(['list-simulations', ...conn, '--project', samples.PROJECT_ID]);
+  assert.equal(list.code, 0, list.stderr);
+  for (const s of samples.SCENARIOS) assert.ok(list.stdout.includes(`--simulation ${s.referenceId}`), s.name);
+  const missing = await cli(['run-simulation', ...conn]);
+  assert.equal(missing.code, 1);
+  for (const flag of ['--simulation REF', '--project ID', '--flow-ref ID', '--locale-ref ID']) assert.ok(missing.stderr.includes(`missing ${flag}`), flag);
+  const args = ['run-simulation', ...conn, '--simulation', samples.SCENARIOS[1].referenceId, '--project', samples.PROJECT_ID,
+    '--flow-ref', samples.FLOWS[0]._id, '--locale-ref', samples.LOCALE_ID, '--runs', '2', '--poll-interval', '20'];
+  const ran = await cli([...args, '--pass-threshold', '0.5', '--json', join(dir, 'sim', 'report.json')]);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(ran.stdout, /cases\s+2 \(1 passed, 1 failed/);
+  assert.match(ran.stdout, /x #1 "run 2": criterion: the bot never said "sunny"/);
+  const strict = await cli([...args]);
+  assert.equal(strict.code, 1, 'a completed batch below the threshold misses its gate');
+  const broken = await cli(['run-simulation', ...conn, '--simulation', samples.SCENARIOS[0].referenceId, '--project', samples.PROJECT_ID,
+    '--flow-ref', 'nope', '--locale-ref', samples.LOCALE_ID, '--poll-interval', '20']);
+  assert.equal(broken.code, 2, 'a FAILED batch is a run the platform did not complete');
+});

@@ -70,5 +70,9 @@ test('runSimulation: abort rejects CANCELLED; a baseline gives the comparison', 
   const baseline = await runner().runSimulation(spec(samples.SCENARIOS[0]), { passThreshold: 0 });
   const current = await runner().runSimulation(spec(samples.SCENARIOS[2]), { passThreshold: 0, baseline, failOnRegression: true });
   assert.equal(current.comparison.matched, 1);
-  assert.equal(current.comparison.regressions.length, baseline.passed === 1 && current.failed === 1 ? 1 : 0);
+  // "run 1" passed in the baseline (Password reset) and fails now (Talk to a human: no agent transfer).
+  assert.equal(baseline.passed, 1);
+  assert.equal(current.failed, 1);
+  assert.deepEqual(current.comparison.regressions.map((c) => c.inputText), ['run 1']);
+  assert.equal(current.gate, 'failed');
 });

@@ -46,6 +46,16 @@ const PLAYBOOK = {
   entrypoint: { type: 'string', arg: 'ID', help: 'entrypoint (endpoint reference)' },
 };
 
+const SIMULATION = {
+  simulation: { type: 'string', arg: 'REF', help: 'the scenario\'s referenceId (list-simulations shows them)' },
+  project: { type: 'string', arg: 'ID', help: 'project id' },
+  'flow-ref': { type: 'string', arg: 'ID', help: 'flow reference id the runs talk to' },
+  'locale-ref': { type: 'string', arg: 'ID', help: 'locale reference id' },
+  entrypoint: { type: 'string', arg: 'ID', help: 'endpoint reference (optional)' },
+  runs: { type: 'string', arg: 'N', help: 'runs of the batch, 1..10 (default 1)' },
+  'run-name': { type: 'string', arg: 'NAME', help: 'name of the batch' },
+};
+
 const COMMON = {
   help: { type: 'boolean', short: 'h', help: 'this text' },
 };
@@ -79,6 +89,22 @@ const COMMANDS = {
     summary: 'run a test suite against a bot\'s REST Endpoint (NLU scores for intents), report and gate',
     defaultApi: 'cognigy-v2',
     flags: { ...CONNECTION, ...ENDPOINT, ...RUN },
+  },
+  'run-simulation': {
+    usage: 'run-simulation --simulation REF --project ID --flow-ref ID --locale-ref ID',
+    summary: 'run a Cognigy Simulator scenario (cognigy-v2): one case per run, report and gate',
+    defaultApi: 'cognigy-v2',
+    flags: { ...CONNECTION, ...SIMULATION, ...RUN },
+  },
+  'list-simulations': {
+    usage: 'list-simulations --project ID',
+    summary: 'list the project\'s Simulator scenarios (cognigy-v2) with the flags run-simulation needs',
+    defaultApi: 'cognigy-v2',
+    flags: {
+      ...CONNECTION,
+      project: SIMULATION.project,
+      json: { type: 'string', arg: 'FILE', help: 'write the list as JSON (- for stdout)' },
+    },
   },
   'list-playbooks': {
     usage: 'list-playbooks',
