@@ -478,23 +478,10 @@ impl Shared {
         M: Machine + 'static,
         SuiteRun<M>: Machine<Output = RunReport>,
     {
-        let shared = Rc::clone(self);
-        let finish: ops::Finish<RunReport> = Box::new(move |outcome| match outcome {
-            Ok(report) => {
-                shared.audit(&report);
-                to_js(&report)
-            }
-            Err(err) => Err(shared.error(&err)),
-        });
-        match prepared {
-            Ok(machine) => ops::open(
-                machine,
-                Some(Rc::clone(&self.authority)),
-                Rc::clone(&self.clock),
-                finish,
-            ),
-            Err(err) => ops::failed(self.error(&err)),
-        }
+        self.open(prepared, |shared, report| {
+            shared.audit(&report);
+            to_js(&report)
+        })
     }
 
     /// Opens a single seed-v1 step whose outcome `answer` turns into the resolved value.
@@ -503,20 +490,31 @@ impl Shared {
         prepared: Result<SeedRun, GuardError>,
         answer: fn(SeedOutcome) -> Value,
     ) -> u32 {
+        self.open(prepared, move |_, outcome| to_js(&answer(outcome)))
+    }
+
+    /// Opens `prepared` with this runner's credentials and clock: its output settles through
+    /// `resolve`, its error as a redacted `GuardError`; a preparation error settles at once.
+    fn open<M: Machine + 'static>(
+        self: &Rc<Self>,
+        prepared: Result<M, GuardError>,
+        resolve: impl Fn(&Shared, M::Output) -> Result<JsValue, JsValue> + 'static,
+    ) -> u32 {
+        let machine = match prepared {
+            Ok(machine) => machine,
+            Err(err) => return ops::failed(self.error(&err)),
+        };
         let shared = Rc::clone(self);
-        let finish: ops::Finish<SeedOutcome> = Box::new(move |outcome| match outcome {
-            Ok(outcome) => to_js(&answer(outcome)),
+        let finish: ops::Finish<M::Output> = Box::new(move |outcome| match outcome {
+            Ok(output) => resolve(&shared, output),
             Err(err) => Err(shared.error(&err)),
         });
-        match prepared {
-            Ok(machine) => ops::open(
-                machine,
-                Some(Rc::clone(&self.authority)),
-                Rc::clone(&self.clock),
-                finish,
-            ),
-            Err(err) => ops::failed(self.error(&err)),
-        }
+        ops::open(
+            machine,
+            Some(Rc::clone(&self.authority)),
+            Rc::clone(&self.clock),
+            finish,
+        )
     }
 
     /// Hands the report's audit record to `onAudit` (a throwing sink must not lose the report).

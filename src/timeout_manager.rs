@@ -18,6 +18,7 @@ use cognigy_guard_core::guard::{CallOptions, GuardEngine, GuardedCall};
 use cognigy_guard_core::profile::custom::custom_request;
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
+use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::validation::validate_timeout_config_json;
 use cognigy_guard_core::GuardError;
@@ -91,7 +92,7 @@ impl TimeoutManager {
             };
             shared.guarded(&endpoint_id, target, options)
         });
-        self.shared.open_guarded(opened)
+        self.shared.open(opened, true)
     }
 
     /// Opens an `invokeExternalService` call (seed-v1 only), like `__call`.
@@ -119,7 +120,7 @@ impl TimeoutManager {
             };
             shared.guarded(&endpoint_id, target, options)
         });
-        self.shared.open_guarded(opened)
+        self.shared.open(opened, true)
     }
 
     /// Opens `configureTimeout`: validates `config`, then registers it (after the seed-v1 `PUT`,
@@ -140,15 +141,7 @@ impl TimeoutManager {
                 shared.profile.spec().remote_configure,
             ))
         })();
-        match opened {
-            Ok(op) => ops::open(
-                op,
-                Some(Rc::clone(&shared.authority)),
-                Rc::clone(&shared.clock),
-                shared.finisher(),
-            ),
-            Err(err) => ops::failed(shared.error(&err)),
-        }
+        shared.open(opened, true)
     }
 
     /// Opens `syncMetrics`: delivers the pending metric events to
@@ -167,10 +160,7 @@ impl TimeoutManager {
                 shared.webhook_headers.clone(),
             ))
         });
-        match opened {
-            Ok(op) => ops::open(op, None, Rc::clone(&shared.clock), shared.finisher()),
-            Err(err) => ops::failed(shared.error(&err)),
-        }
+        shared.open(opened, false)
     }
 
     /// The injected `fetch` option, if any (the driver calls `globalThis.fetch` otherwise).
@@ -338,11 +328,17 @@ impl Shared {
         ))
     }
 
-    fn open_guarded(self: &Rc<Self>, opened: Result<GuardedOp, GuardError>) -> u32 {
+    /// Opens `opened` (with the API credentials when `authorized`), settling as [`Self::finisher`]
+    /// says; a preparation error settles at once.
+    fn open<M>(self: &Rc<Self>, opened: Result<M, GuardError>, authorized: bool) -> u32
+    where
+        M: Machine + 'static,
+        M::Output: Serialize + 'static,
+    {
         match opened {
             Ok(op) => ops::open(
                 op,
-                Some(Rc::clone(&self.authority)),
+                authorized.then(|| Rc::clone(&self.authority)),
                 Rc::clone(&self.clock),
                 self.finisher(),
             ),

@@ -271,3 +271,38 @@ test('an oversize input is refused before it is copied into wasm memory', () => 
   assert.throws(() => g.buildTimeoutPayload({ ...POLICY, fallbackTemplate: { big: text } }), (e) => e.code === 'VALIDATION');
   assert.equal(g.wasmMemoryBytes(), before, 'no growth');
 });
+
+test('callbacks that re-enter or throw (now, onAudit, onProgress) never reach a Rust panic', async () => {
+  let breaker;
+  let depth = 0;
+  const now = () => {
+    depth += 1;
+    // Re-enters the breaker from inside its own clock reading.
+    if (depth < 3 && breaker) breaker.state;
+    depth -= 1;
+    return Date.now();
+  };
+  breaker = new g.CircuitBreaker({ now, slowCallMs: 1000 });
+  for (let i = 0; i < 50; i += 1) assert.equal(await breaker.execute(async () => i), i);
+  assert.equal(breaker.state, 'closed');
+  const throwingClock = new g.CircuitBreaker({ now: () => { throw new Error('clock'); } });
+  assert.equal(await throwingClock.execute(async () => 1), 1);
+
+  let manager;
+  const onAudit = () => {
+    manager.metrics();
+    manager.prometheus();
+    throw new Error('sink down');
+  };
+  manager = new g.TimeoutManager({ baseUrl: 'https://api.example.com', fetch: async () => { throw new Error('down'); }, onAudit, now: () => { manager?.auditLog(); return Date.now(); } });
+  await manager.configureTimeout(POLICY);
+  for (let i = 0; i < 20; i += 1) assert.equal((await manager.call('svc', { url: '/x' })).degraded, true);
+  assert.ok(manager.auditLog().length > 0);
+
+  const runner = new g.TestSuiteRunner({ baseUrl: 'https://api.example.com', auth: { apiKey: API_KEY }, fetch: async () => { throw new Error('down'); }, pollIntervalMs: 1, deadlineMs: 500 });
+  await assert.rejects(
+    runner.runPlaybook({ playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' }, { onProgress: () => { runner.warnings; throw new Error('progress'); } }),
+    (e) => e instanceof g.GuardError,
+  );
+  assert.equal(g.validateTimeoutConfig(POLICY).ok, true, 'the instance still works');
+});

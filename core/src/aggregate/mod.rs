@@ -22,6 +22,7 @@ pub mod compare;
 pub mod coverage;
 pub mod endpoint;
 pub mod latency;
+pub mod layout;
 pub mod nlu;
 pub mod playbook;
 mod reasons;
