@@ -17,13 +17,13 @@ use cognigy_guard_core::json::{
 };
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
 use cognigy_guard_core::profile::simulator::SimulationSpec;
-use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
+use cognigy_guard_core::profile::{ApiProfile, BaseUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
 use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::suite_run::baseline::BaselineOptions;
 use cognigy_guard_core::suite_run::endpoint_run::{EndpointOptions, EndpointRun, Ready};
-use cognigy_guard_core::suite_run::finish::{RunReport, SuiteRun};
+use cognigy_guard_core::suite_run::finish::{IntoReport, RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
 use cognigy_guard_core::suite_run::poll::Timing;
 use cognigy_guard_core::suite_run::runner_options::{RunOptions, RunnerOptions};
@@ -58,9 +58,36 @@ struct Shared {
 /// An endpoint run in progress: the core plan and the options of its report.
 struct EndpointPlan {
     run: EndpointRun,
-    aggregate: AggregateOptions,
-    webhook_url: Option<TargetUrl>,
+    suite: SuiteOptions,
+}
+
+/// The options of every whole run: aggregation and CI webhook, and the baseline comparison.
+struct SuiteOptions {
+    run: RunOptions,
     baseline: BaselineOptions,
+}
+
+impl SuiteOptions {
+    fn read(options: &JsValue, allow_insecure_http: bool) -> Result<Self, GuardError> {
+        Self::from_json(&options_json(options, "run options")?, allow_insecure_http)
+    }
+
+    fn from_json(options: &Value, allow_insecure_http: bool) -> Result<Self, GuardError> {
+        Ok(SuiteOptions {
+            run: RunOptions::from_json(options, allow_insecure_http)?,
+            baseline: BaselineOptions::from_json(options)?,
+        })
+    }
+
+    /// `machine` as a whole run: aggregated, compared, notified and audited.
+    fn wrap<M>(self, machine: M) -> Result<SuiteRun<M>, GuardError>
+    where
+        M: Machine,
+        M::Output: IntoReport,
+    {
+        SuiteRun::new(machine, self.run.aggregate, self.run.webhook_url)
+            .map(|run| run.with_baseline(self.baseline))
+    }
 }
 
 /// Runs bot test suites: seed-v1 executions (`run`) and cognigy-v2 playbooks (`runPlaybook`).
@@ -116,17 +143,14 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().executions, "run", "seed-v1")?;
             let execution = validated(&payload)?;
-            let options = options_json(&options, "run options")?;
-            let run_options = RunOptions::from_json(&options, shared.allow_insecure_http)?;
-            let baseline = BaselineOptions::from_json(&options)?;
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
             let machine = SeedRun::run(
                 shared.base.clone(),
                 execution,
                 idempotency_key(shared.clock.now()),
                 shared.timing,
             );
-            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
-                .map(|run| run.with_baseline(baseline))
+            suite.wrap(machine)
         })();
         shared.open_suite(prepared)
     }
@@ -140,13 +164,10 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().playbooks, "runPlaybook", "cognigy-v2")?;
             let spec = PlaybookSpec::from_json(&json_value(&playbook)?)?;
-            let options = options_json(&options, "run options")?;
-            let run_options = RunOptions::from_json(&options, shared.allow_insecure_http)?;
-            let want_intents = run_options.aggregate.known_intents.is_none();
-            let baseline = BaselineOptions::from_json(&options)?;
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
+            let want_intents = suite.run.aggregate.known_intents.is_none();
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
-            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
-                .map(|run| run.with_baseline(baseline))
+            suite.wrap(machine)
         })();
         shared.open_suite(prepared)
     }
@@ -164,12 +185,8 @@ impl TestSuiteRunner {
                 "cognigy-v2",
             )?;
             let spec = SimulationSpec::from_json(&json_value(&simulation)?)?;
-            let options = options_json(&options, "run options")?;
-            let run_options = RunOptions::from_json(&options, shared.allow_insecure_http)?;
-            let baseline = BaselineOptions::from_json(&options)?;
-            let machine = SimulationRun::new(shared.base.clone(), spec, shared.timing);
-            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
-                .map(|run| run.with_baseline(baseline))
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
+            suite.wrap(SimulationRun::new(shared.base.clone(), spec, shared.timing))
         })();
         shared.open_suite(prepared)
     }
@@ -182,8 +199,7 @@ impl TestSuiteRunner {
         let planned = (|| {
             let execution = validated(&payload)?;
             let options = options_json(&options, "runEndpoint options")?;
-            let run_options = RunOptions::from_json(&options, shared.allow_insecure_http)?;
-            let baseline = BaselineOptions::from_json(&options)?;
+            let suite = SuiteOptions::from_json(&options, shared.allow_insecure_http)?;
             let endpoint = EndpointOptions::from_json(&options, shared.allow_insecure_http)?;
             let now = shared.clock.now();
             let run = EndpointRun::new(
@@ -194,12 +210,7 @@ impl TestSuiteRunner {
                 now,
                 shared.timing.deadline_ms,
             )?;
-            Ok(EndpointPlan {
-                run,
-                aggregate: run_options.aggregate,
-                webhook_url: run_options.webhook_url,
-                baseline,
-            })
+            Ok(EndpointPlan { run, suite })
         })();
         let plan = planned.map_err(|e| shared.error(&e))?;
         let answer = json!({ "concurrency": plan.run.concurrency() });
@@ -273,11 +284,7 @@ impl TestSuiteRunner {
             .borrow_mut()
             .remove(&plan)
             .ok_or_else(|| config("this endpoint run is over"))
-            .and_then(|p| {
-                let machine = Ready::new(p.run.collect(now));
-                SuiteRun::new(machine, p.aggregate, p.webhook_url)
-                    .map(|run| run.with_baseline(p.baseline))
-            });
+            .and_then(|p| p.suite.wrap(Ready::new(p.run.collect(now))));
         shared.open_suite(prepared)
     }
 

@@ -195,6 +195,25 @@ impl Default for CaseResult {
 }
 
 impl CaseResult {
+    /// Case number `index` of a payload with its utterance and expectations (clipped), not yet
+    /// run: `unverified`, no reasons, no measurements.
+    pub fn expecting(index: usize, case: &crate::model::TestCase) -> Self {
+        let outcome = &case.outcome;
+        CaseResult {
+            index,
+            input_text: clip(&case.input_text),
+            expected_intent: outcome.expected_intent.as_deref().map(clip),
+            entities_expected: outcome
+                .expected_entities
+                .iter()
+                .flatten()
+                .map(|e| clip(e))
+                .collect(),
+            allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
+            ..CaseResult::default()
+        }
+    }
+
     /// Records why the case failed, keeping at most [`MAX_REASONS_PER_CASE`] reasons (the
     /// last kept slot then says how many more there were).
     pub fn add_reason(&mut self, reason: String) {
@@ -454,21 +473,10 @@ pub fn include_unrun(
         if reported.contains(&index) {
             continue;
         }
-        let outcome = &case.outcome;
         cases.push(CaseResult {
-            index,
-            input_text: clip(&case.input_text),
             status: CaseStatus::Errored,
             reasons: vec![NEVER_RAN.to_owned()],
-            expected_intent: outcome.expected_intent.as_deref().map(clip),
-            entities_expected: outcome
-                .expected_entities
-                .iter()
-                .flatten()
-                .map(|e| clip(e))
-                .collect(),
-            allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
-            ..CaseResult::default()
+            ..CaseResult::expecting(index, case)
         });
     }
     cases.sort_by_key(|c| c.index);

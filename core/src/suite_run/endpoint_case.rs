@@ -94,20 +94,7 @@ impl EndpointCase {
         session_id: String,
         deadline_at: f64,
     ) -> Self {
-        let outcome = &case.outcome;
-        let result = CaseResult {
-            index,
-            input_text: clip(&case.input_text),
-            expected_intent: outcome.expected_intent.as_deref().map(clip),
-            entities_expected: outcome
-                .expected_entities
-                .iter()
-                .flatten()
-                .map(|e| clip(e))
-                .collect(),
-            allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
-            ..CaseResult::default()
-        };
+        let result = CaseResult::expecting(index, &case);
         EndpointCase {
             settings,
             case,
