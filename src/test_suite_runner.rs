@@ -8,24 +8,33 @@ use crate::convert::{
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
-use cognigy_guard_core::aggregate::{aggregate, AggregateOptions, SuiteReport};
+use cognigy_guard_core::aggregate::{
+    aggregate, AggregateOptions, EndpointCaseOutcome, SuiteReport,
+};
 use cognigy_guard_core::auth::Authority;
-use cognigy_guard_core::json::{parse_borrowed_within, parse_untrusted, MAX_RESULTS_BYTES};
+use cognigy_guard_core::json::{
+    parse_borrowed_within, parse_untrusted, MAX_INPUT_BYTES, MAX_RESULTS_BYTES,
+};
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
+use cognigy_guard_core::profile::simulator::SimulationSpec;
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
 use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::redact::Redactor;
-use cognigy_guard_core::suite_run::finish::{RunReport, SuiteRun};
+use cognigy_guard_core::suite_run::baseline::BaselineOptions;
+use cognigy_guard_core::suite_run::endpoint_run::{EndpointOptions, EndpointRun, Ready};
+use cognigy_guard_core::suite_run::finish::{IntoReport, RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
 use cognigy_guard_core::suite_run::poll::Timing;
 use cognigy_guard_core::suite_run::runner_options::{RunOptions, RunnerOptions};
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
+use cognigy_guard_core::suite_run::simulation::SimulationRun;
 use cognigy_guard_core::validation::validate_test_execution_json;
 use cognigy_guard_core::{GuardError, Issue};
-use js_sys::Function;
+use js_sys::{Function, Reflect};
 use serde_json::{json, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -41,6 +50,44 @@ struct Shared {
     max_concurrent_runs: usize,
     /// `UNKNOWN_OPTION` warnings about the constructor's options.
     warnings: Vec<Issue>,
+    /// Endpoint runs in progress, by plan id.
+    plans: RefCell<BTreeMap<u32, EndpointPlan>>,
+    next_plan: Cell<u32>,
+}
+
+/// An endpoint run in progress: the core plan and the options of its report.
+struct EndpointPlan {
+    run: EndpointRun,
+    suite: SuiteOptions,
+}
+
+/// The options of every whole run: aggregation and CI webhook, and the baseline comparison.
+struct SuiteOptions {
+    run: RunOptions,
+    baseline: BaselineOptions,
+}
+
+impl SuiteOptions {
+    fn read(options: &JsValue, allow_insecure_http: bool) -> Result<Self, GuardError> {
+        Self::from_json(&options_json(options, "run options")?, allow_insecure_http)
+    }
+
+    fn from_json(options: &Value, allow_insecure_http: bool) -> Result<Self, GuardError> {
+        Ok(SuiteOptions {
+            run: RunOptions::from_json(options, allow_insecure_http)?,
+            baseline: BaselineOptions::from_json(options)?,
+        })
+    }
+
+    /// `machine` as a whole run: aggregated, compared, notified and audited.
+    fn wrap<M>(self, machine: M) -> Result<SuiteRun<M>, GuardError>
+    where
+        M: Machine,
+        M::Output: IntoReport,
+    {
+        SuiteRun::new(machine, self.run.aggregate, self.run.webhook_url)
+            .map(|run| run.with_baseline(self.baseline))
+    }
 }
 
 /// Runs bot test suites: seed-v1 executions (`run`) and cognigy-v2 playbooks (`runPlaybook`).
@@ -96,17 +143,14 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().executions, "run", "seed-v1")?;
             let execution = validated(&payload)?;
-            let run_options = RunOptions::from_json(
-                &options_json(&options, "run options")?,
-                shared.allow_insecure_http,
-            )?;
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
             let machine = SeedRun::run(
                 shared.base.clone(),
                 execution,
                 idempotency_key(shared.clock.now()),
                 shared.timing,
             );
-            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
+            suite.wrap(machine)
         })();
         shared.open_suite(prepared)
     }
@@ -120,15 +164,134 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().playbooks, "runPlaybook", "cognigy-v2")?;
             let spec = PlaybookSpec::from_json(&json_value(&playbook)?)?;
-            let run_options = RunOptions::from_json(
-                &options_json(&options, "run options")?,
-                shared.allow_insecure_http,
-            )?;
-            let want_intents = run_options.aggregate.known_intents.is_none();
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
+            let want_intents = suite.run.aggregate.known_intents.is_none();
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
-            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
+            suite.wrap(machine)
         })();
         shared.open_suite(prepared)
+    }
+
+    /// Opens `runSimulation`: schedules a Cognigy Simulator batch of a scenario, polls it until it
+    /// ends, reads its runs (one case each), then aggregates, notifies and audits like `run`
+    /// (`cognigy-v2`).
+    #[wasm_bindgen(js_name = __runSimulation, skip_typescript)]
+    pub fn open_run_simulation(&self, simulation: JsValue, options: JsValue) -> u32 {
+        let shared = &self.shared;
+        let prepared = (|| {
+            shared.require(
+                shared.profile.spec().playbooks,
+                "runSimulation",
+                "cognigy-v2",
+            )?;
+            let spec = SimulationSpec::from_json(&json_value(&simulation)?)?;
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
+            suite.wrap(SimulationRun::new(shared.base.clone(), spec, shared.timing))
+        })();
+        shared.open_suite(prepared)
+    }
+
+    /// Plans `runEndpoint` (`js/runner.mjs`): validates `payload` and `options` (nothing is sent
+    /// for invalid ones) and answers `{ plan, concurrency }`; throws `GuardError`.
+    #[wasm_bindgen(js_name = __endpointPlan, skip_typescript)]
+    pub fn endpoint_plan(&self, payload: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let shared = &self.shared;
+        let planned = (|| {
+            let execution = validated(&payload)?;
+            let options = options_json(&options, "runEndpoint options")?;
+            let suite = SuiteOptions::from_json(&options, shared.allow_insecure_http)?;
+            let endpoint = EndpointOptions::from_json(&options, shared.allow_insecure_http)?;
+            let now = shared.clock.now();
+            let run = EndpointRun::new(
+                execution,
+                endpoint,
+                shared.base.clone(),
+                run_id(now),
+                now,
+                shared.timing.deadline_ms,
+            )?;
+            Ok(EndpointPlan { run, suite })
+        })();
+        let plan = planned.map_err(|e| shared.error(&e))?;
+        let answer = json!({ "concurrency": plan.run.concurrency() });
+        let id = shared.next_plan.get();
+        shared.next_plan.set(id.wrapping_add(1).max(1));
+        shared.plans.borrow_mut().insert(id, plan);
+        let answer = to_js(&answer)?;
+        Reflect::set(&answer, &JsValue::from_str("plan"), &JsValue::from(id))?;
+        Ok(answer)
+    }
+
+    /// The cases endpoint run `plan` runs next (never run, then the reruns), as an array of
+    /// indices; empty when the run is over.
+    #[wasm_bindgen(js_name = __endpointNext, skip_typescript)]
+    pub fn endpoint_next(&self, plan: u32) -> Vec<u32> {
+        let now = self.shared.clock.now();
+        self.shared
+            .plans
+            .borrow()
+            .get(&plan)
+            .map(|p| p.run.reruns(now))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect()
+    }
+
+    /// Opens the next attempt at case `index` of endpoint run `plan`; resolves its progress event.
+    #[wasm_bindgen(js_name = __endpointCase, skip_typescript)]
+    pub fn endpoint_case(&self, plan: u32, index: u32) -> u32 {
+        let shared = Rc::clone(&self.shared);
+        let machine = shared
+            .plans
+            .borrow()
+            .get(&plan)
+            .ok_or_else(|| config("this endpoint run is over"))
+            .and_then(|p| p.run.case(index as usize));
+        let machine = match machine {
+            Ok(machine) => machine,
+            Err(err) => return ops::failed(shared.error(&err)),
+        };
+        let owner = Rc::clone(&shared);
+        let finish: ops::Finish<EndpointCaseOutcome> = Box::new(move |outcome| match outcome {
+            Ok(outcome) => {
+                let now = owner.clock.now();
+                let progress = owner
+                    .plans
+                    .borrow_mut()
+                    .get_mut(&plan)
+                    .map(|p| p.run.record(outcome, now));
+                to_js(&progress)
+            }
+            Err(err) => Err(owner.error(&err)),
+        });
+        ops::open(
+            machine,
+            Some(Rc::clone(&shared.authority)),
+            Rc::clone(&shared.clock),
+            finish,
+        )
+    }
+
+    /// Opens the end of endpoint run `plan`: its report (aggregation, baseline, CI webhook, audit
+    /// record), after which the plan is gone.
+    #[wasm_bindgen(js_name = __endpointFinish, skip_typescript)]
+    pub fn endpoint_finish(&self, plan: u32) -> u32 {
+        let shared = &self.shared;
+        let now = shared.clock.now();
+        let prepared = shared
+            .plans
+            .borrow_mut()
+            .remove(&plan)
+            .ok_or_else(|| config("this endpoint run is over"))
+            .and_then(|p| p.suite.wrap(Ready::new(p.run.collect(now))));
+        shared.open_suite(prepared)
+    }
+
+    /// Forgets endpoint run `plan` (it was aborted or broke off).
+    #[wasm_bindgen(js_name = __endpointDrop, skip_typescript)]
+    pub fn endpoint_drop(&self, plan: u32) {
+        self.shared.plans.borrow_mut().remove(&plan);
     }
 
     /// Opens `submit`: validates and submits `payload`; resolves `{ executionId, status }`
@@ -246,6 +409,33 @@ fn wants_cases(options: &JsValue) -> Result<bool, GuardError> {
     }
 }
 
+/// Compares a SuiteReport with a baseline (an earlier report), each an object or its JSON text:
+/// regressions and fixes matched by input text, and the pass-rate, coverage and macro-F1 deltas.
+/// Pure; throws `GuardError` (`CONFIG`) for something that is not a report.
+#[wasm_bindgen(js_name = compareReports, unchecked_return_type = "ReportComparison")]
+pub fn compare_reports(
+    #[wasm_bindgen(unchecked_param_type = "SuiteReport | string")] current: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SuiteReport | string")] baseline: JsValue,
+) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let current = report_value(&current)?;
+        let baseline = report_value(&baseline)?;
+        cognigy_guard_core::aggregate::compare_reports(&current, &baseline)
+    })();
+    result
+        .map_err(|e| to_js_error(&e))
+        .and_then(|comparison| to_js(&comparison))
+}
+
+/// A report argument: its JSON text, or an object read as JSON.
+fn report_value(value: &JsValue) -> Result<Value, GuardError> {
+    let invalid = |issue| GuardError::Validation(vec![issue]);
+    match json_input(value, MAX_INPUT_BYTES).map_err(invalid)? {
+        Some(text) => parse_untrusted(&text).map_err(invalid),
+        None => json_value(value),
+    }
+}
+
 /// Renders a SuiteReport as JUnit XML. Throws `GuardError` (`VALIDATION`) for something that is
 /// not a report.
 #[wasm_bindgen(js_name = toJUnitXml)]
@@ -284,6 +474,8 @@ impl Shared {
             on_audit: function_option(options, "onAudit")?,
             max_concurrent_runs: o.max_concurrent_runs,
             warnings: o.warnings,
+            plans: RefCell::new(BTreeMap::new()),
+            next_plan: Cell::new(1),
         })
     }
 
@@ -398,6 +590,17 @@ fn validated(payload: &JsValue) -> Result<cognigy_guard_core::model::TestExecuti
 fn json_value(value: &JsValue) -> Result<Value, GuardError> {
     let text = json_text(value).map_err(|issue| GuardError::Validation(vec![issue]))?;
     parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue]))
+}
+
+/// A unique id for one endpoint run (its session ids start with it).
+fn run_id(now: f64) -> String {
+    let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let millis = if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    };
+    format!("cg-endpoint-{millis:x}-{random:08x}")
 }
 
 /// A unique `Idempotency-Key` for one submission.

@@ -114,6 +114,17 @@ export declare class TestSuiteRunner {
    * platform task and rejects with `CANCELLED`.
    */
   runPlaybook(playbook: PlaybookSpec, options?: RunOptions): Promise<SuiteReport>;
+  /**
+   * Runs the validated seed `payload` against a REST Endpoint, case by case (a fresh `sessionId`
+   * each, at most `concurrency` at once), with NLU scores for expected intents; the report adds
+   * `nlu` and `flaky`. Aborting `signal` stops every request and rejects with `CANCELLED`.
+   */
+  runEndpoint(payload: TestExecutionInput, options: EndpointRunOptions): Promise<SuiteReport>;
+  /**
+   * Schedules a Cognigy Simulator batch of a scenario (`cognigy-v2`), polls it until it ends and
+   * reports each run as a case (passed when it met its success criteria).
+   */
+  runSimulation(simulation: SimulationSpec, options?: RunOptions): Promise<SuiteReport>;
   /** Validates and submits `payload`; resolves `{ executionId }` (`seed-v1`). */
   submit(payload: TestExecutionInput): Promise<SubmittedExecution>;
   /** Polls execution `id` until it is `completed`, `failed` or `timeout` (`seed-v1`). */
@@ -150,6 +161,8 @@ export declare function buildTimeoutPayload(config: TimeoutConfigInput | Timeout
  * `cases` empty.
  */
 export declare function aggregateResults(raw: unknown, options?: AggregateResultsOptions): SuiteReport;
+/** Compares a SuiteReport with a baseline (objects or JSON text): regressions, fixes and deltas. Pure. */
+export declare function compareReports(current: SuiteReport | string, baseline: SuiteReport | string): ReportComparison;
 /** Renders a SuiteReport as JUnit XML. */
 export declare function toJUnitXml(report: SuiteReport): string;
 /** Checks a chain of audit records: `{ ok, brokenAt?, index?, reason? }`. */

@@ -412,3 +412,73 @@ test('progress: on a terminal the bar is redrawn on a timer between polls, with 
   await new Promise((resolve) => { setTimeout(resolve, REDRAW_MS * 2); });
   assert.equal(writes.length, after, 'no redraw after stop()');
 });
+
+test('run-endpoint: URL from COGNIGY_ENDPOINT_URL (never printed), NLU flags, JSON/JUnit, --baseline and --fail-on-regression', async () => {
+  const token = 'demo-endpoint-token';
+  const flow = samples.FLOWS[0];
+  const nlu = ['--base-url', sim.url, '--api-key', DEMO_API_KEY, '--nlu-project', samples.PROJECT_ID, '--flow-ref', flow._id, '--locale-ref', samples.LOCALE_ID];
+  const cases = [
+    { input_text: 'I want to order a large pizza', outcome: { expected_intent: 'orderPizza', expected_entities: ['size'], allowed_latency_ms: 5000 } },
+    { input_text: 'hello there', outcome: { expected_intent: 'greeting', allowed_latency_ms: 5000 } },
+    { input_text: 'Can I get a refund', outcome: { expected_intent: 'orderPizza', allowed_latency_ms: 5000 } },
+  ];
+  const env = { COGNIGY_ENDPOINT_URL: sim.endpointUrl() };
+  const json = join(dir, 'endpoint', 'base.json');
+  const first = await cli(['run-endpoint', file('endpoint.json', suite(cases)), ...nlu, '--pass-threshold', '0.5', '--json', json, '--junit', join(dir, 'endpoint', 'j.xml')], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /nlu\s+accuracy 66\.7%, macro-F1/);
+  assert.match(first.stdout, /confusion \(rows expected, columns predicted: 1=greeting 2=orderPizza 3=refund\)/);
+  assert.match(first.stderr, /progress: case #\d passed/);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(report.total, 3);
+  assert.deepEqual(report.nlu.confusion.labels, ['greeting', 'orderPizza', 'refund']);
+  assert.match(readFileSync(join(dir, 'endpoint', 'j.xml'), 'utf8'), /<testcase /);
+  for (const text of [first.stdout, first.stderr, readFileSync(json, 'utf8')]) assert.ok(!text.includes(token));
+
+  const changed = structuredClone(cases);
+  changed[1].outcome.expected_intent = 'weather';
+  const again = await cli(['run-endpoint', file('changed.json', suite(changed)), ...nlu, '--pass-threshold', '0.3', '--baseline', json], env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /baseline\s+1 regressed, 0 fixed/);
+  assert.match(again.stdout, /regressed #1 "hello there"/);
+  const strict = await cli(['run-endpoint', file('changed.json', suite(changed)), ...nlu, '--pass-threshold', '0.3', '--baseline', json, '--fail-on-regression', '--retry-failed', '1'], env);
+  assert.equal(strict.code, 1);
+  assert.match(strict.stdout, /gate\s+FAILED \(1 regression\(s\) against the baseline/);
+  for (const text of [again.stdout, again.stderr, strict.stdout, strict.stderr]) assert.ok(!text.includes(token));
+});
+
+test('run-endpoint: missing URL and partial NLU flags are reported at once; intents without NLU are CONFIG (exit 1)', async () => {
+  const missing = await cli(['run-endpoint', '--nlu-project', 'p']);
+  assert.equal(missing.code, 1);
+  for (const flag of ['FILE', '--endpoint-url URL', '--flow-ref ID', '--locale-ref ID', '--base-url URL']) assert.ok(missing.stderr.includes(`missing ${flag}`), flag);
+  const noNlu = await cli(['run-endpoint', file('intent.json', suite([passingCase])), '--endpoint-url', sim.endpointUrl()]);
+  assert.equal(noNlu.code, 1);
+  assert.match(noNlu.stderr, /CONFIG: testCases\[0\]\.outcome\.expectedIntent/);
+  assert.ok(!noNlu.stderr.includes('demo-endpoint-token'));
+  const textOnly = await cli(['run-endpoint', file('text.json', suite([{ input_text: 'hours?', outcome: { expected_response_contains: 'open from', allowed_latency_ms: 5000 } }])), '--endpoint-url', sim.endpointUrl()]);
+  assert.equal(textOnly.code, 0, textOnly.stderr);
+  const bad = await cli(['run-endpoint', file('text.json', suite([passingCase])), '--endpoint-url', 'not a url/demo-endpoint-token']);
+  assert.equal(bad.code, 1);
+  assert.ok(!bad.stderr.includes('demo-endpoint-token'), bad.stderr);
+});
+
+test('list-simulations and run-simulation (cognigy-v2 Simulator)', async () => {
+  const conn = ['--base-url', sim.url, '--api-key', DEMO_API_KEY];
+  const list = await cli(['list-simulations', ...conn, '--project', samples.PROJECT_ID]);
+  assert.equal(list.code, 0, list.stderr);
+  for (const s of samples.SCENARIOS) assert.ok(list.stdout.includes(`--simulation ${s.referenceId}`), s.name);
+  const missing = await cli(['run-simulation', ...conn]);
+  assert.equal(missing.code, 1);
+  for (const flag of ['--simulation REF', '--project ID', '--flow-ref ID', '--locale-ref ID']) assert.ok(missing.stderr.includes(`missing ${flag}`), flag);
+  const args = ['run-simulation', ...conn, '--simulation', samples.SCENARIOS[1].referenceId, '--project', samples.PROJECT_ID,
+    '--flow-ref', samples.FLOWS[0]._id, '--locale-ref', samples.LOCALE_ID, '--runs', '2', '--poll-interval', '20'];
+  const ran = await cli([...args, '--pass-threshold', '0.5', '--json', join(dir, 'sim', 'report.json')]);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(ran.stdout, /cases\s+2 \(1 passed, 1 failed/);
+  assert.match(ran.stdout, /x #1 "run 2": criterion: the bot never said "sunny"/);
+  const strict = await cli([...args]);
+  assert.equal(strict.code, 1, 'a completed batch below the threshold misses its gate');
+  const broken = await cli(['run-simulation', ...conn, '--simulation', samples.SCENARIOS[0].referenceId, '--project', samples.PROJECT_ID,
+    '--flow-ref', 'nope', '--locale-ref', samples.LOCALE_ID, '--poll-interval', '20']);
+  assert.equal(broken.code, 2, 'a FAILED batch is a run the platform did not complete');
+});

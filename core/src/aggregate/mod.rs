@@ -20,21 +20,25 @@ pub mod audit_record;
 pub mod ci_webhook;
 pub mod compare;
 pub mod coverage;
+pub mod endpoint;
 pub mod latency;
 pub mod layout;
 pub mod nlu;
 pub mod playbook;
 mod reasons;
 pub mod seed_v1;
+pub mod simulation;
 
-pub use audit_record::{suite_audit_record, SuiteAuditRecord};
+pub use audit_record::{suite_audit_record, GovernanceStatus, SuiteAuditRecord};
 pub use ci_webhook::ci_webhook_body;
 pub use compare::{compare_reports, ChangedCase, ReportComparison};
 pub use coverage::{Coverage, NameStats};
+pub use endpoint::{endpoint_report, EndpointCaseOutcome, FlakyCase};
 pub use latency::LatencyStats;
 pub use nlu::{nlu_report, ConfusionMatrix, IntentMetrics, NluCase, NluReport, NO_INTENT};
 pub use playbook::aggregate_playbook_run;
 pub use seed_v1::aggregate_seed_v1;
+pub use simulation::simulation_report;
 
 use crate::error::GuardError;
 use crate::json::{Json, Object};
@@ -191,6 +195,25 @@ impl Default for CaseResult {
 }
 
 impl CaseResult {
+    /// Case number `index` of a payload with its utterance and expectations (clipped), not yet
+    /// run: `unverified`, no reasons, no measurements.
+    pub fn expecting(index: usize, case: &crate::model::TestCase) -> Self {
+        let outcome = &case.outcome;
+        CaseResult {
+            index,
+            input_text: clip(&case.input_text),
+            expected_intent: outcome.expected_intent.as_deref().map(clip),
+            entities_expected: outcome
+                .expected_entities
+                .iter()
+                .flatten()
+                .map(|e| clip(e))
+                .collect(),
+            allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
+            ..CaseResult::default()
+        }
+    }
+
     /// Records why the case failed, keeping at most [`MAX_REASONS_PER_CASE`] reasons (the
     /// last kept slot then says how many more there were).
     pub fn add_reason(&mut self, reason: String) {
@@ -335,6 +358,15 @@ pub struct SuiteReport {
     /// The run's audit record, filled by the runner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<SuiteAuditRecord>,
+    /// The NLU report of an endpoint run with `nlu` configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nlu: Option<NluReport>,
+    /// Cases of an endpoint run that failed and then passed in a rerun (`retryFailed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flaky: Option<Vec<FlakyCase>>,
+    /// The comparison with the run's `baseline`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ReportComparison>,
 }
 
 impl Default for SuiteReport {
@@ -413,6 +445,9 @@ pub fn build_report(cases: Vec<CaseResult>, opts: &AggregateOptions) -> SuiteRep
         polls: None,
         webhook: None,
         audit: None,
+        nlu: None,
+        flaky: None,
+        comparison: None,
     }
 }
 
@@ -430,18 +465,10 @@ pub fn include_unrun(
 ) -> SuiteReport {
     include_errored(report, submitted.len(), opts, |index| {
         let case = submitted.get(index)?;
-        let outcome = &case.outcome;
         Some(CaseResult {
-            input_text: clip(&case.input_text),
-            expected_intent: outcome.expected_intent.as_deref().map(clip),
-            entities_expected: outcome
-                .expected_entities
-                .iter()
-                .flatten()
-                .map(|e| clip(e))
-                .collect(),
-            allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
-            ..never_ran(index)
+            status: CaseStatus::Errored,
+            reasons: vec![NEVER_RAN.to_owned()],
+            ..CaseResult::expecting(index, case)
         })
     })
 }

@@ -9,13 +9,14 @@
 //! not complete (seed `failed`/`timeout`, task `error`/`cancelled`) is reported with that status
 //! and a failed gate, whatever the cases that did run say.
 
+use super::baseline::BaselineOptions;
 use super::playbook::PlaybookOutcome;
 use super::seed::SeedOutcome;
 use super::webhook::{idempotency_key, WebhookSender};
 use super::{already_finished, fail, Call, Input, Machine, Phase, ProgressEvent, Step};
 use crate::aggregate::{
     aggregate_playbook_run, aggregate_seed_v1, ci_webhook_body, include_unrun, include_unrun_steps,
-    suite_audit_record, AggregateOptions, Gate, SuiteReport,
+    suite_audit_record, AggregateOptions, Gate, GovernanceStatus, SuiteReport,
 };
 use crate::error::GuardError;
 use crate::json::Json;
@@ -144,6 +145,7 @@ pub struct SuiteRun<M> {
     stage: Stage<M>,
     opts: AggregateOptions,
     webhook_url: Option<TargetUrl>,
+    baseline: BaselineOptions,
     progress: Vec<ProgressEvent>,
 }
 
@@ -163,8 +165,16 @@ where
             stage: Stage::Running(inner),
             opts,
             webhook_url,
+            baseline: BaselineOptions::default(),
             progress: Vec::new(),
         })
+    }
+
+    /// Compares the report with `baseline` before the webhook and the audit record, which then
+    /// see its gate (see [`BaselineOptions::apply`]).
+    pub fn with_baseline(mut self, baseline: BaselineOptions) -> Self {
+        self.baseline = baseline;
+        self
     }
 
     fn inner_step(&mut self, step: Step<M::Output>, now: f64, random: f64) -> Step<RunReport> {
@@ -189,6 +199,9 @@ where
         now: f64,
         _random: f64,
     ) -> Step<RunReport> {
+        if let Err(error) = self.baseline.apply(&mut collected.report) {
+            return self.end(Err(error));
+        }
         let report = &mut collected.report;
         report.started_at = Some(iso8601(collected.started_ms));
         report.finished_at = Some(iso8601(now));
@@ -230,7 +243,12 @@ where
             started_ms,
             fail_reason,
         } = collected;
-        let audit = suite_audit_record(&report, &execution_id, started_ms, finished_ms, &self.opts);
+        let mut audit =
+            suite_audit_record(&report, &execution_id, started_ms, finished_ms, &self.opts);
+        if report.gate == Gate::Failed {
+            // A gate failed by the run (incomplete, a regression) is no compliant run either.
+            audit.governance_status = GovernanceStatus::NonCompliant;
+        }
         report.audit = Some(audit);
         self.progress.push(ProgressEvent {
             phase: Phase::Done,

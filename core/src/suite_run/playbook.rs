@@ -417,7 +417,7 @@ impl Dialect for PlaybookDialect {
 /// of `got` items (`read` in all so far), more follow only when the server gave a `next` cursor, the
 /// page was not empty, fewer than `total` items were read (when the server said), and the cursor is
 /// not the one this page was asked with (a server repeating it would loop).
-fn next_page_cursor(
+pub(crate) fn next_page_cursor(
     got: usize,
     read: usize,
     total: Option<u64>,
