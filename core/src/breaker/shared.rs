@@ -199,7 +199,7 @@ pub fn adopt(local: &mut CircuitBreaker, record: Option<&SharedRecord>) -> Resul
 pub fn quiet(b: &CircuitBreaker) -> bool {
     b.state == BreakerState::Closed
         && b.consecutive_failures == 0
-        && b.window.as_ref().is_none_or(|w| w.failures() == 0)
+        && b.window.as_ref().map_or(true, |w| w.failures() == 0)
 }
 
 /// Counts an outcome in `local`'s own stats only (the shared part is decided by [`apply`]).
