@@ -5,6 +5,8 @@
 // breaker logic itself stays in Rust.
 // (`.then` rather than `async`/`await`: measurably cheaper per call, see bench/.)
 
+import { executeShared, fleetOf } from './fleet.mjs';
+
 /** Adds `execute(fn)` to the wasm-bindgen `CircuitBreaker` class. */
 export function installExecute(CircuitBreaker) {
   Object.defineProperty(CircuitBreaker.prototype, 'execute', {
@@ -14,6 +16,10 @@ export function installExecute(CircuitBreaker) {
       if (typeof fn !== 'function') {
         return Promise.reject(new TypeError('CircuitBreaker.execute needs a function'));
       }
+      // A breaker with a `store` shares its state (./fleet.mjs); looked up once per instance.
+      let fleet = this.__fleetIo;
+      if (fleet === undefined) fleet = this.__fleetIo = fleetOf(this);
+      if (fleet !== false) return executeShared(this, fleet, fn);
       const started = this.__admit();
       if (started !== started) return Promise.reject(this.__refusal()); // NaN: refused
       const permit = this.__permit();
