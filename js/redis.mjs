@@ -2,6 +2,7 @@
 // reads and compare-and-sets the versioned breaker records whose content the core decides
 // (core/src/breaker/shared.rs). The `redis` npm client is an optional peer dependency, loaded on
 // first use.
+import { createHash } from 'node:crypto';
 import { GuardError } from './guard-error.mjs';
 
 /**
@@ -23,6 +24,11 @@ const DEFAULT_TIMEOUT_MS = 250;
 /** Bound of an operation until the first connection worked (loading the client and connecting). */
 const FIRST_CONNECT_MS = 2000;
 const MAX_RECONNECT_DELAY_MS = 2000;
+
+/** The request key as it appears in a key name: hashed, so no URL (or query secret) is written. */
+function digest(requestKey) {
+  return createHash('sha256').update(requestKey).digest('hex').slice(0, 32);
+}
 
 function configError(message) {
   return new GuardError('CONFIG', `createRedisStore: ${message}`);
@@ -127,6 +133,7 @@ export function createRedisStore(options = {}) {
   }
 
   const breakerKey = (name) => `${keyPrefix}breaker:${name}`;
+  const cacheKey = (endpointId, requestKey) => `${keyPrefix}cache:${endpointId}:${digest(requestKey)}`;
 
   async function evalCas(c, key, version, record) {
     sha ??= await c.scriptLoad(CAS_SCRIPT);
@@ -152,6 +159,20 @@ export function createRedisStore(options = {}) {
     async readBreaker(name) {
       const [version, record] = await io((c) => c.hmGet(breakerKey(name), ['ver', 'rec']));
       return { version: version ?? '0', record: record ?? null };
+    },
+    /**
+     * The breaker record `name` and the shared cache entry of `endpointId`'s request `requestKey`, in
+     * one round trip: `{ version, record, cached, cachedTtlMs }` (`cached`: the answer body text or
+     * `null`; `cachedTtlMs`: its remaining life).
+     */
+    async readCall(name, endpointId, requestKey) {
+      const key = cacheKey(endpointId, requestKey);
+      const [[version, record], cached, ttl] = await io((c) => c.multi().hmGet(breakerKey(name), ['ver', 'rec']).get(key).pTTL(key).exec());
+      return { version: version ?? '0', record: record ?? null, cached: cached ?? null, cachedTtlMs: Number(ttl) };
+    },
+    /** Shares the answer body text `body` of `endpointId`'s request `requestKey` for `ttlMs`. One round trip. */
+    async writeCache(endpointId, requestKey, body, ttlMs) {
+      await io((c) => c.set(cacheKey(endpointId, requestKey), body, { PX: Math.max(1, Math.round(ttlMs)) }));
     },
     /**
      * Writes `record` for `name` if its version is still `version`: `{ written, version, record }`,

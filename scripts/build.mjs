@@ -84,7 +84,7 @@ const bundle = (entry, outfile, platform) => esbuild.buildSync({
 bundle('node-entry.mjs', join(pkg, 'node', 'index.cjs'), 'node');
 // The browser entry: the JS methods bundled in, the glue (and its .wasm) beside it.
 cpSync(join(stage, 'entry', 'web-index.js'), join(stage, 'web', 'web-index.js'));
-for (const file of ['install.mjs', 'api.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'fleet.mjs', 'manager.mjs', 'runner.mjs']) {
+for (const file of ['install.mjs', 'api.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'fleet.mjs', 'fleet-manager.mjs', 'manager.mjs', 'runner.mjs']) {
   cpSync(join(stage, 'entry', file), join(stage, 'web', file));
 }
 esbuild.buildSync({

@@ -13,7 +13,8 @@ import { freePort, startRedis } from './redis-server.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, '..', '..', 'pkg');
 const require = createRequire(join(pkg, 'package.json'));
-const { CircuitBreaker, GuardError } = require(join(pkg, 'node', 'index.cjs'));
+const g = require(join(pkg, 'node', 'index.cjs'));
+const { CircuitBreaker, GuardError } = g;
 const { createRedisStore } = require(join(pkg, 'redis.cjs'));
 const redis = require('redis');
 const SECRET = 'fleet-test-secret-7f3a';
@@ -59,10 +60,11 @@ function fleet(count, o) {
 /** Every key under `prefix` with every field value, as text. */
 async function dump(url, prefix) {
   const client = redis.createClient({ url });
+  client.on('error', () => {});
   await client.connect();
   const keys = await client.keys(`${prefix}*`);
   const all = {};
-  for (const key of keys) all[key] = await client.hGetAll(key);
+  for (const key of keys) all[key] = (await client.type(key)) === 'hash' ? await client.hGetAll(key) : await client.get(key);
   await client.quit();
   return all;
 }
@@ -191,4 +193,74 @@ test('createRedisStore and a breaker with a store reject bad options with GuardE
   const b = new CircuitBreaker({ store, name: 'x' });
   assert.deepEqual(b.warnings, []);
   assert.deepEqual(JSON.parse(JSON.stringify({ store })), { store: { store: 'redis', keyPrefix: 'cognigy-guard:' } });
+});
+
+test('TimeoutManager with a store: three managers share the endpoint breaker and the last-known-good cache per request key; nothing secret is written', async () => {
+  const server = await startRedis();
+  const up = await upstream();
+  const stores = [1, 2, 3].map(() => createRedisStore({ url: server.url, keyPrefix: 'fleet-m:' }));
+  try {
+    const managers = stores.map((store) => new g.TimeoutManager({ baseUrl: new URL(up.url).origin, allowInsecureHttp: true,
+      breaker: { failureThreshold: 3, resetTimeoutMs: 60000 }, store }));
+    for (const m of managers) {
+      assert.deepEqual(m.warnings, []);
+      await m.configureTimeout({ endpointId: 'w', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { t: 1 } });
+    }
+    const headers = { authorization: `Bearer ${SECRET}` };
+    const fallbackTemplate = { t: 1 };
+    up.mode = 'up';
+    const live = await managers[0].call('w', { url: `/weather?city=x&key=${SECRET}`, headers });
+    assert.equal(live.source, 'live');
+    up.mode = 'down';
+    const cached = await managers[1].call('w', { url: `/weather?city=x&key=${SECRET}`, headers });
+    assert.equal(cached.source, 'cache', 'the answer cached by one manager serves another for the same request');
+    const other = await managers[1].call('w', { url: `/weather?city=y&key=${SECRET}`, headers, fallbackTemplate });
+    assert.equal(other.source, 'fallback', 'and only for the same request key');
+    // Two failures so far (managers[1]); one more anywhere opens the shared breaker.
+    await managers[2].call('w', { url: '/weather?city=z', headers, fallbackTemplate });
+    const hits = up.hits.length;
+    for (const m of managers) {
+      const r = await m.call('w', { url: '/weather?city=z', headers, fallbackTemplate });
+      assert.equal(r.circuit, 'open');
+    }
+    assert.equal(up.hits.length, hits, 'no manager sends while the shared breaker is open');
+    const text = JSON.stringify(await dump(server.url, 'fleet-m:'));
+    assert.ok(!text.includes(SECRET) && !/bearer|authorization|city=/i.test(text), text);
+    for (const m of managers) assert.equal(m.metrics().storeErrors, 0);
+  } finally {
+    for (const store of stores) await store.close();
+    await up.close();
+    await server.stop();
+  }
+});
+
+test('TimeoutManager with a store that is down: calls answer, storeErrors counts, the audit log says store_unavailable then store_recovered', async () => {
+  const port = await freePort();
+  const up = await upstream();
+  up.mode = 'up';
+  const store = createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'fleet-n:' });
+  try {
+    const m = new g.TimeoutManager({ baseUrl: new URL(up.url).origin, allowInsecureHttp: true, store, deadlineMs: 3000 });
+    await m.configureTimeout({ endpointId: 'w', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { t: 1 } });
+    const started = Date.now();
+    assert.equal((await m.call('w', { url: '/weather' })).source, 'live');
+    assert.ok(Date.now() - started < 3000);
+    assert.ok(m.metrics().storeErrors > 0);
+    const server = await startRedis(port);
+    try {
+      const deadline = Date.now() + 5000;
+      while (!m.auditLog().some((r) => r.eventType === 'store_recovered') && Date.now() < deadline) {
+        await m.call('w', { url: '/weather' });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const events = m.auditLog().map((r) => r.eventType).filter((t) => t.startsWith('store_'));
+      assert.deepEqual(events, ['store_unavailable', 'store_recovered']);
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  } finally {
+    await store.close();
+    await up.close();
+  }
 });

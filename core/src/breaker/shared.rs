@@ -188,6 +188,66 @@ pub fn apply(
     })
 }
 
+/// The outcomes one guarded call of a `TimeoutManager` reported to its endpoint's breaker, in
+/// order: `failures` failed attempts, then at most one success.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallOutcomes {
+    /// Failed attempts.
+    pub failures: u32,
+    /// The final success's latency, if the call succeeded live.
+    pub success_latency_ms: Option<f64>,
+}
+
+/// Applies one manager call's outcomes (admitted with `permit`) at `now` to the record read,
+/// attempt by attempt; an admitted probe whose call reported nothing is released.
+pub fn apply_call(
+    record: Option<&SharedRecord>,
+    config: &BreakerConfig,
+    permit: FleetPermit,
+    outcomes: CallOutcomes,
+    now: f64,
+) -> Result<Applied, GuardError> {
+    let failure = Outcome::Failure {
+        retry_after_ms: None,
+    };
+    let mut steps: Vec<Outcome> = (0..outcomes.failures.min(1000)).map(|_| failure).collect();
+    if let Some(latency_ms) = outcomes.success_latency_ms {
+        steps.push(Outcome::Success { latency_ms });
+    }
+    if steps.is_empty() {
+        steps.push(Outcome::Release);
+    }
+    let mut current = record.cloned();
+    let mut last = None;
+    for outcome in steps {
+        let applied = apply(
+            current.as_ref(),
+            config,
+            FleetOp::Settle { permit, outcome },
+            now,
+        )?;
+        if applied.changed {
+            current = Some(applied.record.clone());
+        }
+        last = Some(applied);
+    }
+    let after = match (current, last) {
+        (Some(r), _) => r,
+        (None, Some(applied)) => applied.record,
+        (None, None) => record_of(&CircuitBreaker::new(config.clone())?),
+    };
+    let changed = match record {
+        Some(read) => *read != after,
+        None => after != record_of(&CircuitBreaker::new(config.clone())?),
+    };
+    Ok(Applied {
+        record: after,
+        changed,
+        admission: None,
+        permit: None,
+    })
+}
+
 /// Replaces the shared part of `local` by `record` (`None`: a fresh closed breaker); `local`
 /// keeps its configuration and its counters.
 pub fn adopt(local: &mut CircuitBreaker, record: Option<&SharedRecord>) -> Result<(), GuardError> {

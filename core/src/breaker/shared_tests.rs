@@ -284,3 +284,40 @@ fn a_blind_write_would_be_caught() {
     assert_eq!(sequential.consecutive_failures, 3);
     assert_ne!(second, sequential);
 }
+
+#[test]
+fn a_manager_call_applies_its_attempts_in_order_and_releases_an_unused_probe() {
+    let permit = FleetPermit {
+        period: 0,
+        probe: None,
+    };
+    let two = CallOutcomes {
+        failures: 2,
+        success_latency_ms: Some(5.0),
+    };
+    // Two failed attempts, then a success: the run of failures is cleared.
+    let applied = apply_call(None, &config(), permit, two, 1000.0).unwrap();
+    assert!(!applied.changed, "{:?}", applied.record);
+    let three = CallOutcomes {
+        failures: 3,
+        success_latency_ms: None,
+    };
+    let open = apply_call(None, &config(), permit, three, 1000.0).unwrap();
+    assert_eq!(open.record.state, BreakerState::Open);
+    // A probe taken fleet-wide whose call sent nothing is returned.
+    let (record, probe) = step(Some(open.record), FleetOp::Acquire, 2500.0);
+    assert_eq!(record.as_ref().unwrap().probes.len(), 1);
+    let none = CallOutcomes {
+        failures: 0,
+        success_latency_ms: None,
+    };
+    let released = apply_call(
+        record.as_ref(),
+        &config(),
+        probe.permit.unwrap(),
+        none,
+        2501.0,
+    )
+    .unwrap();
+    assert!(released.changed && released.record.probes.is_empty());
+}
