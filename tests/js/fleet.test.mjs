@@ -264,3 +264,28 @@ test('TimeoutManager with a store that is down: calls answer, storeErrors counts
     await up.close();
   }
 });
+
+test('cognigy-guard demo --redis URL shows four worker processes sharing one breaker', async () => {
+  const server = await startRedis();
+  try {
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(pkg, 'bin', 'cognigy-guard.js'), 'demo', '--exit', '--port', '0', '--redis', server.url], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      child.stdout.on('data', (d) => { text += d; });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(text);
+        else reject(new Error(`demo exited with ${code}: ${text}`));
+      });
+    });
+    const sent = Number(out.match(/(\d+) requests reached the failing service from 4 processes/)?.[1]);
+    assert.ok(sent >= 3 && sent <= 3 + 4, out);
+    assert.match(out, /refused by the shared breaker/);
+    assert.match(out.split('outage over').at(-1), /answered 200/);
+  } finally {
+    await server.stop();
+  }
+});

@@ -17,6 +17,17 @@ function serveUntil(sim, signal) {
   });
 }
 
+/** The shared-state section (`--redis URL`): worker processes sharing one breaker on Redis. */
+async function fleet(server, redisUrl, io) {
+  const { fleetDemo } = require('../../fleet-demo.js');
+  try {
+    await fleetDemo({ sim: server, redisUrl, pkg: pkgRoot, log: io.out });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
+
 async function sim({ values, io }) {
   const { startSimulator, DEMO_API_KEY, DEMO_CLIENT } = simulator();
   const server = await startSimulator({
@@ -26,6 +37,7 @@ async function sim({ values, io }) {
     staticRoots: { '/': path.join(pkgRoot, 'www'), '/pkg/': pkgRoot },
   });
   io.out(server.url);
+  if (values.redis) await fleet(server, values.redis, io);
   io.err([
     `Cognigy simulator and admin page at ${server.url}/ (Ctrl-C stops)`,
     'demo credentials (public, accepted by this simulator only):',
@@ -46,6 +58,7 @@ async function demo({ values, lib, io }) {
     port: number(values, 'port', 8787),
     log: io.out,
   });
+  if (values.redis) await fleet(server, values.redis, io);
   if (values.exit) {
     await server.close();
     return EXIT.OK;
