@@ -127,6 +127,8 @@ export interface TimeoutManagerOptions {
   state?: ManagerSnapshot;
   /** Allow http:// to non-loopback hosts (default false). */
   allowInsecureHttp?: boolean;
+  /** Shared state (`createRedisStore` from `cognigy-guard/redis`): endpoint breakers and the cache shared by a fleet. */
+  store?: SharedStore;
 }
 
 /** The result of `configureTimeout`. */
@@ -254,6 +256,8 @@ export interface ManagerMetrics {
   endpoints: { [endpointId: string]: EndpointMetrics };
   outbox: { pending: number; dropped: number };
   notifications: { pending: number; dropped: number };
+  /** With a `store`: its operations that failed or timed out. */
+  storeErrors?: number;
 }
 
 /** One hash-chained audit record. */
