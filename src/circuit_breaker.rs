@@ -291,18 +291,6 @@ fn fleet_op(op: u32, latency_ms: f64, permit: FleetPermit) -> FleetOp {
     FleetOp::Settle { permit, outcome }
 }
 
-/// A permit number JS holds (`-1` or anything else not a whole number: none).
-fn whole(n: f64) -> Option<u64> {
-    (n.is_finite() && n >= 0.0 && n.fract() == 0.0).then_some(n as u64)
-}
-
-fn parse_record(text: Option<String>) -> Result<Option<SharedRecord>, GuardError> {
-    let Some(text) = text else { return Ok(None) };
-    let value = serde_json::from_str(&text)
-        .map_err(|_| GuardError::BadResponse("shared breaker record: not JSON".to_owned()))?;
-    SharedRecord::from_json(&value).map(Some)
-}
-
 /// The shared-state methods JS calls around a guarded call when a `store` is set
 /// (js/execute.mjs; decisions in `cognigy_guard_core::breaker::shared`).
 #[wasm_bindgen]
@@ -330,17 +318,13 @@ impl CircuitBreaker {
         probe: f64,
     ) -> Result<JsValue, JsValue> {
         let now = self.clock.now();
-        let permit = FleetPermit {
-            period: whole(period).unwrap_or(u64::MAX),
-            probe: whole(probe),
-        };
-        let op = fleet_op(op, now - started, permit);
+        let op = fleet_op(op, now - started, FleetPermit::from_numbers(period, probe));
         let applied = self
             .with_core(|core| {
                 let read = if local {
                     Some(shared::record_of(core))
                 } else {
-                    parse_record(record)?
+                    SharedRecord::from_text(record.as_deref())?
                 };
                 let applied = shared::apply(read.as_ref(), core.config(), op, now)?;
                 if local {
@@ -383,7 +367,7 @@ impl CircuitBreaker {
     /// `GuardError(BAD_RESPONSE)` for a malformed record.
     #[wasm_bindgen(js_name = __fleetAdopt, skip_typescript)]
     pub fn fleet_adopt(&self, record: Option<String>) -> Result<bool, JsValue> {
-        let read = parse_record(record).map_err(|e| to_js_error(&e))?;
+        let read = SharedRecord::from_text(record.as_deref()).map_err(|e| to_js_error(&e))?;
         self.with_core(|core| {
             shared::adopt(core, read.as_ref())?;
             Ok(shared::quiet(core))

@@ -380,10 +380,7 @@ impl TimeoutManager {
                     .map_or(0.0, |limit| limit as f64 + 1.0)
             }),
         };
-        let permit = FleetPermit {
-            period: whole(period).unwrap_or(u64::MAX),
-            probe: whole(probe),
-        };
+        let permit = FleetPermit::from_numbers(period, probe);
         let applied = shared::apply_call(read.as_ref(), &config, permit, outcomes, now)
             .map_err(|e| to_js_error(&e))?;
         Ok(applied_object(&applied).into())
@@ -454,13 +451,7 @@ impl TimeoutManager {
 
 /// A record text read from the store; a malformed one counts as none (it is overwritten).
 fn parse_shared(text: Option<String>) -> Option<SharedRecord> {
-    let value = serde_json::from_str(&text?).ok()?;
-    SharedRecord::from_json(&value).ok()
-}
-
-/// A permit number JS holds (`-1` or anything else not a whole number: none).
-fn whole(n: f64) -> Option<u64> {
-    (n.is_finite() && n >= 0.0 && n.fract() == 0.0).then_some(n as u64)
+    SharedRecord::from_text(text.as_deref()).ok().flatten()
 }
 
 /// `{ changed, record, allowed?, period?, probe? }` of a shared decision.

@@ -39,22 +39,26 @@ async function upstream() {
   return u;
 }
 
+/** Runs node with `args`; resolves to its stdout once it exited 0 (killed after `timeoutMs`). */
+function node(args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`node ${args[0]} exited with ${code}: ${out}`));
+    });
+  });
+}
+
 /** Runs `count` worker processes with options `o`; resolves to their results. */
 function fleet(count, o) {
   const startAt = Date.now() + 1000;
-  return Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'fleet-worker.mjs'), JSON.stringify({ ...o, startAt, secret: SECRET })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.durationMs + 15000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`worker exited with ${code}`));
-      resolve(JSON.parse(out));
-    });
-  })));
+  const args = [join(here, 'fleet-worker.mjs'), JSON.stringify({ ...o, startAt, secret: SECRET })];
+  return Promise.all(Array.from({ length: count }, () => node(args, o.durationMs + 15000).then(JSON.parse)));
 }
 
 /** Every key under `prefix` with every field value, as text. */
@@ -268,19 +272,7 @@ test('TimeoutManager with a store that is down: calls answer, storeErrors counts
 test('cognigy-guard demo --redis URL shows four worker processes sharing one breaker', async () => {
   const server = await startRedis();
   try {
-    const out = await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [join(pkg, 'bin', 'cognigy-guard.js'), 'demo', '--exit', '--port', '0', '--redis', server.url], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let text = '';
-      child.stdout.on('data', (d) => { text += d; });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        if (code === 0) resolve(text);
-        else reject(new Error(`demo exited with ${code}: ${text}`));
-      });
-    });
+    const out = await node([join(pkg, 'bin', 'cognigy-guard.js'), 'demo', '--exit', '--port', '0', '--redis', server.url], 120000);
     const sent = Number(out.match(/(\d+) requests reached the failing service from 4 processes/)?.[1]);
     assert.ok(sent >= 3 && sent <= 3 + 4, out);
     assert.match(out, /refused by the shared breaker/);

@@ -100,6 +100,17 @@ impl SharedRecord {
     }
 }
 
+impl SharedRecord {
+    /// Parses record text read from the store (`None`: no record); text that is not JSON is a
+    /// `BAD_RESPONSE` error like any malformed record.
+    pub fn from_text(text: Option<&str>) -> Result<Option<Self>, GuardError> {
+        let Some(text) = text else { return Ok(None) };
+        let value = serde_json::from_str(text)
+            .map_err(|_| GuardError::BadResponse("shared breaker record: not JSON".to_owned()))?;
+        SharedRecord::from_json(&value).map(Some)
+    }
+}
+
 /// A fleet-wide admission's identity: the period it was granted in and, for a half-open
 /// probe, the probe's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +119,18 @@ pub struct FleetPermit {
     pub period: u64,
     /// The probe id when admitted half-open.
     pub probe: Option<u64>,
+}
+
+impl FleetPermit {
+    /// The permit JS holds as two numbers (anything but a whole number: no period, which is
+    /// stale everywhere, or no probe).
+    pub fn from_numbers(period: f64, probe: f64) -> Self {
+        let whole = |n: f64| (n.is_finite() && n >= 0.0 && n.fract() == 0.0).then_some(n as u64);
+        FleetPermit {
+            period: whole(period).unwrap_or(u64::MAX),
+            probe: whole(probe),
+        }
+    }
 }
 
 /// One operation on the shared breaker.
