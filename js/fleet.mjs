@@ -123,7 +123,13 @@ export async function executeShared(breaker, fleet, fn) {
 
 /** The I/O state of a breaker with a store (`false` without one). */
 export function fleetOf(breaker) {
-  const options = breaker.__fleet();
+  let options;
+  try {
+    options = breaker.__fleet();
+  } catch {
+    // A freed breaker: its own admission reports the error.
+    return false;
+  }
   if (options === undefined) return false;
   return { ...options, leaseUntil: 0, read: { version: '0', record: null } };
 }

@@ -7,7 +7,15 @@ import { sharedCall } from './fleet-manager.mjs';
 export function installManager(TimeoutManager, drive) {
   const storeOf = (manager) => {
     let store = manager.__storeIo;
-    if (store === undefined) store = manager.__storeIo = manager.__fleetStore() ?? false;
+    if (store === undefined) {
+      try {
+        store = manager.__fleetStore() ?? false;
+      } catch {
+        // A freed manager: its operation reports the error.
+        return false;
+      }
+      manager.__storeIo = store;
+    }
     return store;
   };
   const methods = {

@@ -74,7 +74,7 @@ async function dump(url, prefix) {
 }
 
 const recordOf = (all, prefix, name) => JSON.parse(all[`${prefix}breaker:${name}`].rec);
-const breaker = { failureThreshold: 3, resetTimeoutMs: 800, halfOpenMaxCalls: 1, successThreshold: 1 };
+const breaker = { failureThreshold: 3, resetTimeoutMs: 2500, halfOpenMaxCalls: 1, successThreshold: 1 };
 
 test('four processes share one breaker: a failing upstream gets at most failureThreshold + 4 requests, one probe after the reset timeout, and one success closes it for all', async () => {
   const server = await startRedis();
@@ -85,11 +85,13 @@ test('four processes share one breaker: a failing upstream gets at most failureT
     const failing = up.hits.length;
     assert.ok(failing >= 3 && failing <= 3 + 4, `requests during the outage: ${failing}`);
     for (const w of outage) assert.ok(w.calls.some((c) => c.outcome === 'refused'), `every process saw the breaker open: ${JSON.stringify(w)}`);
-    assert.equal(recordOf(await dump(server.url, 'fleet-a:'), 'fleet-a:', 'weather').state, 'open');
+    const open = recordOf(await dump(server.url, 'fleet-a:'), 'fleet-a:', 'weather');
+    assert.equal(open.state, 'open');
 
     up.mode = 'up';
     up.delayMs = 150;
-    await new Promise((r) => setTimeout(r, 800));
+    // The recovery fleet starts (1 s after launch) once the reset timeout has elapsed.
+    await new Promise((r) => setTimeout(r, Math.max(0, open.openUntilMs - Date.now() - 900)));
     const recovery = await fleet(4, { ...o, durationMs: 1500 });
     const hits = up.hits.slice(failing);
     const firstEnd = Math.min(...hits.map((h) => h.end));
