@@ -73,6 +73,21 @@ async function dump(url, prefix) {
   return all;
 }
 
+/** Starts Redis on `port`, runs `step` every 100 ms until `recovered()` (5 s at most), then closes `store` and stops Redis. */
+async function recoverOn(port, store, step, recovered) {
+  const server = await startRedis(port);
+  try {
+    const deadline = Date.now() + 5000;
+    while (!recovered() && Date.now() < deadline) {
+      await step();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await store.close();
+    await server.stop();
+  }
+}
+
 const recordOf = (all, prefix, name) => JSON.parse(all[`${prefix}breaker:${name}`].rec);
 const breaker = { failureThreshold: 3, resetTimeoutMs: 2500, halfOpenMaxCalls: 1, successThreshold: 1 };
 
@@ -169,18 +184,8 @@ test('a store that is down from the start: execute decides locally, counts error
     await assert.rejects(b.execute(() => 1), (e) => e instanceof GuardError && e.code === 'CIRCUIT_OPEN');
     assert.ok(store.status().errors >= 3 && !store.status().available);
     assert.deepEqual(events, ['store_unavailable']);
-    const server = await startRedis(port);
-    try {
-      const deadline = Date.now() + 5000;
-      while (!store.status().available && Date.now() < deadline) {
-        await b.execute(() => 1).catch(() => {});
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.deepEqual(events, ['store_unavailable', 'store_recovered']);
-    } finally {
-      await store.close();
-      await server.stop();
-    }
+    await recoverOn(port, store, () => b.execute(() => 1).catch(() => {}), () => store.status().available);
+    assert.deepEqual(events, ['store_unavailable', 'store_recovered']);
   } finally {
     await store.close();
   }
@@ -252,19 +257,9 @@ test('TimeoutManager with a store that is down: calls answer, storeErrors counts
     assert.equal((await m.call('w', { url: '/weather' })).source, 'live');
     assert.ok(Date.now() - started < 3000);
     assert.ok(m.metrics().storeErrors > 0);
-    const server = await startRedis(port);
-    try {
-      const deadline = Date.now() + 5000;
-      while (!m.auditLog().some((r) => r.eventType === 'store_recovered') && Date.now() < deadline) {
-        await m.call('w', { url: '/weather' });
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const events = m.auditLog().map((r) => r.eventType).filter((t) => t.startsWith('store_'));
-      assert.deepEqual(events, ['store_unavailable', 'store_recovered']);
-    } finally {
-      await store.close();
-      await server.stop();
-    }
+    await recoverOn(port, store, () => m.call('w', { url: '/weather' }), () => m.auditLog().some((r) => r.eventType === 'store_recovered'));
+    const events = m.auditLog().map((r) => r.eventType).filter((t) => t.startsWith('store_'));
+    assert.deepEqual(events, ['store_unavailable', 'store_recovered']);
   } finally {
     await store.close();
     await up.close();
