@@ -7,6 +7,7 @@ export {
   TimeoutManager,
   aggregateResults,
   buildTimeoutPayload,
+  compareReports,
   toJUnitXml,
   validateTestExecution,
   validateTestExecutionJson,

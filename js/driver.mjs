@@ -14,19 +14,34 @@ import { guardError } from './guard-error.mjs';
 const START = 0;
 const WOKE = 1;
 const CANCEL = 2;
+/** Parsed exchanges kept per owner (an owner's calls repeat the same few requests). */
+const EXCHANGES_KEPT = 32;
 
 /** The driver over the wasm exports `{ __opAdvance, __opExchange, __opProgress, __opResult,
  * __opDrop }`. */
 export function createDriver(wasm) {
   /** Token requests in flight per owner, keyed by their wire text: one fetch for every caller. */
   const shared = new WeakMap();
+  /** Parsed exchanges per owner, keyed by their wire text (frozen: `perform` only reads them). */
+  const parsed = new WeakMap();
+
+  /** The exchange of `wire` for `owner`: parsed once, then reused while it is among the last kept. */
+  function exchangeOf(owner, wire) {
+    const kept = mapOf(parsed, owner);
+    let exchange = kept.get(wire);
+    if (exchange === undefined) {
+      exchange = JSON.parse(wire);
+      for (const pair of exchange.headers) Object.freeze(pair);
+      Object.freeze(exchange.headers);
+      Object.freeze(exchange);
+      if (kept.size >= EXCHANGES_KEPT) kept.clear();
+      kept.set(wire, exchange);
+    }
+    return exchange;
+  }
 
   function performShared(owner, fetchFn, exchange, wire, timeoutMs, signal) {
-    let inflight = shared.get(owner);
-    if (inflight === undefined) {
-      inflight = new Map();
-      shared.set(owner, inflight);
-    }
+    const inflight = mapOf(shared, owner);
     let promise = inflight.get(wire);
     if (promise === undefined) {
       promise = perform(fetchFn, exchange, timeoutMs, undefined).finally(() => inflight.delete(wire));
@@ -64,7 +79,7 @@ export function createDriver(wasm) {
         }
         if (code > 0) {
           const wire = wasm.__opExchange(handle);
-          const exchange = JSON.parse(wire);
+          const exchange = exchangeOf(owner, wire);
           const own = exchange.abortable && !cancelled ? signal : undefined;
           const outcome = exchange.shared
             ? await performShared(owner, fetchFn, exchange, wire, code, own)
@@ -89,6 +104,16 @@ export function createDriver(wasm) {
     }
     return wasm.__opResult(handle);
   };
+}
+
+/** The `Map` that `perOwner` holds for `owner`, made on first use. */
+function mapOf(perOwner, owner) {
+  let map = perOwner.get(owner);
+  if (map === undefined) {
+    map = new Map();
+    perOwner.set(owner, map);
+  }
+  return map;
 }
 
 /** `{ signal, onProgress }` of an options object, checked. */

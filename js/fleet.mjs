@@ -63,7 +63,7 @@ async function throughStore(breaker, fleet, read, op, started, period, probe) {
   return null;
 }
 
-async function admit(breaker, fleet) {
+async function admit(breaker, fleet, refuse) {
   if (Date.now() < fleet.leaseUntil) {
     const started = breaker.__admit();
     if (started === started) {
@@ -84,7 +84,7 @@ async function admit(breaker, fleet) {
   }
   if (!decision.allowed) {
     breaker.__fleetCount(0, 0);
-    throw breaker.__refusal();
+    throw refuse(breaker.__refusedForMs());
   }
   return { started: decision.at, period: decision.period, probe: decision.probe, leased: false, local };
 }
@@ -107,9 +107,12 @@ async function settle(breaker, fleet, admission, ok) {
   }
 }
 
-/** `execute(fn)` of a breaker with a store; `fleet` is its `__fleet()` plus the I/O state. */
-export async function executeShared(breaker, fleet, fn) {
-  const admission = await admit(breaker, fleet);
+/**
+ * `execute(fn)` of a breaker with a store; `fleet` is its `__fleet()` plus the I/O state, `refuse(ms)`
+ * builds the `GuardError(CIRCUIT_OPEN)` of a refusal.
+ */
+export async function executeShared(breaker, fleet, fn, refuse) {
+  const admission = await admit(breaker, fleet, refuse);
   let value;
   try {
     value = await fn();

@@ -23,6 +23,9 @@ cargo test -p cognigy-guard --target wasm32-unknown-unknown
 layer "build pkg/ (release)"
 node scripts/build.mjs
 
+layer "size check: the main entry at most 5 % past bench/size-baseline.json (re-record with npm run size)"
+node scripts/size.mjs --check
+
 layer "build the example Cognigy Extension (examples/cognigy-extension -> build/module.js)"
 # After pkg/: the example depends on it as "cognigy-guard": "file:../../pkg".
 ext=examples/cognigy-extension

@@ -230,7 +230,9 @@ function schedulePlaybook(ctx, [playbookId]) {
     steps: playbook.steps.map(bot.evaluateStep),
   };
   sim.v2.tasks.set(task._id, task);
-  sendJson(ctx.res, 200, taskBody(sim, task, taskProgress(sim, task)));
+  // The answer is the task as created (queued), as the platform answers a schedule: however long
+  // building it took, a fast time scale must not show it already active.
+  sendJson(ctx.res, 200, taskBody(sim, task, { status: 'queued', stepsDone: 0 }));
 }
 
 /**

@@ -1,4 +1,4 @@
-//! The JS `CircuitBreaker` class (API.md "CircuitBreaker"): the core state machine with time
+//! The JS `CircuitBreaker` class (docs/API.md "CircuitBreaker"): the core state machine with time
 //! from `Date.now()` or an injected `now()`. The hot path (`tryAcquire`, `recordSuccess`,
 //! `recordFailure`, `release`, `state`) takes one borrow and no serde: results are built with
 //! `Reflect` or returned as plain values.
@@ -23,7 +23,7 @@ pub fn state_name(state: BreakerState) -> &'static str {
     }
 }
 
-/// A circuit breaker for any async work (see API.md).
+/// A circuit breaker for any async work (see docs/API.md).
 #[wasm_bindgen]
 pub struct CircuitBreaker {
     core: RefCell<Core>,
@@ -46,7 +46,7 @@ const DEFAULT_LEASE_MS: f64 = 1_000.0;
 
 /// `{ store, name, leaseMs }` of options with a `store`; `CONFIG` errors for a store without a
 /// `name` (1 to 200 characters) or a `leaseMs` outside `[0, 10000]`.
-fn fleet_options(options: &JsValue) -> Result<JsValue, JsValue> {
+fn fleet_options(options: &JsValue) -> Result<JsValue, GuardError> {
     let get = |key: &str| {
         if options.is_object() {
             js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -58,7 +58,7 @@ fn fleet_options(options: &JsValue) -> Result<JsValue, JsValue> {
     if store.is_undefined() || store.is_null() {
         return Ok(JsValue::UNDEFINED);
     }
-    let error = |m: &str| to_js_error(&GuardError::Config(format!("circuit breaker options: {m}")));
+    let error = |m: &str| GuardError::Config(format!("circuit breaker options: {m}"));
     if !store.is_object() {
         return Err(error("`store` must be a store from `cognigy-guard/redis`"));
     }
@@ -89,6 +89,25 @@ fn busy() -> JsValue {
     ))
 }
 
+/// The `permit` argument of a record call: `None` when absent (`undefined` or `null`), else a
+/// whole number from `tryAcquire`; anything else is a `GuardError(CONFIG)`.
+fn permit_arg(permit: &JsValue) -> Result<Option<Permit>, JsValue> {
+    if permit.is_undefined() || permit.is_null() {
+        return Ok(None);
+    }
+    match permit.as_f64() {
+        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= MAX_PERMIT => {
+            Ok(Some(Permit(n as u64)))
+        }
+        _ => Err(to_js_error(&GuardError::Config(
+            "permit: expected the whole number tryAcquire() gave, or nothing".to_owned(),
+        ))),
+    }
+}
+
+/// The largest permit JS can hold exactly (2^53 - 1).
+const MAX_PERMIT: f64 = 9_007_199_254_740_991.0;
+
 fn config_from(options: &JsValue) -> Result<BreakerConfig, JsValue> {
     let json = options_json(options, "circuit breaker options").map_err(|e| to_js_error(&e))?;
     BreakerConfig::from_json(&json).map_err(|e| to_js_error(&e))
@@ -103,7 +122,7 @@ impl CircuitBreaker {
     ) -> Result<CircuitBreaker, JsValue> {
         let config = config_from(&options)?;
         let core = Core::new(config).map_err(|e| to_js_error(&e))?;
-        CircuitBreaker::wrap(core, &options)
+        CircuitBreaker::wrap(core, &options).map_err(|e| to_js_error(&e))
     }
 
     /// Rebuilds a breaker from `snapshot()` output with (possibly new) options.
@@ -116,7 +135,7 @@ impl CircuitBreaker {
         let snap =
             options_json(&snapshot, "circuit breaker snapshot").map_err(|e| to_js_error(&e))?;
         let core = Core::from_snapshot(&snap, config).map_err(|e| to_js_error(&e))?;
-        CircuitBreaker::wrap(core, &options)
+        CircuitBreaker::wrap(core, &options).map_err(|e| to_js_error(&e))
     }
 
     /// `'closed' | 'open' | 'half_open'`, with due timers applied.
@@ -133,11 +152,12 @@ impl CircuitBreaker {
         to_js(&self.warnings)
     }
 
-    /// Asks to make one call: `{ allowed, state, retryAfterMs }`.
+    /// Asks to make one call: `{ allowed, state, retryAfterMs, permit? }`; an admitted call's
+    /// `permit` (a whole number) names it in `recordSuccess`, `recordFailure` and `release`.
     #[wasm_bindgen(js_name = tryAcquire, unchecked_return_type = "Admission")]
     pub fn try_acquire(&self) -> JsValue {
         let now = self.clock.now();
-        let Ok(a) = self.with_core(|core| core.try_acquire(now)) else {
+        let Ok((a, permit)) = self.with_core(|core| core.acquire(now)) else {
             return busy();
         };
         let obj = Object::new();
@@ -148,27 +168,46 @@ impl CircuitBreaker {
             "retryAfterMs",
             &JsValue::from_f64(a.retry_after_ms as f64),
         );
+        if let Some(Permit(permit)) = permit {
+            // Permits count admissions: far below 2^53.
+            set(&obj, "permit", &JsValue::from_f64(permit as f64));
+        }
         obj.into()
     }
 
-    /// Reports a successful call that took `latencyMs`.
+    /// Reports a successful call that took `latencyMs`, admitted with `permit` (without one: as
+    /// the current period's call). Throws `GuardError(CONFIG)` for a `permit` that is not one.
     #[wasm_bindgen(js_name = recordSuccess)]
-    pub fn record_success(&self, latency_ms: Option<f64>) {
-        let now = self.clock.now();
-        let _ = self.with_core(|core| core.record_success(now, latency_ms.unwrap_or(0.0)));
+    pub fn record_success(
+        &self,
+        latency_ms: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "number")] permit: JsValue,
+    ) -> Result<(), JsValue> {
+        let permit = permit_arg(&permit)?;
+        let latency_ms = latency_ms.unwrap_or(0.0);
+        self.settle_manual(permit, Outcome::Success { latency_ms })
     }
 
-    /// Reports a failed call.
+    /// Reports a failed call admitted with `permit` (see `recordSuccess`).
     #[wasm_bindgen(js_name = recordFailure)]
-    pub fn record_failure(&self) {
-        let now = self.clock.now();
-        let _ = self.with_core(|core| core.record_failure(now));
+    pub fn record_failure(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] permit: JsValue,
+    ) -> Result<(), JsValue> {
+        let permit = permit_arg(&permit)?;
+        let failure = Outcome::Failure {
+            retry_after_ms: None,
+        };
+        self.settle_manual(permit, failure)
     }
 
-    /// Returns a permit that was not used.
-    pub fn release(&self) {
-        let now = self.clock.now();
-        let _ = self.with_core(|core| core.release(now));
+    /// Returns the unused `permit` (without one: the oldest probe's, when half-open).
+    pub fn release(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] permit: JsValue,
+    ) -> Result<(), JsValue> {
+        let permit = permit_arg(&permit)?;
+        self.settle_manual(permit, Outcome::Release)
     }
 
     /// Opens the breaker now.
@@ -218,7 +257,7 @@ impl CircuitBreaker {
     /// First half of `execute` (whose async part is JS, `js/execute.mjs`, so a guarded call
     /// crosses into wasm three times and allocates nothing here): admits one call and returns its
     /// start instant (its permit is then [`Self::permit`]), or NaN when refused (the rejection is
-    /// then [`Self::refusal`]).
+    /// then [`Self::refused_for_ms`]).
     #[wasm_bindgen(js_name = __admit, skip_typescript)]
     pub fn admit(&self) -> f64 {
         let now = self.hot_path_now();
@@ -245,13 +284,12 @@ impl CircuitBreaker {
         self.last_permit.get() as f64
     }
 
-    /// The `GuardError(CIRCUIT_OPEN)` of the call [`Self::admit`] just refused.
-    #[wasm_bindgen(js_name = __refusal, skip_typescript)]
-    pub fn refusal(&self) -> JsValue {
-        to_js_error(&GuardError::CircuitOpen {
-            endpoint_id: None,
-            retry_after_ms: self.refused_for_ms.get(),
-        })
+    /// The `retryAfterMs` of the call [`Self::admit`] just refused (JS builds its
+    /// `GuardError(CIRCUIT_OPEN)`, js/execute.mjs, without a crossing or a stack trace per refusal).
+    #[wasm_bindgen(js_name = __refusedForMs, skip_typescript)]
+    pub fn refused_for_ms(&self) -> f64 {
+        // Bounded by `maxResetTimeoutMs`: far below 2^53.
+        self.refused_for_ms.get() as f64
     }
 
     /// Second half of `execute`: the call admitted at `started` with `permit` settled (`ok` when
@@ -306,7 +344,7 @@ impl CircuitBreaker {
     /// the store (`null`: none yet), or, when `local`, to this breaker's own state (the store is
     /// unreachable), which then takes the result. Returns `{ changed, record, allowed,
     /// retryAfterMs, period, probe }` (`record`: the text to write when `changed`). A refusal's
-    /// error is then `__refusal()`. Throws `GuardError(BAD_RESPONSE)` for a malformed record.
+    /// error is then built from `__refusedForMs()`. Throws `GuardError(BAD_RESPONSE)` for a malformed record.
     #[wasm_bindgen(js_name = __fleetApply, skip_typescript)]
     pub fn fleet_apply(
         &self,
@@ -408,6 +446,13 @@ impl CircuitBreaker {
 }
 
 impl CircuitBreaker {
+    /// Settles a call of the manual API with `outcome` at the clock's time.
+    fn settle_manual(&self, permit: Option<Permit>, outcome: Outcome) -> Result<(), JsValue> {
+        let now = self.clock.now();
+        self.with_core(|core| core.settle(permit, outcome, now))
+            .map_err(|()| busy())
+    }
+
     /// The time for an admission or a success report: the clock's last reading when the core
     /// does not need a fresh one (see `Core::needs_time`), which saves a clock read per call.
     fn hot_path_now(&self) -> f64 {
@@ -429,14 +474,14 @@ impl CircuitBreaker {
             .map_err(|_| ())
     }
 
-    fn wrap(core: Core, options: &JsValue) -> Result<Self, JsValue> {
+    fn wrap(core: Core, options: &JsValue) -> Result<Self, GuardError> {
         let fleet = fleet_options(options)?;
         let warnings = options_json(options, "circuit breaker options")
             .map(|o| cognigy_guard_core::guard::options::breaker_option_warnings(&o))
             .unwrap_or_default();
         Ok(CircuitBreaker {
             core: RefCell::new(core),
-            clock: Clock::new(function_option(options, "now")),
+            clock: Clock::new(function_option(options, "now")?),
             refused_for_ms: Cell::new(0),
             last_permit: Cell::new(0),
             warnings,

@@ -4,6 +4,7 @@
 //! it is faster for large payloads, and it turns cyclic or non-JSON input into an ordinary error
 //! instead of unbounded recursion.
 
+use cognigy_guard_core::json::{mend_lone_surrogates, MAX_INPUT_BYTES};
 use cognigy_guard_core::{GuardError, Issue};
 use serde::Serialize;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -61,14 +62,19 @@ pub fn string_of(value: &JsValue) -> Option<String> {
     )
 }
 
-/// JSON text of a JS value, or an issue when it has no JSON form (undefined, a function, a
-/// cycle, a BigInt, a getter that throws).
+/// JSON text of a JS value (at most [`MAX_INPUT_BYTES`]), or an issue when it has no JSON form
+/// (undefined, a function, a cycle, a BigInt, a getter that throws) or is too large.
 pub fn json_text(value: &JsValue) -> Result<String, Issue> {
+    json_text_within(value, MAX_INPUT_BYTES)
+}
+
+/// Like [`json_text`], for inputs of at most `max_bytes`.
+pub fn json_text_within(value: &JsValue, max_bytes: usize) -> Result<String, Issue> {
     if value.is_undefined() {
         return Err(Issue::new("", "REQUIRED", "no input was given (undefined)"));
     }
     match js_sys::JSON::stringify(value) {
-        Ok(text) => string_of(&text).ok_or_else(|| {
+        Ok(text) => json_input(&text, max_bytes)?.ok_or_else(|| {
             Issue::new(
                 "",
                 "TYPE",
@@ -81,6 +87,41 @@ pub fn json_text(value: &JsValue) -> Result<String, Issue> {
             format!("input cannot be converted to JSON: {}", error_message(&err)),
         )),
     }
+}
+
+/// JSON text given as a JS string or as UTF-8 bytes, of at most `max_bytes` (`None` for any
+/// other value): its size
+/// is checked before anything is copied into wasm memory, and the escapes of lone surrogates
+/// become U+FFFD ([`mend_lone_surrogates`]).
+pub fn json_input(value: &JsValue, max_bytes: usize) -> Result<Option<String>, Issue> {
+    let too_large = |size: usize| {
+        Issue::new(
+            "",
+            "TOO_LARGE",
+            format!("input is at least {size} bytes; at most {max_bytes} are accepted"),
+        )
+    };
+    let mut text = if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
+        // UTF-8 bytes (a `Uint8Array` or `Buffer`): one native copy; an invalid sequence reads
+        // as U+FFFD, as with `TextDecoder`.
+        let size = bytes.length() as usize;
+        if size > max_bytes {
+            return Err(too_large(size));
+        }
+        String::from_utf8(bytes.to_vec())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    } else if let Some(text) = value.dyn_ref::<js_sys::JsString>() {
+        // UTF-8 takes at least one byte per UTF-16 code unit.
+        let units = text.length() as usize;
+        if units > max_bytes {
+            return Err(too_large(units));
+        }
+        string_of(value).unwrap_or_default()
+    } else {
+        return Ok(None);
+    };
+    mend_lone_surrogates(&mut text);
+    Ok(Some(text))
 }
 
 /// A plain JS value (objects, arrays, numbers, strings) for a serializable Rust value.
@@ -113,14 +154,21 @@ pub fn options_json(value: &JsValue, what: &str) -> Result<serde_json::Value, Gu
     serde_json::from_str(&text).map_err(|_| GuardError::Config(format!("{what}: not JSON")))
 }
 
-/// The function stored under `key` of `obj`, if it is one.
-pub fn function_option(obj: &JsValue, key: &str) -> Option<js_sys::Function> {
+/// The function stored under `key` of the options `obj`: `None` when absent, `undefined` or
+/// `null`, `CONFIG` when it is anything but a function.
+pub fn function_option(obj: &JsValue, key: &str) -> Result<Option<js_sys::Function>, GuardError> {
     if !obj.is_object() {
-        return None;
+        return Ok(None);
     }
-    js_sys::Reflect::get(obj, &JsValue::from_str(key))
-        .ok()
-        .and_then(|v| v.dyn_into::<js_sys::Function>().ok())
+    let value = js_sys::Reflect::get(obj, &JsValue::from_str(key))
+        .map_err(|_| GuardError::Config(format!("{key} could not be read")))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .dyn_into::<js_sys::Function>()
+        .map(Some)
+        .map_err(|_| GuardError::Config(format!("{key} must be a function")))
 }
 
 /// Sets `obj[key] = value` on a plain object (cannot fail for a fresh `Object`).

@@ -1,36 +1,42 @@
-//! `TestSuiteRunner` and the pure `aggregateResults` / `toJUnitXml` exports (API.md
+//! `TestSuiteRunner` and the pure `aggregateResults` / `toJUnitXml` exports (docs/API.md
 //! "TestSuiteRunner"). Each run owns its state machine; runs share only the HTTP client, the
 //! authenticator and the concurrency limiter.
 
-use crate::convert::{json_text, string_of, to_js};
+use crate::convert::{
+    function_option, json_input, json_text, json_text_within, options_json, to_js,
+};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
-use cognigy_guard_core::aggregate::{aggregate, AggregateOptions, SuiteReport};
-use cognigy_guard_core::auth::{AuthConfig, Authority};
-use cognigy_guard_core::json::{parse_borrowed_within, parse_untrusted, MAX_RESULTS_BYTES};
+use cognigy_guard_core::aggregate::{
+    aggregate, AggregateOptions, EndpointCaseOutcome, SuiteReport,
+};
+use cognigy_guard_core::auth::Authority;
+use cognigy_guard_core::json::{
+    parse_borrowed_within, parse_untrusted, MAX_INPUT_BYTES, MAX_RESULTS_BYTES,
+};
 use cognigy_guard_core::junit::to_junit_xml as render_junit;
-use cognigy_guard_core::profile::{ApiProfile, BaseUrl, TargetUrl};
+use cognigy_guard_core::profile::simulator::SimulationSpec;
+use cognigy_guard_core::profile::{ApiProfile, BaseUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
 use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::redact::Redactor;
-use cognigy_guard_core::suite_run::finish::{RunReport, SuiteRun};
+use cognigy_guard_core::suite_run::baseline::BaselineOptions;
+use cognigy_guard_core::suite_run::endpoint_run::{EndpointOptions, EndpointRun, Ready};
+use cognigy_guard_core::suite_run::finish::{IntoReport, RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
-use cognigy_guard_core::suite_run::poll::{
-    Timing, DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_POLL_INTERVAL_MS,
-};
+use cognigy_guard_core::suite_run::poll::Timing;
+use cognigy_guard_core::suite_run::runner_options::{RunOptions, RunnerOptions};
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
+use cognigy_guard_core::suite_run::simulation::SimulationRun;
 use cognigy_guard_core::validation::validate_test_execution_json;
 use cognigy_guard_core::{GuardError, Issue};
 use js_sys::{Function, Reflect};
-use serde_json::{json, Map, Value};
-use std::cell::RefCell;
+use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-
-/// Default limit of concurrent runs (Cognigy's limit of concurrent playbook runs).
-const DEFAULT_MAX_CONCURRENT_RUNS: usize = 10;
 
 struct Shared {
     profile: ApiProfile,
@@ -42,6 +48,46 @@ struct Shared {
     fetch: Option<Function>,
     on_audit: Option<Function>,
     max_concurrent_runs: usize,
+    /// `UNKNOWN_OPTION` warnings about the constructor's options.
+    warnings: Vec<Issue>,
+    /// Endpoint runs in progress, by plan id.
+    plans: RefCell<BTreeMap<u32, EndpointPlan>>,
+    next_plan: Cell<u32>,
+}
+
+/// An endpoint run in progress: the core plan and the options of its report.
+struct EndpointPlan {
+    run: EndpointRun,
+    suite: SuiteOptions,
+}
+
+/// The options of every whole run: aggregation and CI webhook, and the baseline comparison.
+struct SuiteOptions {
+    run: RunOptions,
+    baseline: BaselineOptions,
+}
+
+impl SuiteOptions {
+    fn read(options: &JsValue, allow_insecure_http: bool) -> Result<Self, GuardError> {
+        Self::from_json(&options_json(options, "run options")?, allow_insecure_http)
+    }
+
+    fn from_json(options: &Value, allow_insecure_http: bool) -> Result<Self, GuardError> {
+        Ok(SuiteOptions {
+            run: RunOptions::from_json(options, allow_insecure_http)?,
+            baseline: BaselineOptions::from_json(options)?,
+        })
+    }
+
+    /// `machine` as a whole run: aggregated, compared, notified and audited.
+    fn wrap<M>(self, machine: M) -> Result<SuiteRun<M>, GuardError>
+    where
+        M: Machine,
+        M::Output: IntoReport,
+    {
+        SuiteRun::new(machine, self.run.aggregate, self.run.webhook_url)
+            .map(|run| run.with_baseline(self.baseline))
+    }
 }
 
 /// Runs bot test suites: seed-v1 executions (`run`) and cognigy-v2 playbooks (`runPlaybook`).
@@ -62,6 +108,12 @@ impl TestSuiteRunner {
                 shared: Rc::new(shared),
             })
             .map_err(|e| to_js_error(&e))
+    }
+
+    /// `[{ path, code: 'UNKNOWN_OPTION', message }]`: option keys the constructor ignored.
+    #[wasm_bindgen(getter, unchecked_return_type = "Issue[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.warnings)
     }
 
     /// The API profile in use (`'cognigy-v2'` or `'seed-v1'`).
@@ -91,14 +143,14 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().executions, "run", "seed-v1")?;
             let execution = validated(&payload)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
             let machine = SeedRun::run(
                 shared.base.clone(),
                 execution,
                 idempotency_key(shared.clock.now()),
                 shared.timing,
             );
-            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
+            suite.wrap(machine)
         })();
         shared.open_suite(prepared)
     }
@@ -112,12 +164,134 @@ impl TestSuiteRunner {
         let prepared = (|| {
             shared.require(shared.profile.spec().playbooks, "runPlaybook", "cognigy-v2")?;
             let spec = PlaybookSpec::from_json(&json_value(&playbook)?)?;
-            let run_options = RunOptions::read(&options, shared.allow_insecure_http)?;
-            let want_intents = run_options.aggregate.known_intents.is_none();
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
+            let want_intents = suite.run.aggregate.known_intents.is_none();
             let machine = PlaybookRun::new(shared.base.clone(), spec, want_intents, shared.timing);
-            SuiteRun::new(machine, run_options.aggregate, run_options.webhook_url)
+            suite.wrap(machine)
         })();
         shared.open_suite(prepared)
+    }
+
+    /// Opens `runSimulation`: schedules a Cognigy Simulator batch of a scenario, polls it until it
+    /// ends, reads its runs (one case each), then aggregates, notifies and audits like `run`
+    /// (`cognigy-v2`).
+    #[wasm_bindgen(js_name = __runSimulation, skip_typescript)]
+    pub fn open_run_simulation(&self, simulation: JsValue, options: JsValue) -> u32 {
+        let shared = &self.shared;
+        let prepared = (|| {
+            shared.require(
+                shared.profile.spec().playbooks,
+                "runSimulation",
+                "cognigy-v2",
+            )?;
+            let spec = SimulationSpec::from_json(&json_value(&simulation)?)?;
+            let suite = SuiteOptions::read(&options, shared.allow_insecure_http)?;
+            suite.wrap(SimulationRun::new(shared.base.clone(), spec, shared.timing))
+        })();
+        shared.open_suite(prepared)
+    }
+
+    /// Plans `runEndpoint` (`js/runner.mjs`): validates `payload` and `options` (nothing is sent
+    /// for invalid ones) and answers `{ plan, concurrency }`; throws `GuardError`.
+    #[wasm_bindgen(js_name = __endpointPlan, skip_typescript)]
+    pub fn endpoint_plan(&self, payload: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let shared = &self.shared;
+        let planned = (|| {
+            let execution = validated(&payload)?;
+            let options = options_json(&options, "runEndpoint options")?;
+            let suite = SuiteOptions::from_json(&options, shared.allow_insecure_http)?;
+            let endpoint = EndpointOptions::from_json(&options, shared.allow_insecure_http)?;
+            let now = shared.clock.now();
+            let run = EndpointRun::new(
+                execution,
+                endpoint,
+                shared.base.clone(),
+                run_id(now),
+                now,
+                shared.timing.deadline_ms,
+            )?;
+            Ok(EndpointPlan { run, suite })
+        })();
+        let plan = planned.map_err(|e| shared.error(&e))?;
+        let answer = json!({ "concurrency": plan.run.concurrency() });
+        let id = shared.next_plan.get();
+        shared.next_plan.set(id.wrapping_add(1).max(1));
+        shared.plans.borrow_mut().insert(id, plan);
+        let answer = to_js(&answer)?;
+        Reflect::set(&answer, &JsValue::from_str("plan"), &JsValue::from(id))?;
+        Ok(answer)
+    }
+
+    /// The cases endpoint run `plan` runs next (never run, then the reruns), as an array of
+    /// indices; empty when the run is over.
+    #[wasm_bindgen(js_name = __endpointNext, skip_typescript)]
+    pub fn endpoint_next(&self, plan: u32) -> Vec<u32> {
+        let now = self.shared.clock.now();
+        self.shared
+            .plans
+            .borrow()
+            .get(&plan)
+            .map(|p| p.run.reruns(now))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect()
+    }
+
+    /// Opens the next attempt at case `index` of endpoint run `plan`; resolves its progress event.
+    #[wasm_bindgen(js_name = __endpointCase, skip_typescript)]
+    pub fn endpoint_case(&self, plan: u32, index: u32) -> u32 {
+        let shared = Rc::clone(&self.shared);
+        let machine = shared
+            .plans
+            .borrow()
+            .get(&plan)
+            .ok_or_else(|| config("this endpoint run is over"))
+            .and_then(|p| p.run.case(index as usize));
+        let machine = match machine {
+            Ok(machine) => machine,
+            Err(err) => return ops::failed(shared.error(&err)),
+        };
+        let owner = Rc::clone(&shared);
+        let finish: ops::Finish<EndpointCaseOutcome> = Box::new(move |outcome| match outcome {
+            Ok(outcome) => {
+                let now = owner.clock.now();
+                let progress = owner
+                    .plans
+                    .borrow_mut()
+                    .get_mut(&plan)
+                    .map(|p| p.run.record(outcome, now));
+                to_js(&progress)
+            }
+            Err(err) => Err(owner.error(&err)),
+        });
+        ops::open(
+            machine,
+            Some(Rc::clone(&shared.authority)),
+            Rc::clone(&shared.clock),
+            finish,
+        )
+    }
+
+    /// Opens the end of endpoint run `plan`: its report (aggregation, baseline, CI webhook, audit
+    /// record), after which the plan is gone.
+    #[wasm_bindgen(js_name = __endpointFinish, skip_typescript)]
+    pub fn endpoint_finish(&self, plan: u32) -> u32 {
+        let shared = &self.shared;
+        let now = shared.clock.now();
+        let prepared = shared
+            .plans
+            .borrow_mut()
+            .remove(&plan)
+            .ok_or_else(|| config("this endpoint run is over"))
+            .and_then(|p| p.suite.wrap(Ready::new(p.run.collect(now))));
+        shared.open_suite(prepared)
+    }
+
+    /// Forgets endpoint run `plan` (it was aborted or broke off).
+    #[wasm_bindgen(js_name = __endpointDrop, skip_typescript)]
+    pub fn endpoint_drop(&self, plan: u32) {
+        self.shared.plans.borrow_mut().remove(&plan);
     }
 
     /// Opens `submit`: validates and submits `payload`; resolves `{ executionId, status }`
@@ -194,22 +368,72 @@ pub fn aggregate_results(
     >,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
-        // JSON text is read as given; an object goes through `JSON.stringify` first.
-        let text = match string_of(&raw) {
+        // JSON text or its UTF-8 bytes are read as given; an object goes through
+        // `JSON.stringify` first.
+        let invalid = |issue| GuardError::Validation(vec![issue]);
+        let text = match json_input(&raw, MAX_RESULTS_BYTES).map_err(invalid)? {
             Some(text) => text,
-            None => json_text(&raw).map_err(|issue| GuardError::Validation(vec![issue]))?,
+            None => json_text_within(&raw, MAX_RESULTS_BYTES).map_err(invalid)?,
         };
         let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
             .map_err(|issue| GuardError::Validation(vec![issue]))?;
-        let opts = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
-            None => AggregateOptions::default(),
-            Some(options) => AggregateOptions::from_json(&json_value(&options)?)?,
+        let options = options.filter(|o| !o.is_undefined() && !o.is_null());
+        let (opts, with_cases) = match options {
+            None => (AggregateOptions::default(), true),
+            Some(options) => (
+                AggregateOptions::from_json(&json_value(&options)?)?,
+                wants_cases(&options)?,
+            ),
         };
-        aggregate(&raw, &opts)
+        let mut report = aggregate(&raw, &opts)?;
+        if !with_cases {
+            report.cases = Vec::new();
+        }
+        Ok(report)
     })();
     result
         .map_err(|e| to_js_error(&e))
         .and_then(|report| to_js(&report))
+}
+
+/// `options.cases` of `aggregateResults` (default true: the report lists every case).
+fn wants_cases(options: &JsValue) -> Result<bool, GuardError> {
+    match js_sys::Reflect::get(options, &JsValue::from_str("cases")) {
+        Ok(value) if value.is_undefined() => Ok(true),
+        Ok(value) => value.as_bool().ok_or_else(|| {
+            GuardError::Config("aggregation option cases must be a boolean".to_owned())
+        }),
+        Err(_) => Err(GuardError::Config(
+            "aggregation options could not be read".to_owned(),
+        )),
+    }
+}
+
+/// Compares a SuiteReport with a baseline (an earlier report), each an object or its JSON text:
+/// regressions and fixes matched by input text, and the pass-rate, coverage and macro-F1 deltas.
+/// Pure; throws `GuardError` (`CONFIG`) for something that is not a report.
+#[wasm_bindgen(js_name = compareReports, unchecked_return_type = "ReportComparison")]
+pub fn compare_reports(
+    #[wasm_bindgen(unchecked_param_type = "SuiteReport | string")] current: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SuiteReport | string")] baseline: JsValue,
+) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let current = report_value(&current)?;
+        let baseline = report_value(&baseline)?;
+        cognigy_guard_core::aggregate::compare_reports(&current, &baseline)
+    })();
+    result
+        .map_err(|e| to_js_error(&e))
+        .and_then(|comparison| to_js(&comparison))
+}
+
+/// A report argument: its JSON text, or an object read as JSON.
+fn report_value(value: &JsValue) -> Result<Value, GuardError> {
+    let invalid = |issue| GuardError::Validation(vec![issue]);
+    match json_input(value, MAX_INPUT_BYTES).map_err(invalid)? {
+        Some(text) => parse_untrusted(&text).map_err(invalid),
+        None => json_value(value),
+    }
 }
 
 /// Renders a SuiteReport as JUnit XML. Throws `GuardError` (`VALIDATION`) for something that is
@@ -234,54 +458,24 @@ fn report_from_json(value: &Value) -> Result<SuiteReport, GuardError> {
 
 impl Shared {
     fn from_options(options: &JsValue) -> Result<Self, GuardError> {
-        if !options.is_object() {
-            return Err(config("TestSuiteRunner options must be an object"));
-        }
-        let profile = match string(options, "api")? {
-            Some(name) => ApiProfile::parse(&name)?,
-            None => ApiProfile::default(),
-        };
-        let allow_insecure_http = get(options, "allowInsecureHttp").as_bool().unwrap_or(false);
-        let base_url = string(options, "baseUrl")?.ok_or_else(|| config("baseUrl is required"))?;
-        let base = BaseUrl::new(&base_url, allow_insecure_http)?;
-        let default_scopes = profile.spec().suite_scopes;
-        let auth_value = get(options, "auth");
-        let auth_json = if auth_value.is_undefined() || auth_value.is_null() {
-            Value::Null
-        } else {
-            json_value(&auth_value).map_err(|_| config("auth must be a plain object"))?
-        };
-        let auth = AuthConfig::from_json(&auth_json, default_scopes, allow_insecure_http)?;
-        if auth == AuthConfig::None {
-            return Err(config(
-                "TestSuiteRunner needs auth: { apiKey } or { clientId, clientSecret }",
-            ));
-        }
-        let timing = Timing {
-            poll_interval_ms: number(options, "pollIntervalMs")?
-                .unwrap_or(DEFAULT_POLL_INTERVAL_MS),
-            max_poll_interval_ms: number(options, "maxPollIntervalMs")?
-                .unwrap_or(DEFAULT_MAX_POLL_INTERVAL_MS),
-            deadline_ms: number(options, "deadlineMs")?,
-        };
-        timing.validate()?;
-        let max_runs = number(options, "maxConcurrentRuns")?
-            .map_or(DEFAULT_MAX_CONCURRENT_RUNS, |n| {
-                usize::try_from(n).unwrap_or(usize::MAX)
-            });
-        if max_runs == 0 {
-            return Err(config("maxConcurrentRuns must be at least 1"));
-        }
+        let o = RunnerOptions::from_json(&options_json(options, "TestSuiteRunner options")?)?;
         Ok(Shared {
-            profile,
-            authority: Rc::new(RefCell::new(Authority::new(profile, base.clone(), auth))),
-            base,
-            clock: Rc::new(Clock::new(function(options, "now")?)),
-            timing,
-            allow_insecure_http,
-            fetch: function(options, "fetch")?,
-            on_audit: function(options, "onAudit")?,
-            max_concurrent_runs: max_runs,
+            profile: o.profile,
+            authority: Rc::new(RefCell::new(Authority::new(
+                o.profile,
+                o.base.clone(),
+                o.auth,
+            ))),
+            base: o.base,
+            clock: Rc::new(Clock::new(function_option(options, "now")?)),
+            timing: o.timing,
+            allow_insecure_http: o.allow_insecure_http,
+            fetch: function_option(options, "fetch")?,
+            on_audit: function_option(options, "onAudit")?,
+            max_concurrent_runs: o.max_concurrent_runs,
+            warnings: o.warnings,
+            plans: RefCell::new(BTreeMap::new()),
+            next_plan: Cell::new(1),
         })
     }
 
@@ -313,23 +507,10 @@ impl Shared {
         M: Machine + 'static,
         SuiteRun<M>: Machine<Output = RunReport>,
     {
-        let shared = Rc::clone(self);
-        let finish: ops::Finish<RunReport> = Box::new(move |outcome| match outcome {
-            Ok(report) => {
-                shared.audit(&report);
-                to_js(&report)
-            }
-            Err(err) => Err(shared.error(&err)),
-        });
-        match prepared {
-            Ok(machine) => ops::open(
-                machine,
-                Some(Rc::clone(&self.authority)),
-                Rc::clone(&self.clock),
-                finish,
-            ),
-            Err(err) => ops::failed(self.error(&err)),
-        }
+        self.open(prepared, |shared, report| {
+            shared.audit(&report);
+            to_js(&report)
+        })
     }
 
     /// Opens a single seed-v1 step whose outcome `answer` turns into the resolved value.
@@ -338,20 +519,31 @@ impl Shared {
         prepared: Result<SeedRun, GuardError>,
         answer: fn(SeedOutcome) -> Value,
     ) -> u32 {
+        self.open(prepared, move |_, outcome| to_js(&answer(outcome)))
+    }
+
+    /// Opens `prepared` with this runner's credentials and clock: its output settles through
+    /// `resolve`, its error as a redacted `GuardError`; a preparation error settles at once.
+    fn open<M: Machine + 'static>(
+        self: &Rc<Self>,
+        prepared: Result<M, GuardError>,
+        resolve: impl Fn(&Shared, M::Output) -> Result<JsValue, JsValue> + 'static,
+    ) -> u32 {
+        let machine = match prepared {
+            Ok(machine) => machine,
+            Err(err) => return ops::failed(self.error(&err)),
+        };
         let shared = Rc::clone(self);
-        let finish: ops::Finish<SeedOutcome> = Box::new(move |outcome| match outcome {
-            Ok(outcome) => to_js(&answer(outcome)),
+        let finish: ops::Finish<M::Output> = Box::new(move |outcome| match outcome {
+            Ok(output) => resolve(&shared, output),
             Err(err) => Err(shared.error(&err)),
         });
-        match prepared {
-            Ok(machine) => ops::open(
-                machine,
-                Some(Rc::clone(&self.authority)),
-                Rc::clone(&self.clock),
-                finish,
-            ),
-            Err(err) => ops::failed(self.error(&err)),
-        }
+        ops::open(
+            machine,
+            Some(Rc::clone(&self.authority)),
+            Rc::clone(&self.clock),
+            finish,
+        )
     }
 
     /// Hands the report's audit record to `onAudit` (a throwing sink must not lose the report).
@@ -361,45 +553,6 @@ impl Shared {
                 let _ = callback.call1(&JsValue::UNDEFINED, &record);
             }
         }
-    }
-}
-
-/// Per-run options: aggregation and webhook (`signal` and `onProgress` are the driver's).
-struct RunOptions {
-    aggregate: AggregateOptions,
-    webhook_url: Option<TargetUrl>,
-}
-
-impl RunOptions {
-    fn read(options: &JsValue, allow_insecure_http: bool) -> Result<Self, GuardError> {
-        if options.is_undefined() || options.is_null() {
-            return Ok(RunOptions {
-                aggregate: AggregateOptions::default(),
-                webhook_url: None,
-            });
-        }
-        if !options.is_object() {
-            return Err(config("run options must be an object"));
-        }
-        let mut picked = Map::new();
-        for key in [
-            "passThreshold",
-            "baselineIntentCoverage",
-            "knownIntents",
-            "knownEntities",
-        ] {
-            let value = get(options, key);
-            if !value.is_undefined() && !value.is_null() {
-                picked.insert(key.to_owned(), json_value(&value)?);
-            }
-        }
-        let webhook_url = string(options, "webhookUrl")?
-            .map(|url| TargetUrl::new(&url, allow_insecure_http))
-            .transpose()?;
-        Ok(RunOptions {
-            aggregate: AggregateOptions::from_json(&Value::Object(picked))?,
-            webhook_url,
-        })
     }
 }
 
@@ -439,6 +592,17 @@ fn json_value(value: &JsValue) -> Result<Value, GuardError> {
     parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue]))
 }
 
+/// A unique id for one endpoint run (its session ids start with it).
+fn run_id(now: f64) -> String {
+    let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let millis = if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    };
+    format!("cg-endpoint-{millis:x}-{random:08x}")
+}
+
 /// A unique `Idempotency-Key` for one submission.
 fn idempotency_key(now: f64) -> String {
     let random = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
@@ -448,45 +612,6 @@ fn idempotency_key(now: f64) -> String {
         0
     };
     format!("cg-submit-{millis:x}-{random:x}")
-}
-
-fn get(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn string(object: &JsValue, key: &str) -> Result<Option<String>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .as_string()
-        .map(Some)
-        .ok_or_else(|| config(&format!("{key} must be a string")))
-}
-
-fn number(object: &JsValue, key: &str) -> Result<Option<u64>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    match value.as_f64() {
-        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9.0e15 => {
-            Ok(Some(n as u64))
-        }
-        _ => Err(config(&format!("{key} must be a non-negative integer"))),
-    }
-}
-
-fn function(object: &JsValue, key: &str) -> Result<Option<Function>, GuardError> {
-    let value = get(object, key);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .dyn_into::<Function>()
-        .map(Some)
-        .map_err(|_| config(&format!("{key} must be a function")))
 }
 
 fn config(message: &str) -> GuardError {

@@ -1,5 +1,5 @@
-//! The JS `TimeoutManager` class (API.md "TimeoutManager", the seed "Managing ... External Service
-//! Timeouts"). Its async methods (`call`, `invokeExternalService`, `configureTimeout`,
+//! The JS `TimeoutManager` class (docs/API.md "TimeoutManager", the seed "Managing ... External
+//! Service Timeouts"). Its async methods (`call`, `invokeExternalService`, `configureTimeout`,
 //! `syncMetrics`, defined in `js/manager.mjs`) open a core operation here ([`crate::ops`]) that the
 //! JS driver runs; the synchronous ones read the core's engine. The engine and the credentials
 //! are shared with the operations through `Rc<RefCell<...>>`, borrowed only inside one call, and
@@ -10,21 +10,22 @@ use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::auth::{AuthConfig, Authority};
-use cognigy_guard_core::breaker::config::BreakerConfig;
 use cognigy_guard_core::breaker::shared::{self, CallOutcomes, FleetOp, FleetPermit, SharedRecord};
 use cognigy_guard_core::cache::request_key;
+use cognigy_guard_core::guard::call_request::{call_request, template};
+use cognigy_guard_core::guard::manager_options::ManagerOptions;
 use cognigy_guard_core::guard::operation::{ConfigureOp, GuardedOp, SharedEngine, SyncOp, Target};
-use cognigy_guard_core::guard::{CallOptions, EngineConfig, GuardEngine, GuardedCall};
-use cognigy_guard_core::profile::custom::{custom_request, CustomRequest};
-use cognigy_guard_core::profile::{webhook, ApiProfile, BaseUrl};
+use cognigy_guard_core::guard::{CallOptions, GuardEngine, GuardedCall};
+use cognigy_guard_core::profile::custom::custom_request;
+use cognigy_guard_core::profile::{ApiProfile, BaseUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
-use cognigy_guard_core::protocol::DEFAULT_MAX_BODY_BYTES;
+use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::validation::validate_timeout_config_json;
 use cognigy_guard_core::GuardError;
 use js_sys::Function;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -50,6 +51,8 @@ struct Shared {
     store_errors: Cell<u64>,
     /// Whether the latest store operation failed.
     store_down: Cell<bool>,
+    /// `UNKNOWN_OPTION` warnings about the constructor's options.
+    warnings: Vec<cognigy_guard_core::Issue>,
 }
 
 /// Guarded external calls: per-endpoint timeout policies, circuit breakers, retries, cache and
@@ -57,8 +60,6 @@ struct Shared {
 #[wasm_bindgen]
 pub struct TimeoutManager {
     shared: Rc<Shared>,
-    /// `UNKNOWN_OPTION` warnings about the constructor's options.
-    warnings: Vec<cognigy_guard_core::Issue>,
 }
 
 #[wasm_bindgen]
@@ -68,20 +69,16 @@ impl TimeoutManager {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "TimeoutManagerOptions")] options: JsValue,
     ) -> Result<TimeoutManager, JsValue> {
-        let warnings = options_json(&options, "TimeoutManager options")
-            .map(|o| cognigy_guard_core::guard::options::manager_option_warnings(&o))
-            .unwrap_or_default();
         let shared = Shared::new(&options)?;
         Ok(TimeoutManager {
             shared: Rc::new(shared),
-            warnings,
         })
     }
 
     /// `[{ path, code: 'UNKNOWN_OPTION', message }]`: option keys the constructor ignored.
     #[wasm_bindgen(getter, unchecked_return_type = "Issue[]")]
     pub fn warnings(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.warnings)
+        to_js(&self.shared.warnings)
     }
 
     /// Opens a guarded call (`call`, run by `js/manager.mjs`); bad arguments settle as errors.
@@ -89,20 +86,10 @@ impl TimeoutManager {
     pub fn open_call(&self, endpoint_id: JsValue, request: JsValue) -> u32 {
         let shared = &self.shared;
         let opened = endpoint_text(&endpoint_id).and_then(|endpoint_id| {
-            let (spec, mut options) = parse_call_request(&request)?;
-            let resolved = custom_request(&spec, &shared.base, shared.allow_insecure_http)?;
-            options.cache_key = request_key(
-                options.cache_key.as_deref(),
-                resolved.request.method().as_str(),
-                resolved.request.url(),
-            );
-            let target = Target::Custom {
-                request: resolved.request,
-                targets_api: resolved.targets_api,
-            };
+            let (target, options) = shared.custom_call(&request)?;
             shared.guarded(&endpoint_id, target, options)
         });
-        self.shared.open_guarded(opened)
+        self.shared.open(opened, true)
     }
 
     /// Opens an `invokeExternalService` call (seed-v1 only), like `__call`.
@@ -117,7 +104,7 @@ impl TimeoutManager {
                 )));
             }
             let fallback_template =
-                template_map(options_json(&fallback_template, "fallbackTemplate")?)?;
+                template(&options_json(&fallback_template, "fallbackTemplate")?)?;
             // The same request every time: one cache entry per endpoint.
             let options = CallOptions {
                 fallback_template,
@@ -130,7 +117,7 @@ impl TimeoutManager {
             };
             shared.guarded(&endpoint_id, target, options)
         });
-        self.shared.open_guarded(opened)
+        self.shared.open(opened, true)
     }
 
     /// Opens `configureTimeout`: validates `config`, then registers it (after the seed-v1 `PUT`,
@@ -151,15 +138,7 @@ impl TimeoutManager {
                 shared.profile.spec().remote_configure,
             ))
         })();
-        match opened {
-            Ok(op) => ops::open(
-                op,
-                Some(Rc::clone(&shared.authority)),
-                Rc::clone(&shared.clock),
-                shared.finisher(),
-            ),
-            Err(err) => ops::failed(shared.error(&err)),
-        }
+        shared.open(opened, true)
     }
 
     /// Opens `syncMetrics`: delivers the pending metric events to
@@ -178,10 +157,7 @@ impl TimeoutManager {
                 shared.webhook_headers.clone(),
             ))
         });
-        match opened {
-            Ok(op) => ops::open(op, None, Rc::clone(&shared.clock), shared.finisher()),
-            Err(err) => ops::failed(shared.error(&err)),
-        }
+        shared.open(opened, false)
     }
 
     /// The injected `fetch` option, if any (the driver calls `globalThis.fetch` otherwise).
@@ -293,14 +269,7 @@ impl TimeoutManager {
     /// the call itself then reports the error).
     #[wasm_bindgen(js_name = __fleetCacheKey, skip_typescript)]
     pub fn fleet_cache_key(&self, request: JsValue) -> Option<String> {
-        let (spec, options) = parse_call_request(&request).ok()?;
-        let resolved =
-            custom_request(&spec, &self.shared.base, self.shared.allow_insecure_http).ok()?;
-        request_key(
-            options.cache_key.as_deref(),
-            resolved.request.method().as_str(),
-            resolved.request.url(),
-        )
+        self.shared.custom_call(&request).ok()?.1.cache_key
     }
 
     /// Before a call of `endpointId`: takes the record text read from the store (`null`: none;
@@ -475,112 +444,55 @@ fn applied_object(applied: &shared::Applied) -> js_sys::Object {
 }
 
 impl Shared {
+    /// The target and options of a `call` request, its cache key resolved (method + URL unless
+    /// `cacheKey` is given).
+    fn custom_call(&self, request: &JsValue) -> Result<(Target, CallOptions), GuardError> {
+        let (spec, mut options) = call_request(&options_json(request, "call request")?)?;
+        let resolved = custom_request(&spec, &self.base, self.allow_insecure_http)?;
+        options.cache_key = request_key(
+            options.cache_key.as_deref(),
+            resolved.request.method().as_str(),
+            resolved.request.url(),
+        );
+        let target = Target::Custom {
+            request: resolved.request,
+            targets_api: resolved.targets_api,
+        };
+        Ok((target, options))
+    }
+
     fn new(options: &JsValue) -> Result<Shared, JsValue> {
         Shared::read(options).map_err(|e| to_js_error(&e))
     }
 
     fn read(options: &JsValue) -> Result<Shared, GuardError> {
-        let o = options_json(options, "TimeoutManager options")?;
-        if !o.is_object() {
-            return Err(GuardError::Config(
-                "TimeoutManager options must be an object with baseUrl".to_owned(),
-            ));
-        }
-        let allow_insecure_http = match o.get("allowInsecureHttp") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(config("allowInsecureHttp must be a boolean")),
-        };
-        let profile = match o.get("api") {
-            None | Some(Value::Null) => ApiProfile::CognigyV2,
-            Some(Value::String(name)) => ApiProfile::parse(name)?,
-            Some(_) => return Err(config("api must be 'cognigy-v2' or 'seed-v1'")),
-        };
-        let spec = profile.spec();
-        let base_text = o
-            .get("baseUrl")
-            .and_then(Value::as_str)
-            .ok_or_else(|| config("baseUrl is required (a string)"))?;
-        let base = BaseUrl::new(base_text, allow_insecure_http)?;
-        let auth_config = AuthConfig::from_json(
-            o.get("auth").unwrap_or(&Value::Null),
-            spec.guard_scopes,
-            allow_insecure_http,
-        )?;
-        if !spec.guard_api_key && matches!(auth_config, AuthConfig::ApiKey(_)) {
-            return Err(config(&format!(
-                "api '{}' authenticates with OAuth: auth {{ clientId, clientSecret }}",
-                spec.name
-            )));
-        }
-        auth_config.check_scopes(spec.guard_required_scopes)?;
-        let webhook = match o.get("webhookUrl") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(url)) => Some(BaseUrl::new(url, allow_insecure_http)?),
-            Some(_) => return Err(config("webhookUrl must be a string")),
-        };
-        let webhook_headers = string_pairs(o.get("webhookHeaders"), "webhookHeaders")?;
-        // Checks names and values once, so a sync never fails on them.
-        webhook::dashboard_sync(
-            &BaseUrl::new("https://example.invalid", false)?,
-            &[],
-            "check",
-        )?
-        .with_headers(&webhook_headers)?;
-        let number = |key: &str, default: u64, min: u64, max: u64| -> Result<u64, GuardError> {
-            match o.get(key) {
-                None | Some(Value::Null) => Ok(default),
-                Some(v) => v
-                    .as_u64()
-                    .filter(|n| (min..=max).contains(n))
-                    .ok_or_else(|| {
-                        GuardError::Config(format!("{key} must be an integer {min}..={max}"))
-                    }),
-            }
-        };
-        let cache_ttl_ms = number("cacheTtlMs", 300_000, 0, 365 * 86_400_000)?;
-        let cache_max_entries = number("cacheMaxEntries", 1000, 0, 1_000_000)?;
-        let deadline_ms = number("deadlineMs", 20_000, 1, 3_600_000)?;
-        let max_response_bytes = number(
-            "maxResponseBytes",
-            DEFAULT_MAX_BODY_BYTES,
-            1,
-            256 * 1024 * 1024,
-        )?;
-        let breaker = BreakerConfig::from_json(o.get("breaker").unwrap_or(&Value::Null))?;
-
-        let clock = Rc::new(Clock::new(function_option(options, "now")));
-        let secrets = auth_config.secrets();
+        let o = ManagerOptions::from_json(&options_json(options, "TimeoutManager options")?)?;
+        let clock = Rc::new(Clock::new(function_option(options, "now")?));
+        let secrets = o.auth.secrets();
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
         let mut engine = GuardEngine::new(
-            EngineConfig {
-                breaker,
-                cache_ttl_ms,
-                cache_max_entries: usize::try_from(cache_max_entries).unwrap_or(usize::MAX),
-                deadline_ms,
-                outbox_prefix: format!("tm-{}", random_id()),
-                seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
-            },
+            o.engine_config(format!("tm-{}", random_id()), seed),
             Redactor::new(secrets.clone()),
         )?;
-        if let Some(state) = o.get("state").filter(|s| !s.is_null()) {
+        if let Some(state) = &o.state {
             engine.restore(state, clock.now())?;
         }
         Ok(Shared {
             engine: Rc::new(RefCell::new(engine)),
             authority: Rc::new(RefCell::new(Authority::new(
-                profile,
-                base.clone(),
-                auth_config,
+                o.profile,
+                o.base.clone(),
+                o.auth,
             ))),
             clock,
-            profile,
-            base,
-            webhook,
-            webhook_headers,
-            allow_insecure_http,
-            max_response_bytes,
-            fetch: function_option(options, "fetch"),
-            on_audit: function_option(options, "onAudit"),
+            profile: o.profile,
+            base: o.base,
+            webhook: o.webhook,
+            webhook_headers: o.webhook_headers,
+            allow_insecure_http: o.allow_insecure_http,
+            max_response_bytes: o.max_response_bytes,
+            fetch: function_option(options, "fetch")?,
+            on_audit: function_option(options, "onAudit")?,
             secrets: RefCell::new(secrets),
             closed: Cell::new(false),
             store: match js_sys::Reflect::get(options, &JsValue::from_str("store")) {
@@ -589,6 +501,7 @@ impl Shared {
             },
             store_errors: Cell::new(0),
             store_down: Cell::new(false),
+            warnings: o.warnings,
         })
     }
 
@@ -631,11 +544,17 @@ impl Shared {
         ))
     }
 
-    fn open_guarded(self: &Rc<Self>, opened: Result<GuardedOp, GuardError>) -> u32 {
+    /// Opens `opened` (with the API credentials when `authorized`), settling as [`Self::finisher`]
+    /// says; a preparation error settles at once.
+    fn open<M>(self: &Rc<Self>, opened: Result<M, GuardError>, authorized: bool) -> u32
+    where
+        M: Machine + 'static,
+        M::Output: Serialize + 'static,
+    {
         match opened {
             Ok(op) => ops::open(
                 op,
-                Some(Rc::clone(&self.authority)),
+                authorized.then(|| Rc::clone(&self.authority)),
                 Rc::clone(&self.clock),
                 self.finisher(),
             ),
@@ -717,85 +636,6 @@ fn endpoint_text(value: &JsValue) -> Result<String, GuardError> {
     value
         .as_string()
         .ok_or_else(|| config("endpointId must be a string"))
-}
-
-/// Reads `{ url, method?, headers?, body?, timeoutMs?, fallbackTemplate? }`.
-fn parse_call_request(request: &JsValue) -> Result<(CustomRequest, CallOptions), GuardError> {
-    let o = options_json(request, "call request")?;
-    let url = o
-        .get("url")
-        .and_then(Value::as_str)
-        .ok_or_else(|| config("call request needs url (a string)"))?;
-    let method = match o.get("method") {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(m)) => m.clone(),
-        Some(_) => return Err(config("method must be a string")),
-    };
-    let timeout_ms = match o.get("timeoutMs") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_u64()
-                .filter(|n| (1..=3_600_000).contains(n))
-                .ok_or_else(|| config("timeoutMs must be an integer 1..=3600000"))?,
-        ),
-    };
-    let fallback_template =
-        template_map(o.get("fallbackTemplate").cloned().unwrap_or(Value::Null))?;
-    if !o.is_object() {
-        return Err(config("call request must be an object { url, ... }"));
-    }
-    let cache_key = match o.get("cacheKey") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(key)) => Some(key.clone()),
-        Some(_) => return Err(config("cacheKey must be a string")),
-    };
-    Ok((
-        CustomRequest {
-            method,
-            url: url.to_owned(),
-            headers: string_pairs(o.get("headers"), "headers")?,
-            body: o.get("body").cloned(),
-        },
-        CallOptions {
-            timeout_ms,
-            fallback_template,
-            cache_key,
-        },
-    ))
-}
-
-/// A fallback template given as an object or a string holding one.
-fn template_map(value: Value) -> Result<Option<Map<String, Value>>, GuardError> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Object(map) => Ok(Some(map)),
-        Value::String(text) => match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(map)) => Ok(Some(map)),
-            _ => Err(config(
-                "fallbackTemplate must be a JSON object (or a string holding one)",
-            )),
-        },
-        _ => Err(config(
-            "fallbackTemplate must be a JSON object (or a string holding one)",
-        )),
-    }
-}
-
-/// `{ name: value }` of strings as ordered pairs.
-fn string_pairs(value: Option<&Value>, what: &str) -> Result<Vec<(String, String)>, GuardError> {
-    match value {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                _ => Err(GuardError::Config(format!("{what}.{k} must be a string"))),
-            })
-            .collect(),
-        Some(_) => Err(GuardError::Config(format!(
-            "{what} must be an object of strings"
-        ))),
-    }
 }
 
 fn random_id() -> String {

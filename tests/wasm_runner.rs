@@ -4,7 +4,7 @@
 // wasm_bindgen_test functions are tests, but clippy only recognises #[test] ones.
 #![allow(clippy::unwrap_used)]
 
-use cognigy_guard::test_suite_runner::{aggregate_results, to_junit_xml};
+use cognigy_guard::test_suite_runner::{aggregate_results, compare_reports, to_junit_xml};
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -69,4 +69,31 @@ fn junit_counts_match_the_report() {
     assert_eq!(xml.matches("<skipped").count(), 1);
     assert!(xml.contains("tests=\"3\""));
     assert!(xml.contains("a &lt;b&gt; &amp; c"));
+}
+
+#[wasm_bindgen_test]
+fn compare_reports_takes_objects_or_text_and_refuses_what_is_no_report() {
+    let baseline = aggregate_results(parse(RESULTS), None).unwrap();
+    let changed = RESULTS.replace(
+        r#""actual":"greet","passed":true"#,
+        r#""actual":"bye","passed":false"#,
+    );
+    let current = aggregate_results(parse(&changed), None).unwrap();
+    let text = JSON::stringify(&baseline).unwrap();
+    let diff = compare_reports(current.clone(), JsValue::from(text)).unwrap();
+    let regressions = js_sys::Array::from(&get(&diff, "regressions"));
+    assert_eq!(regressions.length(), 1);
+    assert_eq!(
+        get(&regressions.get(0), "inputText").as_string().as_deref(),
+        Some("hi")
+    );
+    for bad in [
+        JsValue::UNDEFINED,
+        JsValue::from(7),
+        parse("{}"),
+        JsValue::from_str("{"),
+    ] {
+        let err = compare_reports(current.clone(), bad).unwrap_err();
+        assert_eq!(get(&err, "name").as_string().as_deref(), Some("GuardError"));
+    }
 }

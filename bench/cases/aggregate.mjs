@@ -2,7 +2,10 @@
 // ours (`aggregateResults`) vs a straightforward JS implementation (lib/aggregate-js.mjs), from the
 // parsed object and from the JSON text (what a response or a file holds: JSON.parse + the JS
 // implementation vs ours given the text). The reports are checked for deep equality first (every field: counts, pass rate, gate, coverage with
-// the per-name breakdown, failures and reasons, latency percentiles, per-case results).
+// the per-name breakdown, failures and reasons, latency percentiles, per-case results). Also ours
+// compact (`cases: false`, the report without the per-case list) from the text's UTF-8 bytes (what
+// `response.arrayBuffer()` or `fs.readFileSync(file)` give), checked equal to the full report
+// without `cases`.
 import { isDeepStrictEqual } from 'node:util';
 import { compare } from '../lib/stats.mjs';
 import { loadGuard } from '../lib/paths.mjs';
@@ -42,7 +45,10 @@ export async function benchAggregate(cfg) {
     if (ours) {
       const diff = firstDifference(ours, js) ?? firstDifference(g.aggregateResults(text, {}), js);
       if (diff) throw new Error(`the JS aggregation differs from ours at ${n} cases: ${diff}`);
+      const compact = g.aggregateResults(new TextEncoder().encode(text), { cases: false });
+      if (!isDeepStrictEqual(compact, { ...ours, cases: [] })) throw new Error(`the compact report differs at ${n} cases`);
     }
+    const utf8 = new TextEncoder().encode(text);
     const { iterations, samples, warmup } = cfg.aggregate.runs(n);
     const times = (fn) => (k) => { for (let i = 0; i < k; i += 1) fn(); };
     const variants = {
@@ -52,6 +58,7 @@ export async function benchAggregate(cfg) {
     if (ours) {
       variants.ours = times(() => g.aggregateResults(raw, {}));
       variants['ours, from JSON text'] = times(() => g.aggregateResults(text, {}));
+      variants['ours, from UTF-8 bytes, compact (cases: false)'] = times(() => g.aggregateResults(utf8, { cases: false }));
     }
     const res = await compare(variants, { iterations, samples, warmup });
     const group = `aggregation, ${n.toLocaleString('en-US')} cases (${(bytes / 1024 / 1024).toFixed(1)} MiB of results)`;
@@ -63,6 +70,8 @@ export async function benchAggregate(cfg) {
       rows.push({ group, name: 'ours', ...pick(res.ours), unit: 'ns/aggregation', ratio: res.ours.median / jsMedian, ratioLabel: 'vs JS' });
       const fromText = res['ours, from JSON text'];
       rows.push({ group, name: 'ours, from JSON text', ...pick(fromText), unit: 'ns/aggregation', ratio: fromText.median / jsTextMedian, ratioLabel: 'vs JSON.parse + JS' });
+      const compact = res['ours, from UTF-8 bytes, compact (cases: false)'];
+      rows.push({ group, name: 'ours, from UTF-8 bytes, compact (cases: false)', ...pick(compact), unit: 'ns/aggregation', ratio: compact.median / jsTextMedian, ratioLabel: 'vs JSON.parse + JS' });
     } else {
       rows.push({ group, name: 'ours', median: NaN, unit: 'ns/aggregation', note: `fails: ${oursError}` });
     }
@@ -74,7 +83,8 @@ export async function benchAggregate(cfg) {
       met: ours ? res.ours.median <= jsMedian : false,
       figures: ours
         ? `ours ${ms(res.ours.median)} vs JS ${ms(jsMedian)} (${(res.ours.median / jsMedian).toFixed(2)}x the time); `
-          + `from text: ours ${ms(res['ours, from JSON text'].median)} vs JSON.parse + JS ${ms(jsTextMedian)}`
+          + `from text: ours ${ms(res['ours, from JSON text'].median)}, compact from bytes `
+          + `${ms(res['ours, from UTF-8 bytes, compact (cases: false)'].median)} vs JSON.parse + JS ${ms(jsTextMedian)}`
         : `ours fails (${oursError.slice(0, 120)}); JS ${ms(jsMedian)}`,
     });
   }

@@ -73,15 +73,30 @@ export async function benchBreaker(cfg) {
       overhead: name.startsWith('bare') ? null : s.median - bareReject,
     })),
   ];
-  const oursOver = success.ours.median - bareSuccess;
-  const cockOver = success.cockatiel.median - bareSuccess;
-  const targets = [{
+  const targets = breakerTargets(success, rejection);
+  return { rows, targets, data: { success, rejection } };
+}
+
+/** The breaker targets of one run's medians: overhead over bare below cockatiel's, per path. */
+export function breakerTargets(success, rejection) {
+  const over = (res, bare, name) => res[name].median - res[bare].median;
+  const bareReject = 'bare (await a rejected promise)';
+  const oursOver = over(success, 'bare', 'ours');
+  const cockOver = over(success, 'bare', 'cockatiel');
+  const oursReject = over(rejection, bareReject, 'ours');
+  const cockReject = over(rejection, bareReject, 'cockatiel');
+  return [{
     id: 'breaker',
     target: 'breaker overhead below cockatiel\'s (success path)',
     met: oursOver < cockOver,
-    figures: `ours +${fmt(oursOver)} vs cockatiel +${fmt(cockOver)} over bare ${fmt(bareSuccess)}`,
+    figures: `ours +${fmt(oursOver)} vs cockatiel +${fmt(cockOver)} over bare ${fmt(success.bare.median)}`,
+  }, {
+    id: 'breaker-rejection',
+    target: 'breaker open-circuit rejection overhead below cockatiel\'s',
+    met: oursReject < cockReject,
+    figures: `ours +${fmt(oursReject)} vs cockatiel +${fmt(cockReject)} over bare ${fmt(rejection[bareReject].median)}`
+      + ` (opossum +${fmt(over(rejection, bareReject, 'opossum'))})`,
   }];
-  return { rows, targets, data: { success, rejection } };
 }
 
 const fmt = (ns) => `${Math.round(ns)} ns`;

@@ -2,6 +2,8 @@
 // over the cases, all collected): ours from a JS object (`validateTestExecution`) and from JSON text
 // (`validateTestExecutionJson`) vs ajv (compiled JSON schema, allErrors) and zod (`safeParse`);
 // for JSON text, ours-from-text vs `JSON.parse` + ajv. Also diagnostic rows that split our cost.
+// ajv answers a verdict (valid + errors) and no value, so its like-for-like variant of ours is
+// `{ value: false }` (the verdict only); zod's `safeParse` returns the parsed data, like our default.
 import { compare } from '../lib/stats.mjs';
 import { loadGuard } from '../lib/paths.mjs';
 import { invalidSuite, validSuite } from '../lib/payload.mjs';
@@ -21,19 +23,22 @@ export async function benchValidation(cfg) {
     const text = JSON.stringify(obj);
     const fromObj = g.validateTestExecution(obj);
     const fromText = g.validateTestExecutionJson(text);
+    const verdict = g.validateTestExecutionJson(text, { value: false });
     const a = ajv(JSON.parse(text));
     const z = zod.safeParse(obj);
     const want = kind === 'valid';
     const counts = {
       ours: fromObj.ok ? 0 : fromObj.errors.length,
       oursText: fromText.ok ? 0 : fromText.errors.length,
+      oursVerdict: verdict.ok ? 0 : verdict.errors.length,
       ajv: a.errors.length,
       zod: z.success ? 0 : z.error.issues.length,
     };
-    if (fromObj.ok !== want || fromText.ok !== want || a.ok !== want || z.success !== want) {
+    if (fromObj.ok !== want || fromText.ok !== want || verdict.ok !== want || 'value' in verdict
+      || a.ok !== want || z.success !== want) {
       throw new Error(`validators disagree on the ${kind} payload: ${JSON.stringify(counts)}`);
     }
-    if (!want && (counts.ours !== expectedErrors || counts.oursText !== expectedErrors
+    if (!want && (counts.ours !== expectedErrors || counts.oursText !== expectedErrors || counts.oursVerdict !== expectedErrors
       || counts.ajv < expectedErrors || counts.zod < expectedErrors)) {
       throw new Error(`not every error was collected: ${JSON.stringify(counts)}`);
     }
@@ -49,6 +54,8 @@ export async function benchValidation(cfg) {
     const res = await compare({
       'ours, from object': times(() => g.validateTestExecution(obj)),
       'ours, from JSON text': times(() => g.validateTestExecutionJson(text)),
+      'ours, from JSON text, verdict only (value: false)': times(() => g.validateTestExecutionJson(text, { value: false })),
+      'ours, from object, verdict only (value: false)': times(() => g.validateTestExecution(obj, { value: false })),
       'ajv (object)': times(() => ajv(obj)),
       'JSON.parse + ajv (text)': times(() => ajv(JSON.parse(text))),
       'zod safeParse (object)': times(() => zod.safeParse(obj)),
@@ -63,13 +70,15 @@ export async function benchValidation(cfg) {
       rows.push({ group, name, median: s.median, p25: s.p25, p75: s.p75, unit: 'ns/validation',
         ratio: name.startsWith('ours') ? s.median / zodMedian : null, ratioLabel: 'vs zod' });
     }
-    const oursText = res['ours, from JSON text'].median;
+    const oursText = res['ours, from JSON text, verdict only (value: false)'].median;
+    const withValue = res['ours, from JSON text'].median;
     const parseAjv = res['JSON.parse + ajv (text)'].median;
     targets.push({
       id: `validation-text-${kind}`,
-      target: `validation from JSON text faster than JSON.parse + ajv (${kind})`,
+      target: `validation from JSON text faster than JSON.parse + ajv (${kind}; both answer the verdict only)`,
       met: oursText < parseAjv,
-      figures: `ours ${ms(oursText)} vs JSON.parse + ajv ${ms(parseAjv)} (${(oursText / parseAjv).toFixed(2)}x the time)`,
+      figures: `ours ${ms(oursText)} vs JSON.parse + ajv ${ms(parseAjv)} (${(oursText / parseAjv).toFixed(2)}x the time); `
+        + `ours with the value ${ms(withValue)} (${(withValue / parseAjv).toFixed(2)}x)`,
     });
     const oursObj = res['ours, from object'].median;
     targets.push({

@@ -5,7 +5,7 @@ use crate::issue::Issue;
 use serde::Serialize;
 use serde_json::Value;
 
-/// Stable error codes, as listed in API.md.
+/// Stable error codes, as listed in docs/API.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
@@ -208,7 +208,7 @@ impl GuardError {
         }
     }
 
-    /// All fields of the error in the shape API.md gives the JS `GuardError`.
+    /// All fields of the error in the shape docs/API.md gives the JS `GuardError`.
     pub fn fields(&self) -> ErrorFields {
         let mut f = ErrorFields {
             code: self.code(),

@@ -1,15 +1,17 @@
 //! JUnit XML rendering of a [`SuiteReport`], for CI systems that display test results.
 //!
-//! One `<testsuite>` per report, one `<testcase>` per entry of [`SuiteReport::cases`]: failed
-//! cases carry a `<failure>` listing their reasons, unverified cases a `<skipped>`, cases that
-//! never ran an `<error>`. The count attributes (`tests`, `failures`, `errors`, `skipped`) are the
-//! report's own counts. Every piece of text
-//! is escaped, and characters XML 1.0 does not allow are dropped, so hostile utterances or intent
-//! names cannot break the document.
+//! One `<testsuite>` per report, one `<testcase>` per entry of [`SuiteReport::cases`]. The
+//! suite's `name` and every case's `classname` are the report's `suiteId` (else its execution id,
+//! else `cognigy-guard`), so CI can track a test across runs. Failed cases carry a `<failure>`
+//! listing their reasons, unverified cases a `<skipped>`, cases that never ran an `<error>`, a
+//! case that passed only in a rerun (`flaky`) a `<flakyFailure>`. The count attributes (`tests`,
+//! `failures`, `errors`, `skipped`) are the report's own counts. Every piece of text is escaped,
+//! and characters XML 1.0 does not allow are dropped, so hostile utterances or intent names
+//! cannot break the document.
 
-use crate::aggregate::{CaseResult, CaseStatus, SuiteReport};
+use crate::aggregate::{CaseResult, CaseStatus, FlakyCase, SuiteReport};
 
-/// Suite name used when the report carries no execution id.
+/// Suite name used when the report carries neither a suite id nor an execution id.
 const DEFAULT_SUITE_NAME: &str = "cognigy-guard";
 /// The `<skipped>` message of an unverified case.
 const UNVERIFIED_MESSAGE: &str = "unverified: asserts nothing";
@@ -19,7 +21,11 @@ const UNVERIFIED_MESSAGE: &str = "unverified: asserts nothing";
 /// `time` attributes are seconds with 3 decimals: a case's latency, and the report's
 /// `durationMs` (or, when absent, the sum of the case latencies) for the suite.
 pub fn to_junit_xml(report: &SuiteReport) -> String {
-    let name = report.execution_id.as_deref().unwrap_or(DEFAULT_SUITE_NAME);
+    let name = report
+        .suite_id
+        .as_deref()
+        .or(report.execution_id.as_deref())
+        .unwrap_or(DEFAULT_SUITE_NAME);
     let suite_ms = report
         .duration_ms
         .unwrap_or_else(|| report.cases.iter().filter_map(|c| c.latency_ms).sum());
@@ -43,14 +49,20 @@ pub fn to_junit_xml(report: &SuiteReport) -> String {
         out.push_str(">\n");
     }
     for case in &report.cases {
-        push_case(&mut out, name, case);
+        let flaky = report
+            .flaky
+            .iter()
+            .flatten()
+            .find(|f| f.index == case.index);
+        push_case(&mut out, name, case, flaky);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
 }
 
-/// Appends one `<testcase>` element.
-fn push_case(out: &mut String, suite: &str, case: &CaseResult) {
+/// Appends one `<testcase>` element; a passed case listed as `flaky` carries a
+/// `<flakyFailure>` (Maven Surefire's rerun report) with why its first attempt failed.
+fn push_case(out: &mut String, suite: &str, case: &CaseResult, flaky: Option<&FlakyCase>) {
     out.push_str("    <testcase");
     let title = if case.input_text.is_empty() {
         format!("#{}", case.index)
@@ -61,7 +73,17 @@ fn push_case(out: &mut String, suite: &str, case: &CaseResult) {
     attr(out, "classname", suite);
     attr(out, "time", &seconds(case.latency_ms));
     match case.status {
-        CaseStatus::Passed => out.push_str("/>\n"),
+        CaseStatus::Passed => match flaky {
+            None => out.push_str("/>\n"),
+            Some(flaky) => {
+                out.push_str(">\n      <flakyFailure");
+                attr(out, "message", &flaky.reasons.join("; "));
+                attr(out, "type", "AssertionFailure");
+                out.push('>');
+                escape_into(out, &format!("passed at attempt {}", flaky.attempts), false);
+                out.push_str("</flakyFailure>\n    </testcase>\n");
+            }
+        },
         CaseStatus::Unverified => {
             out.push_str(">\n      <skipped");
             attr(out, "message", UNVERIFIED_MESSAGE);
@@ -169,6 +191,29 @@ mod tests {
     }
 
     #[test]
+    fn a_flaky_case_carries_a_flaky_failure() {
+        let mut report = hostile_report();
+        let passed = report
+            .cases
+            .iter()
+            .find(|c| c.status == CaseStatus::Passed)
+            .map(|c| c.index)
+            .unwrap();
+        assert!(!to_junit_xml(&report).contains("flakyFailure"));
+        report.flaky = Some(vec![FlakyCase {
+            index: passed,
+            input_text: String::new(),
+            attempts: 2,
+            reasons: vec!["intent: expected <a>".into()],
+        }]);
+        let xml = to_junit_xml(&report);
+        assert_eq!(count(&xml, "<flakyFailure "), 1);
+        assert!(xml.contains("message=\"intent: expected &lt;a&gt;\""));
+        assert!(xml.contains(">passed at attempt 2</flakyFailure>"));
+        assert_eq!(count(&xml, "<failure "), report.failed);
+    }
+
+    #[test]
     fn escaping_by_hand() {
         assert_eq!(
             escaped("<script>&\"'</script>", false),
@@ -225,6 +270,17 @@ mod tests {
         assert!(xml.contains("latency 1500.5 ms over 800 ms"));
         assert!(xml.contains("name=\"#2 no checks\""));
         assert!(xml.contains("name=\"#3\""));
+    }
+
+    #[test]
+    fn the_suite_id_names_the_suite_and_every_case() {
+        let mut report = hostile_report();
+        report.suite_id = Some("suite_a".into());
+        let xml = to_junit_xml(&report);
+        assert_eq!(attr_value(&xml, "<testsuites ", "name"), "suite_a");
+        assert_eq!(attr_value(&xml, "<testsuite ", "name"), "suite_a");
+        assert_eq!(count(&xml, "classname=\"suite_a\""), report.total);
+        assert!(!xml.contains("exec&lt;"));
     }
 
     #[test]

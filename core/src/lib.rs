@@ -16,6 +16,7 @@ pub mod issue;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod options;
 pub mod outbox;
 pub mod profile;
 pub mod protocol;

@@ -1,5 +1,5 @@
 //! Validated domain values shared by the core modules. They are produced by `validation` from
-//! untrusted input and serialize to the camelCase shape API.md shows to JS users.
+//! untrusted input and serialize to the camelCase shape docs/API.md shows to JS users.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -11,6 +11,8 @@ const { EXIT } = require('./cli/report');
 const { printIssues, validate } = require('./cli/commands/validate');
 const { configure } = require('./cli/commands/configure');
 const { runSuite, runPlaybook } = require('./cli/commands/run');
+const { runEndpoint } = require('./cli/commands/run-endpoint');
+const { runSimulation, listSimulations } = require('./cli/commands/simulations');
 const { listPlaybooks } = require('./cli/commands/list-playbooks');
 const { sim, demo } = require('./cli/commands/serve');
 
@@ -21,6 +23,9 @@ const COMMANDS = {
   configure,
   'run-suite': runSuite,
   'run-playbook': runPlaybook,
+  'run-endpoint': runEndpoint,
+  'run-simulation': runSimulation,
+  'list-simulations': listSimulations,
   'list-playbooks': listPlaybooks,
   sim,
   demo,

@@ -3,7 +3,9 @@
 // serves the admin page, then shows what cognigy-guard does against it, through the public API:
 //   1. a bot test suite run (seed-v1, OAuth) with its report and CI gate;
 //   2. a Cognigy Playbook run (cognigy-v2, API key);
-//   3. guarded calls to a weather service through an injected outage: the breaker opens, the bot
+//   3. the suite against the bot's REST Endpoint with NLU scores: the confusion matrix and per-intent
+//      F1, then a slower bot compared with that run as the baseline (a regression fails the gate);
+//   4. guarded calls to a weather service through an injected outage: the breaker opens, the bot
 //      keeps answering from cache and fallback, the breaker recovers; metrics are synced.
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -25,6 +27,7 @@ async function runDemo({ lib, simulator, www, pkg, port = 8787, log = console.lo
   try {
     await suiteRun(lib, simulator, sim.url, log);
     await playbookRun(lib, simulator, sim.url, log);
+    await endpointRun(lib, simulator, sim, log);
     await guardedCalls(lib, simulator, sim, log);
   } catch (err) {
     await sim.close();
@@ -96,8 +99,52 @@ async function playbookRun(lib, simulator, url, log) {
   printReport(report, log);
 }
 
+/** The demo suite in the flow's intent names (NLU scores name intents as the flow does). */
+const ENDPOINT_SUITE = {
+  suite_id: 'suite_endpoint',
+  execution_timeout_seconds: 300,
+  test_cases: [
+    { input_text: 'I need to reset my password', outcome: { expected_intent: 'passwordReset', expected_entities: ['user_id'], allowed_latency_ms: 1000 } },
+    { input_text: 'What are your business hours?', outcome: { expected_intent: 'businessHours', expected_response_contains: 'open from', allowed_latency_ms: 1000 } },
+    { input_text: 'I would like to order a large pizza', outcome: { expected_intent: 'orderPizza', expected_entities: ['size'], allowed_latency_ms: 2000 } },
+    { input_text: 'What is the weather in Berlin?', outcome: { expected_intent: 'weather', expected_entities: ['city'], allowed_latency_ms: 1500 } },
+    { input_text: 'Can I get a refund for my pizza?', outcome: { expected_intent: 'orderPizza', allowed_latency_ms: 1500 } },
+    { input_text: 'Hello there', outcome: { expected_intent: 'greeting', allowed_latency_ms: 1000 } },
+    { input_text: 'Tell me a joke', outcome: { expected_intent: 'greeting', allowed_latency_ms: 1000 } },
+  ],
+};
+
+async function endpointRun(lib, simulator, sim, log) {
+  log("\n=== 3. The suite against the bot's REST Endpoint, with NLU scores (cognigy-v2, API key)");
+  const runner = new lib.TestSuiteRunner({ api: 'cognigy-v2', baseUrl: sim.url, auth: { apiKey: simulator.DEMO_API_KEY } });
+  const { samples } = simulator;
+  const options = {
+    endpointUrl: sim.endpointUrl(),
+    nlu: { projectId: samples.PROJECT_ID, flowReferenceId: samples.FLOWS[0]._id, localeReferenceId: samples.LOCALE_ID },
+    passThreshold: 0.5,
+  };
+  const baseline = await runner.runEndpoint(ENDPOINT_SUITE, options);
+  log('  (endpoint URL not shown: its token is a secret)');
+  printReport(baseline, log);
+  const { accuracy, macroF1, perIntent, confusion } = baseline.nlu;
+  log(`  NLU: accuracy ${pct(accuracy)}, macro-F1 ${macroF1.toFixed(3)}; confusion matrix (rows expected, columns predicted):`);
+  const width = Math.max(...confusion.labels.map((l) => l.length)) + 2;
+  log(`  ${''.padEnd(width)}${confusion.labels.map((_, i) => String(i + 1).padStart(4)).join('')}`);
+  confusion.matrix.forEach((row, i) => log(`  ${`${i + 1} ${confusion.labels[i]}`.padEnd(width)}${row.map((n) => String(n).padStart(4)).join('')}`));
+  for (const m of perIntent) log(`  F1 ${m.f1.toFixed(2)} ${'#'.repeat(Math.round(m.f1 * 20)).padEnd(20)} ${m.intent} (support ${m.support})`);
+
+  log('  The bot gets slower: the same suite, compared with that run as its baseline (failOnRegression)');
+  sim.setFaults('POST /endpoint/*', [{ delayMs: 1200, times: 2 }]);
+  const current = await runner.runEndpoint(ENDPOINT_SUITE, { ...options, concurrency: 1, baseline, failOnRegression: true });
+  sim.clearFaults('POST /endpoint/*');
+  printReport(current, log);
+  const { regressions, fixed, passRateDelta } = current.comparison;
+  log(`  comparison: ${regressions.length} regressed, ${fixed.length} fixed, pass rate ${passRateDelta >= 0 ? '+' : ''}${(passRateDelta * 100).toFixed(1)} pts; gate ${current.gate.toUpperCase()}`);
+  for (const r of regressions) log(`  regressed #${r.index} "${r.inputText}": ${r.reasons.join('; ')}`);
+}
+
 async function guardedCalls(lib, simulator, sim, log) {
-  log('\n=== 3. Guarded calls through an outage (cognigy-v2 profile, API key)');
+  log('\n=== 4. Guarded calls through an outage (cognigy-v2 profile, API key)');
   const manager = new lib.TimeoutManager({
     api: 'cognigy-v2', baseUrl: sim.url, webhookUrl: sim.url, auth: { apiKey: simulator.DEMO_API_KEY },
     breaker: { failureThreshold: 3, resetTimeoutMs: 2000 }, deadlineMs: 8000,

@@ -36,14 +36,18 @@ export declare class CircuitBreaker {
   static fromSnapshot(snapshot: CircuitBreakerSnapshot, options?: CircuitBreakerOptions): CircuitBreaker;
   /** `'closed' | 'open' | 'half_open'`, with due timers applied. */
   readonly state: CircuitState;
-  /** Asks to make one call: `{ allowed, state, retryAfterMs }`. */
+  /** Asks to make one call: `{ allowed, state, retryAfterMs, permit? }` (`permit` when allowed). */
   tryAcquire(): Admission;
-  /** Reports a successful call that took `latencyMs`. */
-  recordSuccess(latencyMs?: number | null): void;
-  /** Reports a failed call. */
-  recordFailure(): void;
-  /** Returns a permit that was not used. */
-  release(): void;
+  /**
+   * Reports a successful call that took `latencyMs`, admitted with `permit` (from `tryAcquire`).
+   * Without a permit the call is taken as the current period's (half-open: the oldest probe's).
+   * Throws `GuardError(CONFIG)` for a `permit` that is not a whole number.
+   */
+  recordSuccess(latencyMs?: number | null, permit?: number | null): void;
+  /** Reports a failed call admitted with `permit` (see `recordSuccess`). */
+  recordFailure(permit?: number | null): void;
+  /** Returns the unused `permit` (without one: the oldest probe's slot, when half-open). */
+  release(permit?: number | null): void;
   /** Opens the breaker now. */
   forceOpen(): void;
   /** Closes the breaker now and forgets failures. */
@@ -110,6 +114,17 @@ export declare class TestSuiteRunner {
    * platform task and rejects with `CANCELLED`.
    */
   runPlaybook(playbook: PlaybookSpec, options?: RunOptions): Promise<SuiteReport>;
+  /**
+   * Runs the validated seed `payload` against a REST Endpoint, case by case (a fresh `sessionId`
+   * each, at most `concurrency` at once), with NLU scores for expected intents; the report adds
+   * `nlu` and `flaky`. Aborting `signal` stops every request and rejects with `CANCELLED`.
+   */
+  runEndpoint(payload: TestExecutionInput, options: EndpointRunOptions): Promise<SuiteReport>;
+  /**
+   * Schedules a Cognigy Simulator batch of a scenario (`cognigy-v2`), polls it until it ends and
+   * reports each run as a case (passed when it met its success criteria).
+   */
+  runSimulation(simulation: SimulationSpec, options?: RunOptions): Promise<SuiteReport>;
   /** Validates and submits `payload`; resolves `{ executionId }` (`seed-v1`). */
   submit(payload: TestExecutionInput): Promise<SubmittedExecution>;
   /** Polls execution `id` until it is `completed`, `failed` or `timeout` (`seed-v1`). */
@@ -120,21 +135,34 @@ export declare class TestSuiteRunner {
   free(): void;
 }
 
-/** Validates a TimeoutConfig given as any JS value. Never throws. */
-export declare function validateTimeoutConfig(input: unknown): Validation<TimeoutConfig>;
-/** Validates a TimeoutConfig given as JSON text. Never throws. */
-export declare function validateTimeoutConfigJson(text: string): Validation<TimeoutConfig>;
-/** Validates a TestExecutionPayload given as any JS value. Never throws. */
-export declare function validateTestExecution(input: unknown): Validation<TestExecution>;
-/** Validates a TestExecutionPayload given as JSON text. Never throws. */
-export declare function validateTestExecutionJson(text: string): Validation<TestExecution>;
+/**
+ * A validation function: never throws; answers the normalised value by default, only the verdict
+ * with `{ value: false }`.
+ */
+export interface Validator<In, T> {
+  (input: In, options?: { value?: true }): Validation<T>;
+  (input: In, options: { value: false }): Verdict;
+  (input: In, options: ValidateOptions): Validation<T> | Verdict;
+}
+
+/** Validates a TimeoutConfig given as any JS value. */
+export declare const validateTimeoutConfig: Validator<unknown, TimeoutConfig>;
+/** Validates a TimeoutConfig given as JSON text or its UTF-8 bytes. */
+export declare const validateTimeoutConfigJson: Validator<string | Uint8Array, TimeoutConfig>;
+/** Validates a TestExecutionPayload given as any JS value. */
+export declare const validateTestExecution: Validator<unknown, TestExecution>;
+/** Validates a TestExecutionPayload given as JSON text or its UTF-8 bytes. */
+export declare const validateTestExecutionJson: Validator<string | Uint8Array, TestExecution>;
 /** The seed's wire payload for a TimeoutConfig; throws `GuardError(VALIDATION)` with every issue in `errors`. */
 export declare function buildTimeoutPayload(config: TimeoutConfigInput | TimeoutConfig): SeedTimeoutPayload;
 /**
  * Aggregates raw results (seed-v1 `{ test_results }` or a playbook run `{ stepResults }`), as an
- * object or its JSON text, into a SuiteReport. Pure.
+ * object, its JSON text or the text's UTF-8 bytes, into a SuiteReport. Pure. `cases: false` leaves
+ * `cases` empty.
  */
-export declare function aggregateResults(raw: unknown, options?: AggregateOptionsInput): SuiteReport;
+export declare function aggregateResults(raw: unknown, options?: AggregateResultsOptions): SuiteReport;
+/** Compares a SuiteReport with a baseline (objects or JSON text): regressions, fixes and deltas. Pure. */
+export declare function compareReports(current: SuiteReport | string, baseline: SuiteReport | string): ReportComparison;
 /** Renders a SuiteReport as JUnit XML. */
 export declare function toJUnitXml(report: SuiteReport): string;
 /** Checks a chain of audit records: `{ ok, brokenAt?, index?, reason? }`. */

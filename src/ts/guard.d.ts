@@ -42,8 +42,16 @@ export interface CircuitBreaker {
   /**
    * Runs `fn()` under the breaker: rejects `GuardError(CIRCUIT_OPEN)` without calling it when
    * refused; otherwise records its success (with its latency) or failure and settles like it.
+   * The refusal carries no stack frames unless `options.captureStack` is true (capturing them
+   * costs more than the rest of the refusal).
    */
-  execute<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>;
+  execute<T>(fn: () => T | PromiseLike<T>, options?: ExecuteOptions): Promise<Awaited<T>>;
+}
+
+/** Options of `CircuitBreaker.execute`. */
+export interface ExecuteOptions {
+  /** Capture a stack trace in the `GuardError(CIRCUIT_OPEN)` of a refusal (default false). */
+  captureStack?: boolean;
 }
 
 /** The answer of `tryAcquire()`. */
@@ -52,6 +60,11 @@ export interface Admission {
   state: CircuitState;
   /** When refused: ms until a call may be admitted again (0 when allowed). */
   retryAfterMs: number;
+  /**
+   * When allowed: the call's permit, to pass to `recordSuccess`, `recordFailure` or `release`, so
+   * that a call admitted in one state period and settled in another never counts as a probe.
+   */
+  permit?: number;
 }
 
 /** Why a breaker changed state. */

@@ -55,10 +55,119 @@ export interface AggregateOptionsInput {
   baselineIntentCoverage?: number;
 }
 
+/** Options of `aggregateResults`. */
+export interface AggregateResultsOptions extends AggregateOptionsInput {
+  /** List every case in `cases` (default true); `false` leaves `cases` empty, which saves copying them to JS. */
+  cases?: boolean;
+}
+
 /** Options of `run` and `runPlaybook`. */
 export interface RunOptions extends WaitOptions, AggregateOptionsInput {
   /** CI webhook: POSTed `{ execution_id, status, pass_rate, coverage, timestamp }`, up to 3 attempts. */
   webhookUrl?: string;
+  /** An earlier SuiteReport (or its JSON text): the report then carries `comparison`. */
+  baseline?: SuiteReport | string;
+  /** With `baseline`: any regression fails the gate (default false). */
+  failOnRegression?: boolean;
+}
+
+/** The Cognigy Simulator scenario to run (`runSimulation`). */
+export interface SimulationSpec {
+  /** The scenario's `referenceId`. */
+  simulationReferenceId: string;
+  /** The project (every Simulator request names it). */
+  projectId: string;
+  /** The flow the runs talk to (`runConfig.flowReferenceId`). */
+  flowReferenceId: string;
+  /** The locale (`runConfig.localeReferenceId`). */
+  localeReferenceId: string;
+  /** The endpoint reference (`runConfig.entrypoint`). */
+  entrypoint?: string;
+  /** Runs of the batch, 1..=10 (default 1). */
+  numberOfRuns?: number;
+  runName?: string;
+}
+
+/** Where `runEndpoint` reads NLU scores (`POST {baseUrl}/new/v2.0/projects/{projectId}/nlu/scores`). */
+export interface EndpointNluOptions {
+  projectId: string;
+  flowReferenceId: string;
+  localeReferenceId: string;
+  /** Below this top score the prediction is `none` (0..=1, default 0). */
+  minScore?: number;
+}
+
+/** A case of `runEndpoint` finished (its `onProgress` event). */
+export interface EndpointCaseEvent {
+  phase: 'case';
+  index: number;
+  status: 'passed' | 'failed' | 'unverified' | 'errored';
+  /** 1 for the first run of the case, more for its reruns (`retryFailed`). */
+  attempt: number;
+  /** Cases run at least once so far. */
+  completed: number;
+  total: number;
+  elapsedMs: number;
+}
+
+/** Options of `runEndpoint`. */
+export interface EndpointRunOptions extends Omit<RunOptions, 'onProgress'> {
+  /** The REST Endpoint URL (its token is a secret: it never appears whole in an error, report or log). */
+  endpointUrl: string;
+  /** The `userId` of every message (default `cognigy-guard`). */
+  userId?: string;
+  /** Cases in flight at once (1..=32, default 4). */
+  concurrency?: number;
+  /** NLU scores for `expectedIntent`; a case that expects an intent without it is `CONFIG`. */
+  nlu?: EndpointNluOptions;
+  /** Dot-separated path of the entity names in the answer's `data` (default `slots`). */
+  entitiesPath?: string;
+  /** Rerun rounds of failed cases (0..=5, default 0); a case that then passes is listed in `flaky`. */
+  retryFailed?: number;
+  onProgress?: (event: EndpointCaseEvent) => void;
+}
+
+/** A case whose outcome changed between a baseline and now. */
+export interface ChangedCase {
+  inputText: string;
+  index: number;
+  baselineStatus: string;
+  status: string;
+  reasons: string[];
+}
+
+/** `compareReports(current, baseline)` and a report's `comparison`. */
+export interface ReportComparison {
+  /** Passed in the baseline, failed now (matched by input text). */
+  regressions: ChangedCase[];
+  /** Failed in the baseline, passed now. */
+  fixed: ChangedCase[];
+  passRateDelta: number;
+  coverageDelta: number;
+  /** `null` unless both reports have `nlu`. */
+  macroF1Delta: number | null;
+  matched: number;
+  unmatched: number;
+}
+
+/** The NLU report of an endpoint run. */
+export interface NluReport {
+  /** Cases scored (those that expect an intent). */
+  total: number;
+  accuracy: number;
+  macroF1: number;
+  perIntent: { intent: string; precision: number; recall: number; f1: number; support: number }[];
+  /** Rows: expected intent, columns: predicted (`none`: below `minScore`). */
+  confusion: { labels: string[]; matrix: number[][] };
+}
+
+/** A case that failed and then passed in a rerun. */
+export interface FlakyCase {
+  index: number;
+  inputText: string;
+  attempts: number;
+  /** Why its first attempt failed. */
+  reasons: string[];
 }
 
 /** The playbook to run (cognigy-v2). */
@@ -67,6 +176,8 @@ export interface PlaybookSpec {
   entrypoint: string;
   flowId: string;
   localeId: string;
+  /** The playbook's name, when known: the report's `suiteId` (else `playbookId`), JUnit's suite name. */
+  name?: string;
 }
 
 /** `submit`'s answer. */
@@ -130,6 +241,8 @@ export interface SuiteAuditRecord {
 /** The result of a suite run. A case with no assertions is `unverified`, never `passed`. */
 export interface SuiteReport {
   executionId?: string;
+  /** The suite's stable name, the same on every run: seed-v1 the payload's (or the results') `suite_id`; playbook its `name` when given, else its id. JUnit names the suite and every classname by it. */
+  suiteId?: string;
   /** seed-v1: completed | failed | timeout; cognigy-v2: done | error | cancelled (a run that did not complete fails the gate). */
   status?: string;
   total: number;
@@ -152,7 +265,13 @@ export interface SuiteReport {
   polls?: number;
   webhook?: { delivered: boolean; attempts: number; idempotencyKey: string };
   audit?: SuiteAuditRecord;
-  /** The platform's reason when a playbook task ended in `error`. */
+  /** Why the platform ended the run: a playbook task's `failReason` (`error`), or the `error.message` of a seed-v1 execution's results or last status (`failed`, `timeout`). */
   failReason?: string;
+  /** Endpoint runs with `nlu`. */
+  nlu?: NluReport;
+  /** Endpoint runs: cases that passed only in a rerun. */
+  flaky?: FlakyCase[];
+  /** With the `baseline` option. */
+  comparison?: ReportComparison;
 }
 

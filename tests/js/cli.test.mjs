@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -147,8 +148,9 @@ test('configure: applies configs over seed-v1 and reports auth failures as error
   assert.ok(!denied.stderr.includes('wrong-secret-value'));
 });
 
-test('sim: prints the demo credentials, takes --time-scale, serves until SIGINT', async () => {
-  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', '--time-scale', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `cognigy-guard sim ...args` with `env`; resolves to { url, stderr: () => text, stop: () => exit code }. */
+async function startSim(args, env = {}) {
+  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const url = await new Promise((resolve, reject) => {
@@ -156,25 +158,65 @@ test('sim: prints the demo credentials, takes --time-scale, serves until SIGINT'
     child.once('error', reject);
     child.once('close', (code) => reject(new Error(`sim exited ${code}: ${stderr}`)));
   });
-  await new Promise((resolve) => { setTimeout(resolve, 200); });
-  assert.ok(stderr.includes(DEMO_API_KEY) && stderr.includes(DEMO_CLIENT.id) && stderr.includes(DEMO_CLIENT.secret), stderr);
-  // 1 s queued + 1 s per case in simulated time: at 1000× the run is over by the first poll.
-  const run = await cli(['run-suite', file('fast.json', suite([passingCase, passingCase, passingCase])), '--poll-interval', '100', '--json', '-'],
-    { COGNIGY_BASE_URL: url, COGNIGY_CLIENT_ID: DEMO_CLIENT.id, COGNIGY_CLIENT_SECRET: DEMO_CLIENT.secret });
-  assert.equal(run.code, 0, run.stderr);
-  assert.ok(JSON.parse(run.stdout).durationMs < 2000, `durationMs ${JSON.parse(run.stdout).durationMs}`);
-  const bad = await cli(['sim', '--time-scale', 'fast']);
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /--time-scale needs a number/);
-  const health = await fetch(`${url}/__sim/health`).then((r) => r.json());
-  assert.equal(health.ok, true);
-  const page = await fetch(`${url}/pkg/package.json`).then((r) => r.json());
-  assert.equal(page.name, 'cognigy-guard');
-  const code = await new Promise((resolve) => {
+  const stop = () => new Promise((resolve) => {
     child.once('close', resolve);
     child.kill('SIGINT');
   });
-  assert.equal(code, 0);
+  return { url, stderr: () => stderr, stop };
+}
+
+test('sim: prints the demo credentials, takes --time-scale, serves until SIGINT', async () => {
+  const server = await startSim(['--time-scale', '1000']);
+  let exit;
+  try {
+    const { url } = server;
+    await new Promise((resolve) => { setTimeout(resolve, 200); });
+    const stderr = server.stderr();
+    assert.ok(stderr.includes(DEMO_API_KEY) && stderr.includes(DEMO_CLIENT.id) && stderr.includes(DEMO_CLIENT.secret), stderr);
+    // 1 s queued + 1 s per case in simulated time: at 1000× the run is over by the first poll.
+    const run = await cli(['run-suite', file('fast.json', suite([passingCase, passingCase, passingCase])), '--poll-interval', '100', '--json', '-'],
+      { COGNIGY_BASE_URL: url, COGNIGY_CLIENT_ID: DEMO_CLIENT.id, COGNIGY_CLIENT_SECRET: DEMO_CLIENT.secret });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(JSON.parse(run.stdout).durationMs < 2000, `durationMs ${JSON.parse(run.stdout).durationMs}`);
+    const bad = await cli(['sim', '--time-scale', 'fast']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--time-scale needs a number/);
+    const health = await fetch(`${url}/__sim/health`).then((r) => r.json());
+    assert.equal(health.ok, true);
+    const page = await fetch(`${url}/pkg/package.json`).then((r) => r.json());
+    assert.equal(page.name, 'cognigy-guard');
+  } finally {
+    exit = await server.stop();
+  }
+  assert.equal(exit, 0);
+});
+
+test('sim --base-url (or COGNIGY_BASE_URL): the admin page\'s CSP allows that tenant and starts with it', { timeout: 60_000 }, async () => {
+  const csp = (html) => html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/)[1];
+  const connectSrc = (html) => csp(html).split(';').map((d) => d.trim()).find((d) => d.startsWith('connect-src'));
+  for (const [args, env, tenant] of [
+    [['--base-url', 'https://api-trial.cognigy.ai/'], {}, 'https://api-trial.cognigy.ai'],
+    [[], { COGNIGY_BASE_URL: 'https://api-acme.cognigy.cloud/base' }, 'https://api-acme.cognigy.cloud'],
+  ]) {
+    const server = await startSim(args, env);
+    try {
+      const html = await fetch(`${server.url}/`).then((r) => r.text());
+      assert.equal(connectSrc(html), `connect-src 'self' ${tenant}`);
+      assert.ok(html.includes(`<meta name="cognigy-guard-base-url" content="${env.COGNIGY_BASE_URL ?? tenant}">`), html.slice(0, 800));
+      assert.match(server.stderr(), new RegExp(`the admin page may reach ${(env.COGNIGY_BASE_URL ?? args[1]).replace(/[.]/g, '\\.')}`));
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  }
+  const plain = await startSim([]);
+  try {
+    assert.equal(connectSrc(await fetch(`${plain.url}/`).then((r) => r.text())), "connect-src 'self'");
+  } finally {
+    await plain.stop();
+  }
+  const bad = await cli(['sim', '--port', '0', '--base-url', 'ftp://example.com']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--base-url \(or COGNIGY_BASE_URL\): must be an http\(s\) URL/);
 });
 
 test('--help per command lists that command\'s own flags', async () => {
@@ -216,12 +258,22 @@ test('configure on cognigy-v2 says that nothing was sent; errors of an array nam
   assert.doesNotMatch(bad.stdout, /registered/); // nothing is applied while any item is invalid
 });
 
-test('configure: an unreachable server is NETWORK, not AUTH', { todo: 'src/timeout_manager.rs auth_failure wraps a token fetch network error as AUTH (lead)' }, async () => {
+/** A loopback port that refuses connections: one the system just handed out and that was closed again. */
+async function refusedPort() {
+  const server = createServer();
+  await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+  const { port } = server.address();
+  await new Promise((resolve) => { server.close(resolve); });
+  return port;
+}
+
+test('configure: a refused connection (while fetching the token) is NETWORK, not AUTH', async () => {
   const config = { endpointId: 'ext_svc_weather_01', maxWaitTimeMs: 4000, slaThresholdMs: 2000, fallbackTemplate: {} };
-  const down = await cli(['configure', file('down.json', config), '--api', 'seed-v1', '--base-url', 'http://127.0.0.1:9',
+  const down = await cli(['configure', file('down.json', config), '--api', 'seed-v1', '--base-url', `http://127.0.0.1:${await refusedPort()}`,
     '--client-id', DEMO_CLIENT.id, '--client-secret', DEMO_CLIENT.secret]);
   assert.equal(down.code, 2);
   assert.match(down.stderr, /NETWORK/);
+  assert.match(down.stderr, /ECONNREFUSED/);
   assert.doesNotMatch(down.stderr, /AUTH/);
 });
 
@@ -252,7 +304,7 @@ test('run-suite: the summary says why the gate failed', async () => {
   assert.match(nothing.stdout, /FAILED \(nothing verified: all 1 cases assert nothing but latency\)/);
 });
 
-test('run-suite: nothing verified fails the gate even at --pass-threshold 0', { todo: 'core Gate::decide passes total > 0 && passRate >= threshold (lead)' }, async () => {
+test('run-suite: nothing verified fails the gate even at --pass-threshold 0', async () => {
   const latencyOnly = { input_text: 'hello', outcome: { allowed_latency_ms: 5000 } };
   const r = await cli(['run-suite', file('nothing0.json', suite([latencyOnly])), '--poll-interval', '100', '--pass-threshold', '0'], seedEnv());
   assert.equal(r.code, 1);
@@ -272,11 +324,20 @@ test('run-suite: a run the platform ended failed or timeout exits 2 with the pla
   assert.match(timeout.stderr, /the platform ended the run timeout/);
 });
 
-test('run-suite: a failed seed-v1 run prints the platform\'s reason', { todo: 'the seed-v1 report has no failReason: the results\' error.message is dropped (lead)' }, async () => {
+test('run-suite: a failed seed-v1 run prints the platform\'s reason', async () => {
   const failed = await cli(['run-suite', file('failed-reason.json', { ...suite([passingCase, passingCase, passingCase, passingCase]), suite_id: 'fail_reason' }),
     '--poll-interval', '100'], seedEnv());
   assert.equal(failed.code, 2, failed.stderr);
   assert.match(failed.stderr, /the platform ended the run failed: the bot stopped answering at case 2/);
+  assert.match(failed.stdout, /platform reason\s+the bot stopped answering at case 2/);
+  const timeout = await cli(['run-suite', file('timeout-reason.json', { ...suite(Array(40).fill(passingCase)), execution_timeout_seconds: 30 }),
+    '--poll-interval', '100', '--json', '-'], seedEnv());
+  assert.equal(timeout.code, 2, timeout.stderr);
+  assert.match(timeout.stderr, /the platform ended the run timeout: execution_timeout_seconds elapsed before every case ran/);
+  const report = JSON.parse(timeout.stdout);
+  assert.equal(report.failReason, 'execution_timeout_seconds elapsed before every case ran');
+  assert.equal(report.total, 40);
+  assert.ok(report.errored > 0, JSON.stringify(report.errored));
 });
 
 test('run-playbook: a task in error exits 2 and prints the platform\'s failReason', async () => {
@@ -324,7 +385,7 @@ test('list-playbooks: names and the ids run-playbook needs', async () => {
   assert.match(denied.stderr, /AUTH/);
 });
 
-test('JUnit: the testsuite name and classname are the suite id, the same on every run', { todo: 'toJUnitXml names the suite by executionId (src/, core/src/junit.rs; lead)' }, async () => {
+test('JUnit: the testsuite name and classname are the suite id, the same on every run', async () => {
   const names = [];
   for (const n of [1, 2]) {
     const junit = join(dir, `stable-${n}.xml`);
@@ -350,4 +411,74 @@ test('progress: on a terminal the bar is redrawn on a timer between polls, with 
   const after = writes.length;
   await new Promise((resolve) => { setTimeout(resolve, REDRAW_MS * 2); });
   assert.equal(writes.length, after, 'no redraw after stop()');
+});
+
+test('run-endpoint: URL from COGNIGY_ENDPOINT_URL (never printed), NLU flags, JSON/JUnit, --baseline and --fail-on-regression', async () => {
+  const token = 'demo-endpoint-token';
+  const flow = samples.FLOWS[0];
+  const nlu = ['--base-url', sim.url, '--api-key', DEMO_API_KEY, '--nlu-project', samples.PROJECT_ID, '--flow-ref', flow._id, '--locale-ref', samples.LOCALE_ID];
+  const cases = [
+    { input_text: 'I want to order a large pizza', outcome: { expected_intent: 'orderPizza', expected_entities: ['size'], allowed_latency_ms: 5000 } },
+    { input_text: 'hello there', outcome: { expected_intent: 'greeting', allowed_latency_ms: 5000 } },
+    { input_text: 'Can I get a refund', outcome: { expected_intent: 'orderPizza', allowed_latency_ms: 5000 } },
+  ];
+  const env = { COGNIGY_ENDPOINT_URL: sim.endpointUrl() };
+  const json = join(dir, 'endpoint', 'base.json');
+  const first = await cli(['run-endpoint', file('endpoint.json', suite(cases)), ...nlu, '--pass-threshold', '0.5', '--json', json, '--junit', join(dir, 'endpoint', 'j.xml')], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /nlu\s+accuracy 66\.7%, macro-F1/);
+  assert.match(first.stdout, /confusion \(rows expected, columns predicted: 1=greeting 2=orderPizza 3=refund\)/);
+  assert.match(first.stderr, /progress: case #\d passed/);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(report.total, 3);
+  assert.deepEqual(report.nlu.confusion.labels, ['greeting', 'orderPizza', 'refund']);
+  assert.match(readFileSync(join(dir, 'endpoint', 'j.xml'), 'utf8'), /<testcase /);
+  for (const text of [first.stdout, first.stderr, readFileSync(json, 'utf8')]) assert.ok(!text.includes(token));
+
+  const changed = structuredClone(cases);
+  changed[1].outcome.expected_intent = 'weather';
+  const again = await cli(['run-endpoint', file('changed.json', suite(changed)), ...nlu, '--pass-threshold', '0.3', '--baseline', json], env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /baseline\s+1 regressed, 0 fixed/);
+  assert.match(again.stdout, /regressed #1 "hello there"/);
+  const strict = await cli(['run-endpoint', file('changed.json', suite(changed)), ...nlu, '--pass-threshold', '0.3', '--baseline', json, '--fail-on-regression', '--retry-failed', '1'], env);
+  assert.equal(strict.code, 1);
+  assert.match(strict.stdout, /gate\s+FAILED \(1 regression\(s\) against the baseline/);
+  for (const text of [again.stdout, again.stderr, strict.stdout, strict.stderr]) assert.ok(!text.includes(token));
+});
+
+test('run-endpoint: missing URL and partial NLU flags are reported at once; intents without NLU are CONFIG (exit 1)', async () => {
+  const missing = await cli(['run-endpoint', '--nlu-project', 'p']);
+  assert.equal(missing.code, 1);
+  for (const flag of ['FILE', '--endpoint-url URL', '--flow-ref ID', '--locale-ref ID', '--base-url URL']) assert.ok(missing.stderr.includes(`missing ${flag}`), flag);
+  const noNlu = await cli(['run-endpoint', file('intent.json', suite([passingCase])), '--endpoint-url', sim.endpointUrl()]);
+  assert.equal(noNlu.code, 1);
+  assert.match(noNlu.stderr, /CONFIG: testCases\[0\]\.outcome\.expectedIntent/);
+  assert.ok(!noNlu.stderr.includes('demo-endpoint-token'));
+  const textOnly = await cli(['run-endpoint', file('text.json', suite([{ input_text: 'hours?', outcome: { expected_response_contains: 'open from', allowed_latency_ms: 5000 } }])), '--endpoint-url', sim.endpointUrl()]);
+  assert.equal(textOnly.code, 0, textOnly.stderr);
+  const bad = await cli(['run-endpoint', file('text.json', suite([passingCase])), '--endpoint-url', 'not a url/demo-endpoint-token']);
+  assert.equal(bad.code, 1);
+  assert.ok(!bad.stderr.includes('demo-endpoint-token'), bad.stderr);
+});
+
+test('list-simulations and run-simulation (cognigy-v2 Simulator)', async () => {
+  const conn = ['--base-url', sim.url, '--api-key', DEMO_API_KEY];
+  const list = await cli(['list-simulations', ...conn, '--project', samples.PROJECT_ID]);
+  assert.equal(list.code, 0, list.stderr);
+  for (const s of samples.SCENARIOS) assert.ok(list.stdout.includes(`--simulation ${s.referenceId}`), s.name);
+  const missing = await cli(['run-simulation', ...conn]);
+  assert.equal(missing.code, 1);
+  for (const flag of ['--simulation REF', '--project ID', '--flow-ref ID', '--locale-ref ID']) assert.ok(missing.stderr.includes(`missing ${flag}`), flag);
+  const args = ['run-simulation', ...conn, '--simulation', samples.SCENARIOS[1].referenceId, '--project', samples.PROJECT_ID,
+    '--flow-ref', samples.FLOWS[0]._id, '--locale-ref', samples.LOCALE_ID, '--runs', '2', '--poll-interval', '20'];
+  const ran = await cli([...args, '--pass-threshold', '0.5', '--json', join(dir, 'sim', 'report.json')]);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(ran.stdout, /cases\s+2 \(1 passed, 1 failed/);
+  assert.match(ran.stdout, /x #1 "run 2": criterion: the bot never said "sunny"/);
+  const strict = await cli([...args]);
+  assert.equal(strict.code, 1, 'a completed batch below the threshold misses its gate');
+  const broken = await cli(['run-simulation', ...conn, '--simulation', samples.SCENARIOS[0].referenceId, '--project', samples.PROJECT_ID,
+    '--flow-ref', 'nope', '--locale-ref', samples.LOCALE_ID, '--poll-interval', '20']);
+  assert.equal(broken.code, 2, 'a FAILED batch is a run the platform did not complete');
 });

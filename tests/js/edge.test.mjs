@@ -56,21 +56,23 @@ test('an injected fetch returning odd values never breaks the instance (every op
     for (const [name, fetch] of Object.entries(ODD_FETCHES)) {
       const manager = new g.TimeoutManager({ baseUrl: 'https://api.example.com', auth: { apiKey: API_KEY }, webhookUrl: 'https://dash.example.com', fetch });
       await manager.configureTimeout(POLICY);
-      for (let i = 0; i < 2000; i += 1) {
+      for (let i = 0; i < 10000; i += 1) {
         const answer = await manager.call('svc', { url: '/x', timeoutMs: 50 });
         assert.equal(answer.degraded, true, name);
         assert.ok(['NETWORK', 'BAD_RESPONSE', 'CIRCUIT_OPEN'].includes(answer.error.code), `${name}: ${answer.error.code}`);
       }
-      const sync = await manager.syncMetrics();
-      assert.equal(sync.ok, false, name);
       const seed = new g.TimeoutManager({ api: 'seed-v1', baseUrl: 'https://api.example.com', auth: { clientId: 'c', clientSecret: SECRET }, fetch });
-      await assert.rejects(seed.configureTimeout(POLICY), (e) => e instanceof g.GuardError && typeof e.code === 'string', name);
       const runner = new g.TestSuiteRunner({ baseUrl: 'https://api.example.com', auth: { apiKey: API_KEY }, fetch, pollIntervalMs: 1, deadlineMs: 2000 });
-      await assert.rejects(
-        runner.runPlaybook({ playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' }),
-        (e) => e instanceof g.GuardError && !JSON.stringify(e).includes(API_KEY),
-        name,
-      );
+      for (let i = 0; i < 200; i += 1) {
+        const sync = await manager.syncMetrics();
+        assert.equal(sync.ok, false, name);
+        await assert.rejects(seed.configureTimeout(POLICY), (e) => e instanceof g.GuardError && typeof e.code === 'string', name);
+        await assert.rejects(
+          runner.runPlaybook({ playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' }),
+          (e) => e instanceof g.GuardError && !JSON.stringify(e).includes(API_KEY),
+          name,
+        );
+      }
     }
     const manager = new g.TimeoutManager({ baseUrl: 'https://api.example.com', fetch: UNREADABLE_HEADERS });
     await manager.configureTimeout(POLICY);
@@ -104,6 +106,18 @@ test('wrong argument types reject or throw GuardError, never TypeError', async (
     await assert.rejects(run(), (e) => e instanceof g.GuardError && e.code === 'CONFIG', what);
   }
   assert.throws(() => manager.history(42), (e) => e instanceof g.GuardError);
+  // One way of reading options: strict types in both classes, functions checked.
+  for (const make of [
+    () => new g.TestSuiteRunner({ baseUrl: 'https://a.example.com', auth: { apiKey: API_KEY }, allowInsecureHttp: 'yes' }),
+    () => new g.TimeoutManager({ baseUrl: 'https://a.example.com', allowInsecureHttp: 1 }),
+    () => new g.TimeoutManager({ baseUrl: 'https://a.example.com', fetch: 42 }),
+    () => new g.TestSuiteRunner({ baseUrl: 'https://a.example.com', auth: { apiKey: API_KEY }, now: 'soon' }),
+    () => new g.CircuitBreaker({ now: {} }),
+  ]) {
+    assert.throws(make, (e) => e instanceof g.GuardError && e.code === 'CONFIG');
+  }
+  const warned = new g.TestSuiteRunner({ baseUrl: 'https://a.example.com', auth: { apiKey: API_KEY }, pollIntervallMs: 5 });
+  assert.deepEqual(warned.warnings.map((w) => [w.path, w.code]), [['pollIntervallMs', 'UNKNOWN_OPTION']]);
   const freed = new g.TimeoutManager({ baseUrl: 'https://api.example.com' });
   freed.free();
   await assert.rejects(freed.call('svc', { url: '/x' }), (e) => e instanceof g.GuardError && e.code === 'CONFIG');
@@ -235,4 +249,60 @@ test('an abort while queued behind maxConcurrentRuns rejects at once', async () 
   } finally {
     await hang.close();
   }
+});
+
+test('lone surrogates are accepted (replaced by U+FFFD), never INVALID_JSON', () => {
+  const lone = g.validateTimeoutConfig({ ...POLICY, fallbackTemplate: { m: 'x\udc00' } });
+  assert.equal(lone.ok, true, JSON.stringify(lone.errors));
+  assert.equal(lone.value.fallbackTemplate.m, 'x\ufffd');
+  const text = g.validateTimeoutConfigJson(JSON.stringify({ ...POLICY, fallbackTemplate: { m: '\ud800' } }));
+  assert.equal(text.ok, true);
+  const report = g.aggregateResults({ test_results: [{ input_text: 'hi \ud800', passed: true, outcome: {} }] });
+  assert.equal(report.total, 1);
+  const pair = g.validateTimeoutConfig({ ...POLICY, fallbackTemplate: { m: '\ud83d\ude00' } });
+  assert.equal(pair.value.fallbackTemplate.m, '\ud83d\ude00', 'a pair is kept');
+});
+
+test('an oversize input is refused before it is copied into wasm memory', () => {
+  const text = 'x'.repeat(9 * 1024 * 1024);
+  const before = g.wasmMemoryBytes();
+  const answer = g.validateTimeoutConfigJson(text);
+  assert.equal(answer.errors[0].code, 'TOO_LARGE');
+  assert.throws(() => g.buildTimeoutPayload({ ...POLICY, fallbackTemplate: { big: text } }), (e) => e.code === 'VALIDATION');
+  assert.equal(g.wasmMemoryBytes(), before, 'no growth');
+});
+
+test('callbacks that re-enter or throw (now, onAudit, onProgress) never reach a Rust panic', async () => {
+  let breaker;
+  let depth = 0;
+  const now = () => {
+    depth += 1;
+    // Re-enters the breaker from inside its own clock reading.
+    if (depth < 3 && breaker) breaker.state;
+    depth -= 1;
+    return Date.now();
+  };
+  breaker = new g.CircuitBreaker({ now, slowCallMs: 1000 });
+  for (let i = 0; i < 50; i += 1) assert.equal(await breaker.execute(async () => i), i);
+  assert.equal(breaker.state, 'closed');
+  const throwingClock = new g.CircuitBreaker({ now: () => { throw new Error('clock'); } });
+  assert.equal(await throwingClock.execute(async () => 1), 1);
+
+  let manager;
+  const onAudit = () => {
+    manager.metrics();
+    manager.prometheus();
+    throw new Error('sink down');
+  };
+  manager = new g.TimeoutManager({ baseUrl: 'https://api.example.com', fetch: async () => { throw new Error('down'); }, onAudit, now: () => { manager?.auditLog(); return Date.now(); } });
+  await manager.configureTimeout(POLICY);
+  for (let i = 0; i < 20; i += 1) assert.equal((await manager.call('svc', { url: '/x' })).degraded, true);
+  assert.ok(manager.auditLog().length > 0);
+
+  const runner = new g.TestSuiteRunner({ baseUrl: 'https://api.example.com', auth: { apiKey: API_KEY }, fetch: async () => { throw new Error('down'); }, pollIntervalMs: 1, deadlineMs: 500 });
+  await assert.rejects(
+    runner.runPlaybook({ playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' }, { onProgress: () => { runner.warnings; throw new Error('progress'); } }),
+    (e) => e instanceof g.GuardError,
+  );
+  assert.equal(g.validateTimeoutConfig(POLICY).ok, true, 'the instance still works');
 });

@@ -58,6 +58,65 @@ test('CircuitBreaker: opens, refuses, half-opens after resetTimeoutMs, closes wi
   assert.throws(() => new g.CircuitBreaker({ failureThreshold: -1 }), (e) => e.code === 'CONFIG');
 });
 
+test('CircuitBreaker manual API: the admission carries its permit; a stale permit never settles a probe', () => {
+  let t = 1_000_000;
+  const b = new g.CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 1000, halfOpenMaxCalls: 1, successThreshold: 1, now: () => t });
+  const closed = b.tryAcquire();
+  assert.equal(closed.allowed, true);
+  assert.ok(Number.isSafeInteger(closed.permit) && closed.permit >= 0, JSON.stringify(closed));
+  const failing = b.tryAcquire();
+  b.recordFailure(failing.permit);
+  assert.equal(b.state, 'open');
+  assert.equal('permit' in b.tryAcquire(), false, 'a refused admission has no permit');
+  t += 1000;
+  const probe = b.tryAcquire();
+  assert.deepEqual({ ...probe, permit: typeof probe.permit }, { allowed: true, state: 'half_open', retryAfterMs: 0, permit: 'number' });
+  assert.notEqual(probe.permit, closed.permit);
+  // The call admitted while closed succeeds now: counted, but it is not the probe.
+  b.recordSuccess(5, closed.permit);
+  assert.equal(b.state, 'half_open', 'a permit of an earlier period never closes the breaker');
+  assert.equal(b.tryAcquire().allowed, false, 'the probe still holds the only slot');
+  assert.equal(b.stats().successes, 1);
+  b.release(closed.permit); // stale: frees nothing
+  assert.equal(b.tryAcquire().allowed, false);
+  b.recordSuccess(5, probe.permit);
+  assert.equal(b.state, 'closed');
+  // A released probe frees its slot; without a permit the record calls work as before (the oldest probe).
+  b.forceOpen();
+  t += 1000;
+  const unused = b.tryAcquire();
+  assert.equal(unused.state, 'half_open');
+  b.release(unused.permit);
+  assert.equal(b.tryAcquire().allowed, true);
+  b.recordSuccess(5);
+  assert.equal(b.state, 'closed');
+  for (const bad of [-1, 1.5, Number.NaN, '3', {}]) {
+    assert.throws(() => b.recordFailure(bad), (e) => e.name === 'GuardError' && e.code === 'CONFIG' && /permit/.test(e.message), String(bad));
+  }
+  assert.equal(b.stats().failures, 1, 'a bad permit records nothing');
+});
+
+test('CircuitBreaker.execute: a refusal is a GuardError built without a stack trace unless asked', async () => {
+  let t = 1_000;
+  const b = new g.CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 1000, now: () => t });
+  b.forceOpen();
+  t += 250;
+  const refused = await b.execute(async () => 1).catch((e) => e);
+  assert.ok(refused instanceof g.GuardError && refused instanceof Error);
+  assert.equal(refused.name, 'GuardError');
+  assert.equal(refused.code, 'CIRCUIT_OPEN');
+  assert.equal(refused.retryAfterMs, 750);
+  assert.equal(refused.message, 'circuit open; retry in 750 ms');
+  assert.deepEqual(Object.keys(refused).sort(), ['code', 'retryAfterMs']);
+  assert.equal(refused.stack, 'GuardError: circuit open; retry in 750 ms', 'no frames captured by default');
+  const limit = Error.stackTraceLimit;
+  const asked = await b.execute(async () => 1, { captureStack: true }).catch((e) => e);
+  assert.equal(Error.stackTraceLimit, limit, 'the global limit is restored');
+  assert.equal(asked.code, 'CIRCUIT_OPEN');
+  assert.match(asked.stack, /\n\s+at /, 'captureStack: true keeps the frames');
+  assert.equal(b.stats().rejections, 2);
+});
+
 test('CircuitBreaker.execute: settles like fn, records sync throws, latency from the clock, probes while half-open', async () => {
   let t = 5_000;
   const b = new g.CircuitBreaker({ failureThreshold: 2, resetTimeoutMs: 100, slowCallMs: 50, now: () => t });

@@ -200,6 +200,13 @@ test('seed-v1: submit, waitForCompletion and fetchResults one by one', async () 
   assert.equal(report.passed, expected(suite).passed);
   // The same results as JSON text (what a script reading a file or a response holds).
   assert.deepEqual(g.aggregateResults(JSON.stringify(raw)), report);
+  // As UTF-8 bytes (a response body read with arrayBuffer(), a file read without an encoding).
+  assert.deepEqual(g.aggregateResults(new TextEncoder().encode(JSON.stringify(raw))), report);
+  // Compact: the per-case details only when asked for.
+  const compact = g.aggregateResults(Buffer.from(JSON.stringify(raw)), { cases: false });
+  assert.deepEqual(compact, { ...report, cases: [] });
+  assert.deepEqual(g.aggregateResults(raw, { cases: true }), report);
+  assert.throws(() => g.aggregateResults(raw, { cases: 'no' }), (e) => e.code === 'CONFIG' && /cases/.test(e.message));
   assert.throws(() => g.aggregateResults('{"test_results": '), (e) => e.code === 'VALIDATION' && e.errors[0].code === 'INVALID_JSON');
   assert.throws(() => g.aggregateResults('"text"'), (e) => e.code === 'BAD_RESPONSE');
 });
@@ -252,7 +259,26 @@ test('cognigy-v2: a task that ends in error is reported with its reason', async 
   const report = await v2Runner().runPlaybook(spec(playbook, 'not-a-flow'), { knownIntents: ['greeting'] });
   assert.equal(report.status, 'error');
   assert.equal(report.gate, 'failed');
-  assert.ok(report.failReason);
+  assert.equal(report.failReason, 'Flow not-a-flow not found');
+  // No step ran: each of the task's totalStep steps is errored, none dropped.
+  assert.deepEqual([report.total, report.errored, report.passed], [playbook.steps.length, playbook.steps.length, 0]);
+  assert.equal(tagCount(g.toJUnitXml(report), 'error'), playbook.steps.length);
+});
+
+test('the report names the suite the same on every run: seed-v1 suite_id, playbook name or id', async () => {
+  const suite = payload('named');
+  const seed = await seedRunner().run(suite);
+  assert.equal(seed.suiteId, suite.suite_id);
+  const playbook = samples.PLAYBOOKS[0];
+  const byId = await v2Runner().runPlaybook(spec(playbook));
+  assert.equal(byId.suiteId, playbook._id);
+  const byName = await v2Runner().runPlaybook({ ...spec(playbook), name: playbook.name });
+  assert.equal(byName.suiteId, playbook.name);
+  const xml = g.toJUnitXml(byName);
+  assert.match(xml, new RegExp(`<testsuite name="${playbook.name}"`));
+  assert.equal((xml.match(/classname="([^"]*)"/g) || []).length, byName.total);
+  assert.ok(xml.match(/classname="([^"]*)"/g).every((c) => c === `classname="${playbook.name}"`), xml);
+  await assert.rejects(v2Runner().runPlaybook({ ...spec(playbook), name: 42 }), (e) => e.code === 'CONFIG');
 });
 
 test('cognigy-v2: aborting cancels the platform task and rejects CANCELLED', async () => {

@@ -98,7 +98,7 @@ test('GuardError is a class: its instances are Errors with name, code and the gi
   });
 });
 
-test('errors thrown by the wasm are instances of the exported GuardError', { todo: 'src/error.rs constructs js/guard-error.mjs (lead)' }, async () => {
+test('errors thrown by the wasm are instances of the exported GuardError', async () => {
   const r = await runExample('thrown.cjs', `
     const { GuardError, buildTimeoutPayload } = require('cognigy-guard');
     try { buildTimeoutPayload({}); } catch (e) { console.log(e instanceof GuardError); }`);
@@ -140,7 +140,14 @@ export async function surface(options: TimeoutManagerOptions): Promise<string> {
     if (err instanceof GuardError) return err.code + (err.errors?.length ?? 0);
   }
   const checks = [validateTestExecution({}), validateTestExecutionJson('{}'), validateTimeoutConfig({}), validateTimeoutConfigJson('{}')];
-  return [n, why, runner.api, toJUnitXml(report), checks.length, verifyAuditLog(guard.auditLog()).ok, version(), wasmMemoryBytes()].join();
+  const verdict = validateTestExecutionJson(new Uint8Array(0), { value: false });
+  // @ts-expect-error a verdict carries no value
+  if (verdict.ok) verdict.value;
+  const full = validateTimeoutConfig({}, { value: true });
+  const count: number = full.ok ? full.value.retryAttempts : full.errors.length;
+  const compact: SuiteReport = aggregateResults(new Uint8Array(0), { cases: false, passThreshold: 0.9 });
+  const refused = await breaker.execute(async () => 2, { captureStack: true });
+  return [n, why, runner.api, toJUnitXml(report), checks.length, count, compact.total, refused, verifyAuditLog(guard.auditLog()).ok, version(), wasmMemoryBytes()].join();
 }
 
 // @ts-expect-error auth is required

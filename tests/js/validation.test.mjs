@@ -82,12 +82,40 @@ test('JSON text keeps every character: non-ASCII, escapes, astral planes', () =>
     assert.equal(fromText.value.testCases[0].inputText, inputText);
     assert.deepEqual(g.validateTestExecution(suiteOf(inputText)), fromText);
   }
-  // A lone surrogate typed into the text has no UTF-8 form: it arrives as U+FFFD (as with
-  // TextEncoder); JSON.stringify escapes it instead, which serde_json refuses as invalid JSON.
+  // A lone surrogate has no UTF-8 form: typed into the text it arrives as U+FFFD (as with
+  // TextEncoder); escaped by JSON.stringify, the escape is mended to U+FFFD too (never INVALID_JSON).
   const raw = '{"suiteId":"s1","executionTimeoutSeconds":60,"testCases":[{"inputText":"a\ud800b","outcome":{"expectedIntent":"i","allowedLatencyMs":1000}}]}';
   assert.equal(g.validateTestExecutionJson(raw).value.testCases[0].inputText, 'a\ufffdb');
-  assert.equal(g.validateTestExecution(suiteOf('a\ud800b')).errors[0].code, 'INVALID_JSON');
+  assert.equal(g.validateTestExecution(suiteOf('a\ud800b')).value.testCases[0].inputText, 'a\ufffdb');
   // Long text: still counted in characters, not bytes.
   const long = g.validateTestExecutionJson(JSON.stringify(suiteOf('é'.repeat(4097))));
   assert.deepEqual([long.errors[0].code, long.errors[0].path], ['TOO_LONG', 'testCases[0].inputText']);
+});
+
+test('validation from UTF-8 bytes and without the value when asked (value: false)', () => {
+  const text = JSON.stringify({ ...seedConfig, endpoint_id: 'ext_svc_wetter_ü' });
+  const full = g.validateTimeoutConfigJson(text);
+  assert.equal(full.ok, false, 'ü is not allowed in an endpoint id');
+  const bytes = new TextEncoder().encode(text);
+  assert.deepEqual(g.validateTimeoutConfigJson(bytes), full, 'bytes answer like the text');
+  assert.deepEqual(g.validateTimeoutConfigJson(Buffer.from(text)), full, 'a Buffer is bytes');
+  const good = JSON.stringify(seedConfig);
+  const withValue = g.validateTimeoutConfigJson(good);
+  assert.equal(withValue.ok, true);
+  assert.deepEqual(g.validateTimeoutConfigJson(good, { value: true }), withValue);
+  const verdict = g.validateTimeoutConfigJson(new TextEncoder().encode(good), { value: false });
+  assert.deepEqual(verdict, { ok: true, warnings: withValue.warnings }, 'no value when not asked for');
+  assert.deepEqual(g.validateTimeoutConfig(seedConfig, { value: false }), verdict);
+  const suite = { suite_id: 's', test_cases: [{ input_text: 'hi', outcome: { allowed_latency_ms: 5000, expected_intent: 'greet' } }], execution_timeout_seconds: 60 };
+  assert.deepEqual(g.validateTestExecution(suite, { value: false }), { ok: true, warnings: [] });
+  const bad = g.validateTestExecutionJson(new TextEncoder().encode('{"suite_id": ""}'), { value: false });
+  assert.equal(bad.ok, false);
+  assert.deepEqual(bad, g.validateTestExecutionJson('{"suite_id": ""}'), 'errors are answered as before');
+  // Invalid UTF-8 reads as U+FFFD, like TextDecoder; bad options are an answer, never a throw.
+  assert.equal(g.validateTimeoutConfigJson(new Uint8Array([0x22, 0xff, 0x22])).errors[0].code, 'TYPE');
+  for (const options of [7, 'x', { value: 'no' }]) {
+    const r = g.validateTimeoutConfig(seedConfig, options);
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.errors.map((e) => [e.path, e.code]), [['(options)', 'TYPE']]);
+  }
 });

@@ -1,6 +1,7 @@
 // Reads one endpoint's circuit breaker out of a TimeoutManager: the live state and counters come from
 // `metrics()`, the state history from the audit log's `circuit_state_change` records (each carries the
-// transition as API.md describes it: `{ at, from, to, reason, failureCount, recoveryLatencyMs }`).
+// transition as docs/API.md describes it:
+// `{ at, from, to, reason, failureCount, recoveryLatencyMs }`).
 import { normState } from './charts.js';
 
 /**

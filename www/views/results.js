@@ -1,9 +1,11 @@
-// The results of one suite or playbook run: headline numbers, charts, sortable case table, downloads.
+// The results of one suite, playbook or endpoint run: headline numbers, charts, the NLU analysis and the
+// baseline comparison when the report has them, sortable case table (flaky cases marked), downloads.
 // The case table puts the status first; at phone width each row becomes a card (see style.css) whose cells
 // carry their column name (`data-label`), so the table fits the screen without scrolling sideways.
 import { h, replace, pct, ms } from '../lib/dom.js';
 import { passFailBars, histogram, legend, dropOverlappingLabels } from '../lib/charts.js';
 import { perIntent, sortRows } from '../lib/cases.js';
+import { nluSection, comparisonSection } from './analysis.js';
 
 const COLUMNS = [
   ['status', 'Status'], ['index', '#'], ['inputText', 'Input'], ['intent', 'Expected intent'], ['latencyMs', 'Latency'], ['reasons', 'Failure reasons'],
@@ -14,7 +16,7 @@ function stat(label, value, extra = {}) {
   return h('div', { class: 'stat', ...extra }, h('span', { class: 'stat-value' }, value), h('span', { class: 'stat-label' }, label));
 }
 
-function caseTable(rows) {
+function caseTable(rows, flaky) {
   let sortKey = 'index';
   let dir = 1;
   const tbody = h('tbody');
@@ -24,7 +26,8 @@ function caseTable(rows) {
   });
   function render() {
     replace(tbody, sortRows(rows, sortKey, dir).map((row) => h('tr', { 'data-status': row.status },
-      h('td', { class: 'status', 'data-label': LABEL.status }, h('span', { class: 'pill', 'data-tone': { passed: 'ok', failed: 'bad', unverified: 'warn' }[row.status] }, row.status)),
+      h('td', { class: 'status', 'data-label': LABEL.status }, h('span', { class: 'pill', 'data-tone': { passed: 'ok', failed: 'bad', unverified: 'warn' }[row.status] }, row.status),
+        flaky.has(row.index) ? h('span', { class: 'pill flaky', 'data-tone': 'flaky', title: 'failed first, passed in a rerun' }, 'flaky') : null),
       h('td', { class: 'num index', 'data-label': LABEL.index }, String(row.index)),
       h('td', { class: 'input', 'data-label': LABEL.inputText }, row.inputText),
       h('td', { class: 'intent', 'data-label': LABEL.intent }, row.intent ?? '–'),
@@ -70,7 +73,9 @@ export function renderResults(el, report, rows, { title, budgetMs, downloads = [
       stat('over budget', String(report.latency?.overBudget ?? '–'))),
     h('div', { class: 'charts' }, barsFigure, histFigure),
     downloads.length ? h('div', { class: 'actions' }, h('span', { class: 'muted' }, 'Download'), downloads) : null,
-    caseTable(rows));
+    comparisonSection(report),
+    nluSection(report, Math.max(280, Math.min(600, el.clientWidth / 2 - 40))),
+    caseTable(rows, new Set((report.flaky ?? []).map((f) => f.index))));
   // Drawn once the figures are in the page, at their real width, so the text keeps its size on a phone.
   const width = (figure) => Math.max(280, figure.clientWidth - 26);
   barsFigure.append(passFailBars(perIntent(rows), width(barsFigure)));

@@ -51,7 +51,8 @@ function progressBlock(id) {
       const total = p.total ?? p.progress?.total;
       if (typeof done === 'number' && total) bar.value = done / total;
       const counts = typeof done === 'number' && total ? ` ${done}/${total}` : '';
-      text.textContent = `${p.phase ?? ''} ${p.status ?? ''}${counts} · poll ${p.polls ?? 0}`.trim();
+      const polls = p.polls === undefined ? '' : ` · poll ${p.polls}`;
+      text.textContent = `${p.phase ?? ''} ${p.status ?? ''}${counts}${polls}`.trim();
       lastText = text.textContent;
     },
     finish(message) {
@@ -107,6 +108,20 @@ export function createSuitesView(panel) {
   const playbookNeeds = h('div', { class: 'needs', id: 'playbook-needs', role: 'alert', hidden: true });
   let playbooks = [];
 
+  // Against a bot's REST Endpoint: the suite above, case by case, with NLU scores for expected intents.
+  const endpointUrl = h('input', { id: 'endpoint-url', type: 'password', autocomplete: 'off', placeholder: 'https://endpoint-….cognigy.ai/<token>' });
+  const nluProject = h('input', { id: 'nlu-project', type: 'text', placeholder: 'project id' });
+  const nluFlow = h('input', { id: 'nlu-flow', type: 'text', placeholder: 'flow reference id' });
+  const nluLocale = h('input', { id: 'nlu-locale', type: 'text', placeholder: 'locale reference id' });
+  const retryFailed = h('input', { id: 'retry-failed', type: 'number', min: 0, max: 5, step: 1, value: 0 });
+  const baselineInput = h('input', { type: 'file', id: 'baseline-file', accept: '.json,application/json' });
+  const baselineName = h('span', { class: 'muted', id: 'baseline-name' }, 'no baseline');
+  const endpointButton = h('button', { type: 'button', class: 'primary', id: 'endpoint-run', disabled: true }, 'Run against endpoint');
+  const endpointProgress = progressBlock('endpoint-progress');
+  const endpointStatus = h('p', { class: 'status-line', id: 'endpoint-status', role: 'status' });
+  const endpointNeeds = h('div', { class: 'needs', id: 'endpoint-needs', role: 'alert', hidden: true });
+  let baseline = null;
+
   const results = h('section', { class: 'card results', id: 'results', hidden: true, 'aria-live': 'polite' });
   const runs = createRunList(results);
   const missing = canRun ? null : h('p', { class: 'note' }, 'This build of cognigy-guard has no TestSuiteRunner yet: suites validate but cannot run.');
@@ -126,6 +141,14 @@ export function createSuitesView(panel) {
         h('p', { class: 'hint', id: 'playbook-desc' }),
         h('div', { class: 'actions' }, playbookButton, h('button', { type: 'button', onclick: refreshPlaybooks }, 'Reload list')),
         playbookNeeds, playbookProgress.wrap, playbookStatus)),
+    h('section', { class: 'card', id: 'endpoint-card' }, h('h2', {}, 'Against a REST Endpoint'),
+      h('p', { class: 'muted' }, 'Sends each case of the suite above to the bot (a fresh session per case); NLU scores check the expected intents. The URL is kept in this page only.'),
+      h('div', { class: 'endpoint-fields' },
+        h('label', {}, 'Endpoint URL', endpointUrl), h('label', {}, 'NLU project', nluProject),
+        h('label', {}, 'Flow reference', nluFlow), h('label', {}, 'Locale reference', nluLocale),
+        h('label', {}, 'Rerun failed cases', retryFailed)),
+      h('div', { class: 'actions' }, endpointButton, h('label', { class: 'file' }, 'Baseline report… ', baselineInput), baselineName),
+      endpointNeeds, endpointProgress.wrap, endpointStatus),
     runs.el,
     results);
 
@@ -146,6 +169,7 @@ export function createSuitesView(panel) {
       : h('p', { class: 'bad-line' }, `✗ ${validation.errors.length} problem(s)`);
     replace(validationOut, summary, items.length ? h('ul', {}, items) : null);
     runButton.disabled = !validation.ok || !canRun || Boolean(controller);
+    endpointButton.disabled = !validation.ok || !canRun || Boolean(controller) || !endpointUrl.value.trim();
   }
 
   function setSuite(json) {
@@ -214,13 +238,31 @@ export function createSuitesView(panel) {
     });
   }
 
+  function runEndpoint() {
+    const payload = JSON.parse(text.value);
+    const nlu = nluProject.value.trim() && { projectId: nluProject.value.trim(), flowReferenceId: nluFlow.value.trim(), localeReferenceId: nluLocale.value.trim() };
+    return runWith('cognigy-v2', endpointNeeds, endpointProgress, endpointStatus, endpointButton, `Endpoint run ${validation.value.suiteId}`, async (signal) => {
+      const runner = createRunner('cognigy-v2');
+      const report = await runner.runEndpoint(payload, {
+        endpointUrl: endpointUrl.value.trim(),
+        nlu: nlu || undefined,
+        retryFailed: Number(retryFailed.value) || 0,
+        baseline: baseline ?? undefined,
+        passThreshold: Number(threshold.value) / 100,
+        onProgress: (p) => endpointProgress.update(p),
+        signal,
+      });
+      return { runner, report };
+    });
+  }
+
   function runPlaybook() {
     const playbook = playbooks.find((p) => p._id === playbookSelect.value);
     if (!playbook) return undefined;
     return runWith('cognigy-v2', playbookNeeds, playbookProgress, playbookStatus, playbookButton, `Playbook ${playbook.name}`, async (signal) => {
       const runner = createRunner('cognigy-v2');
       const report = await runner.runPlaybook(
-        { playbookId: playbook._id, entrypoint: playbook.entrypoint, flowId: playbook.flowId, localeId: playbook.localeId },
+        { playbookId: playbook._id, entrypoint: playbook.entrypoint, flowId: playbook.flowId, localeId: playbook.localeId, name: playbook.name },
         { passThreshold: Number(threshold.value) / 100, onProgress: (p) => playbookProgress.update(p), signal });
       return { runner, report };
     });
@@ -270,6 +312,19 @@ export function createSuitesView(panel) {
   runButton.addEventListener('click', runSuite);
   cancelButton.addEventListener('click', () => controller?.abort());
   playbookButton.addEventListener('click', runPlaybook);
+  endpointButton.addEventListener('click', runEndpoint);
+  endpointUrl.addEventListener('input', validate);
+  baselineInput.addEventListener('change', async () => {
+    const file = baselineInput.files?.[0];
+    if (!file) return;
+    try {
+      baseline = JSON.parse(await file.text());
+      baselineName.textContent = `baseline: ${file.name}`;
+    } catch {
+      baseline = null;
+      baselineName.textContent = `${file.name} is not JSON`;
+    }
+  });
   playbookSelect.addEventListener('change', describePlaybook);
   fileInput.addEventListener('change', async () => {
     const file = fileInput.files?.[0];

@@ -20,20 +20,25 @@ pub mod audit_record;
 pub mod ci_webhook;
 pub mod compare;
 pub mod coverage;
+pub mod endpoint;
 pub mod latency;
+pub mod layout;
 pub mod nlu;
 pub mod playbook;
 mod reasons;
 pub mod seed_v1;
+pub mod simulation;
 
-pub use audit_record::{suite_audit_record, SuiteAuditRecord};
+pub use audit_record::{suite_audit_record, GovernanceStatus, SuiteAuditRecord};
 pub use ci_webhook::ci_webhook_body;
 pub use compare::{compare_reports, ChangedCase, ReportComparison};
 pub use coverage::{Coverage, NameStats};
+pub use endpoint::{endpoint_report, EndpointCaseOutcome, FlakyCase};
 pub use latency::LatencyStats;
 pub use nlu::{nlu_report, ConfusionMatrix, IntentMetrics, NluCase, NluReport, NO_INTENT};
 pub use playbook::aggregate_playbook_run;
 pub use seed_v1::aggregate_seed_v1;
+pub use simulation::simulation_report;
 
 use crate::error::GuardError;
 use crate::json::{Json, Object};
@@ -190,6 +195,25 @@ impl Default for CaseResult {
 }
 
 impl CaseResult {
+    /// Case number `index` of a payload with its utterance and expectations (clipped), not yet
+    /// run: `unverified`, no reasons, no measurements.
+    pub fn expecting(index: usize, case: &crate::model::TestCase) -> Self {
+        let outcome = &case.outcome;
+        CaseResult {
+            index,
+            input_text: clip(&case.input_text),
+            expected_intent: outcome.expected_intent.as_deref().map(clip),
+            entities_expected: outcome
+                .expected_entities
+                .iter()
+                .flatten()
+                .map(|e| clip(e))
+                .collect(),
+            allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
+            ..CaseResult::default()
+        }
+    }
+
     /// Records why the case failed, keeping at most [`MAX_REASONS_PER_CASE`] reasons (the
     /// last kept slot then says how many more there were).
     pub fn add_reason(&mut self, reason: String) {
@@ -276,8 +300,8 @@ pub struct WebhookDelivery {
     pub idempotency_key: String,
 }
 
-/// The result of a test-suite run (API.md `SuiteReport`). [`aggregate`] fills everything it can
-/// learn from the results; the fields only the runner knows (`startedAt`, `finishedAt`,
+/// The result of a test-suite run (docs/API.md `SuiteReport`). [`aggregate`] fills everything it
+/// can learn from the results; the fields only the runner knows (`startedAt`, `finishedAt`,
 /// `durationMs`, `polls`, `webhook`, `audit`) stay `None` and are left out of the JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -285,6 +309,10 @@ pub struct SuiteReport {
     /// Execution id (seed-v1 `execution_id`, playbook run `_id`), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
+    /// The suite's stable name, the same on every run (seed-v1: the payload's or the results'
+    /// `suite_id`; playbook: the playbook's name when given, else its id), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suite_id: Option<String>,
     /// Execution status as reported by the platform (`completed`, `successful`, ...), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -330,6 +358,15 @@ pub struct SuiteReport {
     /// The run's audit record, filled by the runner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<SuiteAuditRecord>,
+    /// The NLU report of an endpoint run with `nlu` configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nlu: Option<NluReport>,
+    /// Cases of an endpoint run that failed and then passed in a rerun (`retryFailed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flaky: Option<Vec<FlakyCase>>,
+    /// The comparison with the run's `baseline`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ReportComparison>,
 }
 
 impl Default for SuiteReport {
@@ -384,6 +421,7 @@ pub fn build_report(cases: Vec<CaseResult>, opts: &AggregateOptions) -> SuiteRep
     let pass_rate = ratio(passed, total);
     SuiteReport {
         execution_id: None,
+        suite_id: None,
         status: None,
         total,
         passed,
@@ -407,6 +445,9 @@ pub fn build_report(cases: Vec<CaseResult>, opts: &AggregateOptions) -> SuiteRep
         polls: None,
         webhook: None,
         audit: None,
+        nlu: None,
+        flaky: None,
+        comparison: None,
     }
 }
 
@@ -422,41 +463,65 @@ pub fn include_unrun(
     submitted: &[crate::model::TestCase],
     opts: &AggregateOptions,
 ) -> SuiteReport {
+    include_errored(report, submitted.len(), opts, |index| {
+        let case = submitted.get(index)?;
+        Some(CaseResult {
+            status: CaseStatus::Errored,
+            reasons: vec![NEVER_RAN.to_owned()],
+            ..CaseResult::expecting(index, case)
+        })
+    })
+}
+
+/// `report` of a playbook run with `total_steps` steps (the task's `totalStep`): every step index
+/// below it that the run does not report is added as an [`CaseStatus::Errored`] case with no
+/// text (the run does not say what a step that never ran would have sent), counts rebuilt.
+pub fn include_unrun_steps(
+    report: SuiteReport,
+    total_steps: usize,
+    opts: &AggregateOptions,
+) -> SuiteReport {
+    include_errored(report, total_steps, opts, |index| Some(never_ran(index)))
+}
+
+/// An errored case at `index` that never ran.
+fn never_ran(index: usize) -> CaseResult {
+    CaseResult {
+        index,
+        status: CaseStatus::Errored,
+        reasons: vec![NEVER_RAN.to_owned()],
+        ..CaseResult::default()
+    }
+}
+
+/// `report` with `placeholder(i)` added for every index `i < expected` it does not report.
+fn include_errored(
+    report: SuiteReport,
+    expected: usize,
+    opts: &AggregateOptions,
+    placeholder: impl Fn(usize) -> Option<CaseResult>,
+) -> SuiteReport {
     let reported: std::collections::BTreeSet<usize> =
         report.cases.iter().map(|c| c.index).collect();
-    if submitted.len() <= reported.len() && (0..submitted.len()).all(|i| reported.contains(&i)) {
+    if (0..expected).all(|i| reported.contains(&i)) {
         return report;
     }
     let SuiteReport {
         execution_id,
+        suite_id,
         status,
         mut cases,
         ..
     } = report;
-    for (index, case) in submitted.iter().enumerate() {
-        if reported.contains(&index) {
-            continue;
-        }
-        let outcome = &case.outcome;
-        cases.push(CaseResult {
-            index,
-            input_text: clip(&case.input_text),
-            status: CaseStatus::Errored,
-            reasons: vec![NEVER_RAN.to_owned()],
-            expected_intent: outcome.expected_intent.as_deref().map(clip),
-            entities_expected: outcome
-                .expected_entities
-                .iter()
-                .flatten()
-                .map(|e| clip(e))
-                .collect(),
-            allowed_latency_ms: Some(f64::from(outcome.allowed_latency_ms)),
-            ..CaseResult::default()
-        });
-    }
+    cases.extend(
+        (0..expected)
+            .filter(|i| !reported.contains(i))
+            .filter_map(placeholder),
+    );
     cases.sort_by_key(|c| c.index);
     let mut rebuilt = build_report(cases, opts);
     rebuilt.execution_id = execution_id;
+    rebuilt.suite_id = suite_id;
     rebuilt.status = status;
     rebuilt
 }

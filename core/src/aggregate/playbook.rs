@@ -8,43 +8,28 @@
 //! `latencyMs` extension, the budget the step's `timeout`. A malformed step is failed with a
 //! reason; only a missing or non-array `stepResults` rejects the whole run.
 
+use super::layout::Layout;
 use super::{
-    build_report, clip, fields, non_negative_number, reasons, str_field, AggregateOptions,
-    CaseResult, CaseStatus, SuiteReport,
+    clip, fields, non_negative_number, reasons, AggregateOptions, CaseResult, CaseStatus,
+    SuiteReport,
 };
 use crate::error::GuardError;
 use crate::json::Json;
+
+/// Where a playbook run keeps its steps and id.
+const LAYOUT: Layout = Layout {
+    what: "a playbook run",
+    list: "stepResults",
+    id: "_id",
+    case: parse_step,
+};
 
 /// Aggregates a playbook run `{ _id, status, stepResults: [...] }`.
 pub fn aggregate_playbook_run(
     run: &Json<'_>,
     opts: &AggregateOptions,
 ) -> Result<SuiteReport, GuardError> {
-    opts.validate()?;
-    let steps = match run.get("stepResults") {
-        Some(Json::Array(steps)) => steps,
-        Some(other) => {
-            return Err(GuardError::BadResponse(format!(
-                "playbook run: stepResults is {}, expected an array",
-                other.type_name()
-            )))
-        }
-        None => {
-            return Err(GuardError::BadResponse(format!(
-                "a playbook run must be an object with a stepResults array, got {}",
-                run.type_name()
-            )))
-        }
-    };
-    let cases = steps
-        .iter()
-        .enumerate()
-        .map(|(pos, raw)| parse_step(pos, raw))
-        .collect();
-    let mut report = build_report(cases, opts);
-    report.execution_id = str_field(run, "_id");
-    report.status = str_field(run, "status");
-    Ok(report)
+    LAYOUT.aggregate(run, opts)
 }
 
 /// Parses one step; never fails (malformed steps become failed cases).

@@ -6,42 +6,29 @@
 //! A malformed case (not an object, `assertions` not an array, an assertion not an object) is
 //! failed with a reason; only a missing or non-array `test_results` rejects the whole answer.
 
+use super::layout::Layout;
 use super::{
-    build_report, clip, fields, non_negative_number, reasons, str_field, AggregateOptions,
-    CaseResult, CaseStatus, SuiteReport,
+    clip, fields, non_negative_number, reasons, str_field, AggregateOptions, CaseResult,
+    CaseStatus, SuiteReport,
 };
 use crate::error::GuardError;
 use crate::json::Json;
 
-/// Aggregates seed-v1 results `{ execution_id, status, test_results: [...] }`.
+/// Where seed-v1 results keep their cases and id.
+const LAYOUT: Layout = Layout {
+    what: "seed-v1 results",
+    list: "test_results",
+    id: "execution_id",
+    case: parse_case,
+};
+
+/// Aggregates seed-v1 results `{ execution_id, suite_id?, status, test_results: [...] }`.
 pub fn aggregate_seed_v1(
     results: &Json<'_>,
     opts: &AggregateOptions,
 ) -> Result<SuiteReport, GuardError> {
-    opts.validate()?;
-    let list = match results.get("test_results") {
-        Some(Json::Array(list)) => list,
-        Some(other) => {
-            return Err(GuardError::BadResponse(format!(
-                "seed-v1 results: test_results is {}, expected an array",
-                other.type_name()
-            )))
-        }
-        None => {
-            return Err(GuardError::BadResponse(format!(
-                "seed-v1 results must be an object with a test_results array, got {}",
-                results.type_name()
-            )))
-        }
-    };
-    let cases = list
-        .iter()
-        .enumerate()
-        .map(|(pos, raw)| parse_case(pos, raw))
-        .collect();
-    let mut report = build_report(cases, opts);
-    report.execution_id = str_field(results, "execution_id");
-    report.status = str_field(results, "status");
+    let mut report = LAYOUT.aggregate(results, opts)?;
+    report.suite_id = str_field(results, "suite_id");
     Ok(report)
 }
 

@@ -13,8 +13,8 @@
 //! when stored), so they are not scrubbed: a secret that happens to be a common word cannot
 //! break them. Error messages and audit details (values only) go through the [`Redactor`].
 
-use super::call::{CallOutcome, CallResult, DegradedReason, Source};
 use super::metrics::{EndpointMetrics, EndpointReport};
+use super::outcome::{CallOutcome, CallResult, DegradedReason, Source};
 use crate::audit::{AuditHead, AuditLog, AuditRecord};
 use crate::breaker::config::BreakerConfig;
 use crate::breaker::history::HistoryEntry;

@@ -4,8 +4,9 @@
 //! [`crate::protocol::operation::Operation`]; they share the engine through an `Rc<RefCell<_>>`
 //! that is borrowed only inside one step (nothing outside the core runs during a step).
 
-use super::call::{CallResult, GuardedCall};
+use super::call::GuardedCall;
 use super::engine::GuardEngine;
+use super::outcome::CallResult;
 use super::policy::configure_retry;
 use crate::error::GuardError;
 use crate::model::TimeoutConfig;

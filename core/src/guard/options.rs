@@ -9,7 +9,7 @@ use serde_json::Value;
 /// The warning code.
 pub const UNKNOWN_OPTION: &str = "UNKNOWN_OPTION";
 
-/// Keys of the `TimeoutManager` options (API.md).
+/// Keys of the `TimeoutManager` options (docs/API.md).
 pub const MANAGER_KEYS: [&str; 16] = [
     "api",
     "baseUrl",
@@ -70,7 +70,7 @@ pub fn breaker_option_warnings(options: &Value) -> Vec<Issue> {
 }
 
 /// One warning per key of the object `value` that is not in `known`, at `prefix` + key.
-fn unknown_keys(value: &Value, prefix: &str, known: &[&str]) -> Vec<Issue> {
+pub fn unknown_keys(value: &Value, prefix: &str, known: &[&str]) -> Vec<Issue> {
     let Value::Object(map) = value else {
         return Vec::new();
     };

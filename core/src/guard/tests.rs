@@ -471,7 +471,7 @@ fn a_call_result_serializes_like_its_sorted_json_value() {
         circuit: BreakerState::HalfOpen,
         data: json!({ "z": 1, "a": { "y": [1, 2], "b": null } }),
         degraded: true,
-        error: Some(call::DegradedReason {
+        error: Some(DegradedReason {
             code: "HTTP".to_owned(),
             message: "m".to_owned(),
             status: Some(503),

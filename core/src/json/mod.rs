@@ -52,6 +52,57 @@ fn parse_bounded<'a, T: Deserialize<'a>>(text: &'a str, max_bytes: usize) -> Res
     })
 }
 
+/// Replaces, in place, every `\uXXXX` escape of a lone surrogate in JSON text with `\ufffd`
+/// (U+FFFD, the replacement character), so text that `JSON.stringify` wrote for a JS string with
+/// a lone surrogate parses instead of failing. Paired surrogates and everything else are kept;
+/// the text keeps its length.
+pub fn mend_lone_surrogates(text: &mut String) {
+    if !text.contains("\\ud") && !text.contains("\\uD") {
+        return;
+    }
+    let mut bytes = std::mem::take(text).into_bytes();
+    let mut i = 0usize;
+    while let Some(&byte) = bytes.get(i) {
+        if byte != b'\\' {
+            i = i.saturating_add(1);
+            continue;
+        }
+        let Some(unit) = escape_at(&bytes, i) else {
+            // Another escape (`\\`, `\n`, ...): skip the escaped character too.
+            i = i.saturating_add(2);
+            continue;
+        };
+        let next = i.saturating_add(6);
+        match unit {
+            0xD800..=0xDBFF
+                if escape_at(&bytes, next).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) =>
+            {
+                i = next.saturating_add(6);
+            }
+            0xD800..=0xDFFF => {
+                if let Some(hex) = bytes.get_mut(i.saturating_add(2)..next) {
+                    hex.copy_from_slice(b"fffd");
+                }
+                i = next;
+            }
+            _ => i = next,
+        }
+    }
+    // Only ASCII hex digits were replaced by ASCII: still UTF-8.
+    *text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// The code unit of a `\uXXXX` escape starting at `at`, if one starts there.
+fn escape_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let escape = bytes.get(at..at.checked_add(6)?)?;
+    if escape.get(..2)? != b"\\u" {
+        return None;
+    }
+    let hex = std::str::from_utf8(escape.get(2..)?).ok()?;
+    u32::from_str_radix(hex, 16).ok()
+}
+
 /// The JSON type of a value, as words for messages ("a string", "an object", ...).
 pub fn type_name(value: &Value) -> &'static str {
     match value {
@@ -67,6 +118,36 @@ pub fn type_name(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mended(text: &str) -> String {
+        let mut text = text.to_owned();
+        mend_lone_surrogates(&mut text);
+        text
+    }
+
+    #[test]
+    fn lone_surrogate_escapes_become_replacement_characters() {
+        assert_eq!(mended(r#""a\ud800b""#), r#""a\ufffdb""#);
+        assert_eq!(mended(r#""\uDC00""#), r#""\ufffd""#);
+        assert_eq!(
+            mended(r#""\ud83d\ude00""#),
+            r#""\ud83d\ude00""#,
+            "a pair is kept"
+        );
+        assert_eq!(
+            mended(r#""\\ud800""#),
+            r#""\\ud800""#,
+            "an escaped backslash, then text"
+        );
+        assert_eq!(mended(r#""\ud800\ud800\udc00""#), r#""\ufffd\ud800\udc00""#);
+        assert_eq!(
+            mended(r#""end \ud8"#),
+            r#""end \ud8"#,
+            "a cut escape is left to the parser"
+        );
+        let value = parse_untrusted(&mended(r#"{"k":"x\ud800"}"#)).unwrap();
+        assert_eq!(value["k"], "x\u{fffd}");
+    }
 
     #[test]
     fn parses_and_bounds() {

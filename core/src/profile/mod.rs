@@ -12,6 +12,7 @@ pub mod oauth;
 pub mod problem;
 pub mod request;
 pub mod seed_v1;
+pub mod simulator;
 pub mod url;
 pub mod webhook;
 

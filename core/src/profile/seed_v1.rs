@@ -254,6 +254,10 @@ pub struct ExecutionStatus {
     /// Progress, when the server reported a well-formed one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<Progress>,
+    /// The answer's `error.message` (clipped to 300 characters), when it gives one: why a
+    /// `failed` or `timeout` execution ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl ExecutionStatus {
@@ -263,8 +267,8 @@ impl ExecutionStatus {
     }
 }
 
-/// Reads `{ execution_id, status, progress: { completed, total } }`; a missing `status` is a
-/// [`GuardError::BadResponse`], a malformed `progress` is ignored.
+/// Reads `{ execution_id, status, progress: { completed, total }, error?: { message } }`; a missing
+/// `status` is a [`GuardError::BadResponse`], a malformed `progress` or `error` is ignored.
 pub fn parse_status(
     status: u16,
     headers: &[(String, String)],
@@ -285,7 +289,21 @@ pub fn parse_status(
     Ok(ExecutionStatus {
         status: ExecutionState::from_wire(state),
         progress,
+        error: error_message(&answer),
     })
+}
+
+/// The `error.message` of a status or results answer (`{ error: { code, message } }`, or `error`
+/// as a plain string), clipped to 300 characters; `None` when absent or blank.
+pub fn error_message(answer: &Map<String, Value>) -> Option<String> {
+    let error = answer.get("error")?;
+    let message = match error {
+        Value::String(text) => text.as_str(),
+        Value::Object(fields) => str_member(fields, "message")?,
+        _ => return None,
+    };
+    let message = message.trim();
+    (!message.is_empty()).then(|| clip(message))
 }
 
 #[cfg(test)]
@@ -523,7 +541,8 @@ mod tests {
                 progress: Some(Progress {
                     completed: 3,
                     total: 10
-                })
+                }),
+                error: None,
             }
         );
         assert!(!status.is_terminal());

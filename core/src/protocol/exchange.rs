@@ -59,7 +59,8 @@ struct Wire<'a> {
 }
 
 impl Exchange {
-    /// The JSON text the JS driver reads (see [`Wire`]); it carries the credentials headers.
+    /// The JSON text the JS driver reads (`{ method, url, headers, body?, maxBytes, redirect,
+    /// within?, abortable, shared }`); it carries the credentials headers.
     pub fn to_wire(&self) -> String {
         let (redirect, within) = match &self.redirects {
             Redirects::Follow => ("follow", None),

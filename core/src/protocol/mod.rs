@@ -56,13 +56,26 @@ pub enum Call {
     FlowIntents,
     /// `POST {webhookUrl}` (no platform credentials).
     CiWebhook,
+    /// `POST {endpointUrl}`: one message to a REST Endpoint (its URL token authorizes it).
+    EndpointMessage,
+    /// cognigy-v2 `POST /new/v2.0/projects/{projectId}/nlu/scores`.
+    NluScores,
+    /// Simulator `POST /testing/simulations/{ref}/schedule`.
+    ScheduleSimulation,
+    /// Simulator `GET /testing/simulations/{ref}/batches`.
+    SimulationBatches,
+    /// Simulator `GET /testing/simulations/{ref}/batches/{batch}/runs`.
+    SimulationRuns,
 }
 
 impl Call {
     /// Whether the request goes to the platform and needs credentials (a guarded call decides
     /// per request: see [`Machine::needs_credentials`]).
     pub fn needs_credentials(self) -> bool {
-        !matches!(self, Call::CiWebhook | Call::DashboardSync | Call::Guarded)
+        !matches!(
+            self,
+            Call::CiWebhook | Call::DashboardSync | Call::Guarded | Call::EndpointMessage
+        )
     }
 }
 

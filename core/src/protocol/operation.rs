@@ -139,18 +139,7 @@ impl<M: Machine> Operation<M> {
                 status,
                 headers,
                 body,
-            } => match pending {
-                Some(pending) => return self.answered(pending, status, headers, body, now, random),
-                None => self.machine.on_reply(
-                    Input::Response {
-                        status,
-                        headers,
-                        body,
-                    },
-                    now,
-                    random,
-                ),
-            },
+            } => return self.answered(pending, status, headers, body, now, random),
             Event::Failed(failure) => {
                 let error = match &exchange {
                     Some(exchange) => failure.into_error(exchange),
@@ -275,18 +264,22 @@ impl<M: Machine> Operation<M> {
         Ok(Action::Send)
     }
 
+    /// An HTTP answer to the exchange of `pending` (`None`: nothing was out; the machine gets it).
     fn answered(
         &mut self,
-        pending: Pending,
+        pending: Option<Pending>,
         status: u16,
         headers: Vec<(String, String)>,
         body: String,
         now: f64,
         random: f64,
     ) -> Action {
-        let outcome = match pending.stage {
-            Stage::Token => self.token_answered(pending, status, &headers, &body, now),
-            Stage::Request { authorized } => {
+        let outcome = match pending.map(|p| (p, p.stage)) {
+            None => None,
+            Some((pending, Stage::Token)) => {
+                self.token_answered(pending, status, &headers, &body, now)
+            }
+            Some((pending, Stage::Request { authorized })) => {
                 let refresh = status == 401 && authorized && !pending.refreshed;
                 match &self.authority {
                     Some(authority) if refresh && can_refresh(authority) => {

@@ -1,41 +1,48 @@
-//! A whole suite run: the platform machine ([`SeedRun`] or [`PlaybookRun`]), then aggregation,
-//! the CI webhook and the audit record, giving one [`RunReport`].
+//! A whole suite run: the platform machine ([`SeedRun`](super::seed::SeedRun) or
+//! [`PlaybookRun`](super::playbook::PlaybookRun)), then aggregation, the CI webhook and the audit
+//! record, giving one [`RunReport`].
+//!
+//! A playbook task that ended `cancelled` or `error` before all of its `totalStep` steps ran
+//! reports the missing ones as errored cases, like the unrun cases of a seed-v1 run.
 //!
 //! The report is never lost: a webhook that fails is recorded in `report.webhook`. A run that did
 //! not complete (seed `failed`/`timeout`, task `error`/`cancelled`) is reported with that status
 //! and a failed gate, whatever the cases that did run say.
 
+use super::baseline::BaselineOptions;
 use super::playbook::PlaybookOutcome;
 use super::seed::SeedOutcome;
 use super::webhook::{idempotency_key, WebhookSender};
 use super::{already_finished, fail, Call, Input, Machine, Phase, ProgressEvent, Step};
 use crate::aggregate::{
-    aggregate_playbook_run, aggregate_seed_v1, ci_webhook_body, include_unrun, suite_audit_record,
-    AggregateOptions, Gate, SuiteReport,
+    aggregate_playbook_run, aggregate_seed_v1, ci_webhook_body, include_unrun, include_unrun_steps,
+    suite_audit_record, AggregateOptions, Gate, GovernanceStatus, SuiteReport,
 };
 use crate::error::GuardError;
 use crate::json::Json;
+use crate::profile::seed_v1::error_message;
 use crate::profile::{Credentials, HttpRequest, TargetUrl};
 use crate::time::iso8601;
 use serde::Serialize;
 
 /// The report of one run: the aggregation's [`SuiteReport`] with the runner's fields filled in,
-/// plus the platform's reason when a playbook task failed.
+/// plus the platform's reason when the run did not complete.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunReport {
     /// The report.
     #[serde(flatten)]
     pub report: SuiteReport,
-    /// The task's `failReason` (cognigy-v2 task in `error`).
+    /// Why the platform ended the run: a cognigy-v2 task's `failReason` (task in `error`), or the
+    /// `error.message` of a seed-v1 execution's results or last status (`failed`, `timeout`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fail_reason: Option<String>,
 }
 
 /// What a platform machine hands over for aggregation.
 pub trait IntoReport {
-    /// Aggregates the raw results with `opts` into a report carrying the execution id, status and
-    /// poll count; also returns the run's start (epoch ms) and the task's fail reason.
+    /// Aggregates the raw results with `opts` into a report carrying the execution id, suite id,
+    /// status and poll count; also returns the run's start (epoch ms) and the platform's reason.
     fn into_report(self, opts: &AggregateOptions) -> Result<Collected, GuardError>;
 }
 
@@ -48,7 +55,7 @@ pub struct Collected {
     pub execution_id: String,
     /// When the run started (epoch ms).
     pub started_ms: f64,
-    /// The task's fail reason, if any.
+    /// The platform's reason for ending the run, if any.
     pub fail_reason: Option<String>,
 }
 
@@ -72,6 +79,9 @@ impl IntoReport for SeedOutcome {
             &self.submitted,
             opts,
         );
+        if self.suite_id.is_some() {
+            report.suite_id = self.suite_id;
+        }
         let status = self
             .status
             .as_ref()
@@ -79,6 +89,11 @@ impl IntoReport for SeedOutcome {
             .or_else(|| report.status.clone())
             .unwrap_or_else(|| "completed".to_owned());
         let completed = status == "completed";
+        let fail_reason = results
+            .as_object()
+            .and_then(error_message)
+            .or_else(|| self.status.and_then(|s| s.error))
+            .filter(|_| !completed);
         stamp(
             &mut report,
             &self.execution_id,
@@ -90,7 +105,7 @@ impl IntoReport for SeedOutcome {
             report,
             execution_id: self.execution_id,
             started_ms: self.started_ms,
-            fail_reason: None,
+            fail_reason,
         })
     }
 }
@@ -102,8 +117,13 @@ impl IntoReport for PlaybookOutcome {
             opts.known_intents = self.intents;
         }
         let mut report = aggregate_playbook_run(&Json::from(&self.run), &opts)?;
-        let id = self.run_id.unwrap_or(self.task_id);
         let completed = self.status == "done";
+        if !completed {
+            let steps = self.total_steps.and_then(|n| usize::try_from(n).ok());
+            report = include_unrun_steps(report, steps.unwrap_or(0), &opts);
+        }
+        report.suite_id = Some(self.suite_id);
+        let id = self.run_id.unwrap_or(self.task_id);
         stamp(&mut report, &id, &self.status, completed, self.polls);
         Ok(Collected {
             report,
@@ -125,6 +145,7 @@ pub struct SuiteRun<M> {
     stage: Stage<M>,
     opts: AggregateOptions,
     webhook_url: Option<TargetUrl>,
+    baseline: BaselineOptions,
     progress: Vec<ProgressEvent>,
 }
 
@@ -144,8 +165,16 @@ where
             stage: Stage::Running(inner),
             opts,
             webhook_url,
+            baseline: BaselineOptions::default(),
             progress: Vec::new(),
         })
+    }
+
+    /// Compares the report with `baseline` before the webhook and the audit record, which then
+    /// see its gate (see [`BaselineOptions::apply`]).
+    pub fn with_baseline(mut self, baseline: BaselineOptions) -> Self {
+        self.baseline = baseline;
+        self
     }
 
     fn inner_step(&mut self, step: Step<M::Output>, now: f64, random: f64) -> Step<RunReport> {
@@ -170,6 +199,9 @@ where
         now: f64,
         _random: f64,
     ) -> Step<RunReport> {
+        if let Err(error) = self.baseline.apply(&mut collected.report) {
+            return self.end(Err(error));
+        }
         let report = &mut collected.report;
         report.started_at = Some(iso8601(collected.started_ms));
         report.finished_at = Some(iso8601(now));
@@ -211,7 +243,12 @@ where
             started_ms,
             fail_reason,
         } = collected;
-        let audit = suite_audit_record(&report, &execution_id, started_ms, finished_ms, &self.opts);
+        let mut audit =
+            suite_audit_record(&report, &execution_id, started_ms, finished_ms, &self.opts);
+        if report.gate == Gate::Failed {
+            // A gate failed by the run (incomplete, a regression) is no compliant run either.
+            audit.governance_status = GovernanceStatus::NonCompliant;
+        }
         report.audit = Some(audit);
         self.progress.push(ProgressEvent {
             phase: Phase::Done,

@@ -1,5 +1,5 @@
 //! Orchestration of bot test-suite runs as sans-IO state machines (seed "Executing ... Bot Test
-//! Suites", API.md `TestSuiteRunner`).
+//! Suites", docs/API.md `TestSuiteRunner`).
 //!
 //! A machine never performs I/O and never reads a clock. The boundary drives it:
 //!
@@ -24,13 +24,21 @@
 //! Modules: [`poll`] (run clock, deadline, poll interval, error budget), [`reply`] (how an answer is
 //! classified), [`seed`] (seed-v1 submit / wait / results), [`playbook`] (cognigy-v2 playbook runs),
 //! [`webhook`] (the CI webhook with a stable `Idempotency-Key`), [`finish`] (aggregation, webhook
-//! and audit record around either run).
+//! and audit record around either run), [`baseline`] (comparison with an earlier report),
+//! [`endpoint_case`] (one case sent to a REST Endpoint), [`endpoint_run`] (the cases of an
+//! endpoint run and its report) and [`simulation`] (a Cognigy Simulator batch).
 
+pub mod baseline;
+pub mod endpoint_case;
+pub mod endpoint_run;
 pub mod finish;
 pub mod playbook;
 pub mod poll;
+pub mod poller;
 pub mod reply;
+pub mod runner_options;
 pub mod seed;
+pub mod simulation;
 pub mod webhook;
 
 use crate::error::GuardError;

@@ -2,8 +2,9 @@
 //! interval with jitter, and the budget of consecutive transient errors, bundled per run in
 //! [`Pacing`].
 
-use super::reply::transient_wait;
+use super::reply::with_attempts;
 use crate::error::GuardError;
+use crate::retry::MAX_RETRY_AFTER_MS;
 
 /// Default first poll interval (Cognigy's own CLI polls every 2 s).
 pub const DEFAULT_POLL_INTERVAL_MS: u64 = 2_000;
@@ -321,9 +322,48 @@ impl Pacing {
     }
 }
 
+/// After a transient failure: the wait before the next try, or the error that ends the phase.
+///
+/// The failure is counted in `budget`; when it is spent, `error` ends the phase. A server's
+/// `Retry-After` wins over `own_delay_ms`; when that wait would pass the deadline the phase ends at
+/// once (`RATE_LIMITED` with `retryAfterMs` for a 429, `DEADLINE` otherwise). The caller's own
+/// delay is shortened to end at the deadline.
+pub fn transient_wait(
+    budget: &mut ErrorBudget,
+    clock: &RunClock,
+    error: GuardError,
+    retry_after_ms: Option<u64>,
+    own_delay_ms: u64,
+    attempts: u32,
+    now: f64,
+) -> Result<u64, GuardError> {
+    if !budget.spend() {
+        return Err(with_attempts(error, attempts));
+    }
+    match retry_after_ms {
+        Some(wait) => {
+            let wait = wait.min(MAX_RETRY_AFTER_MS);
+            if wait < clock.remaining(now) {
+                Ok(wait)
+            } else if matches!(error, GuardError::RateLimited { .. }) {
+                Err(GuardError::RateLimited {
+                    retry_after_ms: Some(wait),
+                    attempts,
+                    endpoint_id: None,
+                })
+            } else {
+                Err(clock.deadline_error(attempts))
+            }
+        }
+        None => Ok(clock.bounded_sleep(own_delay_ms, now)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::parse_error;
+    use crate::ErrorCode;
 
     #[test]
     fn intervals_grow_by_half_up_to_the_cap_with_bounded_jitter() {
@@ -449,5 +489,49 @@ mod tests {
         budget.reset();
         assert_eq!(budget.consecutive(), 0);
         assert!(budget.spend());
+    }
+
+    #[test]
+    fn transient_waits_are_bounded_by_budget_and_deadline() {
+        let clock = RunClock::new(0.0, 10_000);
+        let mut budget = ErrorBudget::default();
+        let limited = GuardError::RateLimited {
+            retry_after_ms: None,
+            attempts: 1,
+            endpoint_id: None,
+        };
+        assert_eq!(
+            transient_wait(&mut budget, &clock, limited.clone(), Some(2000), 50, 1, 0.0),
+            Ok(2000)
+        );
+        let err =
+            transient_wait(&mut budget, &clock, limited, Some(20_000), 50, 2, 0.0).unwrap_err();
+        assert_eq!(
+            err,
+            GuardError::RateLimited {
+                retry_after_ms: Some(20_000),
+                attempts: 2,
+                endpoint_id: None
+            }
+        );
+        let http = parse_error(503, &[], "");
+        let err = transient_wait(&mut budget, &clock, http.clone(), Some(20_000), 50, 3, 0.0)
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Deadline);
+        assert_eq!(
+            transient_wait(&mut budget, &clock, http.clone(), None, 50_000, 3, 4_000.0),
+            Ok(6_000)
+        );
+        let mut budget = ErrorBudget::default();
+        let mut last = Ok(0);
+        for n in 0..=super::super::poll::MAX_CONSECUTIVE_ERRORS {
+            last = transient_wait(&mut budget, &clock, http.clone(), None, 1, n + 1, 0.0);
+        }
+        match last {
+            Err(GuardError::Http {
+                status, attempts, ..
+            }) => assert_eq!((status, attempts), (503, 7)),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -4,9 +4,9 @@
 //! The same machine serves the single steps of the JS API (`submit`, `waitForCompletion`,
 //! `fetchResults`) through its [`SeedGoal`].
 
-use super::poll::{Pacing, RunClock, Timing, SEED_DEADLINE_MARGIN_MS};
-use super::reply::{classify, with_attempts, Verdict};
-use super::{already_finished, fail, require, Call, Input, Machine, Phase, ProgressEvent, Step};
+use super::poll::{Timing, SEED_DEADLINE_MARGIN_MS};
+use super::poller::{Answer, Ctx, Dialect, Next, Poller};
+use super::{require, Call, Phase, ProgressEvent};
 use crate::error::GuardError;
 use crate::model::TestExecution;
 use crate::profile::seed_v1::{
@@ -49,31 +49,36 @@ pub struct SeedOutcome {
     /// The submitted cases, in order (empty when the payload is unknown, e.g. a run collected by
     /// id), so that the report lists the ones that never ran.
     pub submitted: Vec<crate::model::TestCase>,
+    /// The payload's `suite_id` (`None` when the payload is unknown).
+    pub suite_id: Option<String>,
 }
 
+/// The phases of a seed-v1 run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SeedPhase {
+pub enum SeedPhase {
+    /// `POST .../executions`.
     Submitting,
+    /// `GET .../status` until terminal.
     Polling,
+    /// `GET .../results`.
     Fetching,
-    Finished,
 }
 
-/// The seed-v1 state machine (see the module documentation).
+/// The seed-v1 dialect of the run skeleton ([`Poller`]).
 #[derive(Debug, Clone)]
-pub struct SeedRun {
+pub struct SeedDialect {
     base: BaseUrl,
     execution: Option<TestExecution>,
     idempotency_key: String,
     execution_id: Option<String>,
     goal: SeedGoal,
-    phase: SeedPhase,
-    pacing: Pacing,
     last: Option<ExecutionStatus>,
-    progress: Vec<ProgressEvent>,
 }
 
-impl SeedRun {
+/// The seed-v1 state machine (see the module documentation).
+pub type SeedRun = Poller<SeedDialect>;
+
+impl Poller<SeedDialect> {
     /// Submits `execution` (a validated payload), waits for it and reads its results. The
     /// default deadline is the execution's own timeout plus [`SEED_DEADLINE_MARGIN_MS`].
     pub fn run(
@@ -82,7 +87,7 @@ impl SeedRun {
         idempotency_key: String,
         timing: Timing,
     ) -> Self {
-        Self::with_payload(base, execution, idempotency_key, timing, SeedGoal::Run)
+        with_payload(base, execution, idempotency_key, timing, SeedGoal::Run)
     }
 
     /// Submits `execution` only.
@@ -92,7 +97,7 @@ impl SeedRun {
         idempotency_key: String,
         timing: Timing,
     ) -> Self {
-        Self::with_payload(base, execution, idempotency_key, timing, SeedGoal::Submit)
+        with_payload(base, execution, idempotency_key, timing, SeedGoal::Submit)
     }
 
     /// Polls execution `execution_id` until it is terminal (`goal` [`SeedGoal::Wait`]) or reads
@@ -105,85 +110,46 @@ impl SeedRun {
             SeedGoal::Wait
         };
         let default = MAX_EXECUTION_TIMEOUT_SECONDS * 1000 + SEED_DEADLINE_MARGIN_MS;
-        let mut run = Self::new(base, None, String::new(), timing, goal, default);
-        run.execution_id = Some(execution_id);
-        run
+        let mut dialect = SeedDialect::new(base, None, String::new(), goal);
+        dialect.execution_id = Some(execution_id);
+        Poller::from_dialect(dialect, timing, timing.deadline_or(default))
     }
+}
 
-    fn with_payload(
-        base: BaseUrl,
-        execution: TestExecution,
-        idempotency_key: String,
-        timing: Timing,
-        goal: SeedGoal,
-    ) -> Self {
-        let default = u64::from(execution.execution_timeout_seconds)
-            .saturating_mul(1000)
-            .saturating_add(SEED_DEADLINE_MARGIN_MS);
-        Self::new(
-            base,
-            Some(execution),
-            idempotency_key,
-            timing,
-            goal,
-            default,
-        )
-    }
+fn with_payload(
+    base: BaseUrl,
+    execution: TestExecution,
+    idempotency_key: String,
+    timing: Timing,
+    goal: SeedGoal,
+) -> SeedRun {
+    let default = u64::from(execution.execution_timeout_seconds)
+        .saturating_mul(1000)
+        .saturating_add(SEED_DEADLINE_MARGIN_MS);
+    let dialect = SeedDialect::new(base, Some(execution), idempotency_key, goal);
+    Poller::from_dialect(dialect, timing, timing.deadline_or(default))
+}
 
+type SeedNext = Next<SeedPhase, SeedOutcome>;
+
+impl SeedDialect {
     fn new(
         base: BaseUrl,
         execution: Option<TestExecution>,
         idempotency_key: String,
-        timing: Timing,
         goal: SeedGoal,
-        default_deadline_ms: u64,
     ) -> Self {
-        let deadline = timing.deadline_or(default_deadline_ms);
-        SeedRun {
+        SeedDialect {
             base,
             execution,
             idempotency_key,
             execution_id: None,
             goal,
-            phase: SeedPhase::Submitting,
-            pacing: Pacing::new(timing, deadline),
             last: None,
-            progress: Vec::new(),
         }
     }
 
-    /// The run's clock (start and deadline).
-    pub fn clock(&self) -> &RunClock {
-        self.pacing.clock()
-    }
-
-    fn call(&self) -> Call {
-        match self.phase {
-            SeedPhase::Submitting => Call::SubmitExecution,
-            SeedPhase::Polling => Call::ExecutionStatus,
-            SeedPhase::Fetching | SeedPhase::Finished => Call::ExecutionResults,
-        }
-    }
-
-    fn send(&mut self, now: f64) -> Step<SeedOutcome> {
-        let call = self.call();
-        match self.pacing.send(now, call == Call::ExecutionStatus) {
-            Ok(timeout_ms) => Step::Send { call, timeout_ms },
-            Err(error) => self.finish(Err(error)),
-        }
-    }
-
-    fn enter(&mut self, phase: SeedPhase) {
-        self.phase = phase;
-        self.pacing.enter_phase();
-    }
-
-    fn finish(&mut self, result: Result<SeedOutcome, GuardError>) -> Step<SeedOutcome> {
-        self.phase = SeedPhase::Finished;
-        Step::Done(result)
-    }
-
-    fn outcome(&self, results: Option<Value>) -> Result<SeedOutcome, GuardError> {
+    fn outcome(&self, results: Option<Value>, ctx: &Ctx<'_>) -> Result<SeedOutcome, GuardError> {
         let execution_id = self
             .execution_id
             .clone()
@@ -191,24 +157,25 @@ impl SeedRun {
         Ok(SeedOutcome {
             execution_id,
             status: self.last.clone(),
-            polls: self.pacing.polls(),
+            polls: ctx.pacing.polls(),
             results,
-            started_ms: self.pacing.clock().started_ms(),
+            started_ms: ctx.pacing.clock().started_ms(),
             submitted: self
                 .execution
                 .as_ref()
                 .map(|e| e.test_cases.clone())
                 .unwrap_or_default(),
+            suite_id: self.execution.as_ref().map(|e| e.suite_id.clone()),
         })
     }
 
-    fn note(&mut self, phase: Phase, now: f64) {
+    fn note(&self, phase: Phase, ctx: &mut Ctx<'_>) {
         let status = self.last.as_ref();
-        self.progress.push(ProgressEvent {
+        ctx.progress.push(ProgressEvent {
             phase,
-            polls: self.pacing.polls(),
+            polls: ctx.pacing.polls(),
             status: status.map_or("queued", |s| s.status.as_str()).to_owned(),
-            elapsed_ms: self.pacing.clock().elapsed(now),
+            elapsed_ms: ctx.pacing.clock().elapsed(ctx.now),
             completed: status.and_then(|s| s.progress).map(|p| p.completed),
             total: status
                 .and_then(|s| s.progress)
@@ -217,99 +184,11 @@ impl SeedRun {
         });
     }
 
-    /// Sleeps until the next poll.
-    fn wait_to_poll(&mut self, now: f64, random: f64) -> Step<SeedOutcome> {
-        Step::Sleep {
-            ms: self.pacing.poll_wait(now, random),
-        }
-    }
-
-    fn retry(
-        &mut self,
-        error: GuardError,
-        retry_after_ms: Option<u64>,
-        now: f64,
-        random: f64,
-    ) -> Step<SeedOutcome> {
-        let polling = self.phase == SeedPhase::Polling;
-        match self
-            .pacing
-            .retry_wait(polling, error, retry_after_ms, now, random)
-        {
-            Ok(ms) => Step::Sleep { ms },
-            Err(error) => self.finish(Err(error)),
-        }
-    }
-
-    fn on_success(
-        &mut self,
-        status: u16,
-        headers: &[(String, String)],
-        body: &str,
-        now: f64,
-        random: f64,
-    ) -> Step<SeedOutcome> {
-        match self.phase {
-            SeedPhase::Submitting => match parse_submit(status, headers, body) {
-                Ok(id) => {
-                    self.execution_id = Some(id);
-                    self.note(Phase::Submitted, now);
-                    if self.goal == SeedGoal::Submit {
-                        let outcome = self.outcome(None);
-                        return self.finish(outcome);
-                    }
-                    self.enter(SeedPhase::Polling);
-                    self.wait_to_poll(now, random)
-                }
-                Err(error) => self.finish(Err(error)),
-            },
-            SeedPhase::Polling => match parse_status(status, headers, body) {
-                Ok(state) => {
-                    self.pacing.answered();
-                    let terminal = state.is_terminal();
-                    self.last = Some(state);
-                    self.note(Phase::Polling, now);
-                    if !terminal {
-                        return self.wait_to_poll(now, random);
-                    }
-                    if self.goal == SeedGoal::Wait {
-                        let outcome = self.outcome(None);
-                        return self.finish(outcome);
-                    }
-                    self.enter(SeedPhase::Fetching);
-                    self.note(Phase::Results, now);
-                    self.send(now)
-                }
-                Err(error) => self.retry(error, None, now, random),
-            },
-            SeedPhase::Fetching => match parse_json_answer(status, headers, body) {
-                Ok(results @ Value::Object(_)) => {
-                    let outcome = self.outcome(Some(results));
-                    self.finish(outcome)
-                }
-                Ok(_) => self.retry(
-                    GuardError::BadResponse("results: expected a JSON object".to_owned()),
-                    None,
-                    now,
-                    random,
-                ),
-                Err(error) => self.retry(error, None, now, random),
-            },
-            SeedPhase::Finished => fail(already_finished()),
-        }
-    }
-
     /// A results answer that is not 2xx: 409 means "not finished yet" while a run waits for it;
     /// after `failed` or `timeout` an unreadable result is an empty one (the status says why).
-    fn results_refused(
-        &mut self,
-        error: GuardError,
-        status: Option<u16>,
-        now: f64,
-        random: f64,
-    ) -> Step<SeedOutcome> {
-        if status == Some(409) && self.goal == SeedGoal::Run {
-            return self.retry(error, None, now, random);
+    fn results_refused(&mut self, error: GuardError, ctx: &Ctx<'_>) -> SeedNext {
+        if status_of(&error) == Some(409) && self.goal == SeedGoal::Run {
+            return Next::Retry(error);
         }
         let unfinished = self
             .last
@@ -327,10 +206,9 @@ impl SeedRun {
                 "status": state,
                 "test_results": [],
             });
-            let outcome = self.outcome(Some(empty));
-            return self.finish(outcome);
+            return Next::Done(self.outcome(Some(empty), ctx));
         }
-        self.finish(Err(with_attempts(error, self.pacing.attempts())))
+        Next::Stop(error)
     }
 }
 
@@ -342,56 +220,83 @@ fn status_of(error: &GuardError) -> Option<u16> {
     }
 }
 
-impl Machine for SeedRun {
+impl Dialect for SeedDialect {
+    type Phase = SeedPhase;
     type Output = SeedOutcome;
 
-    fn start(&mut self, now: f64) -> Step<SeedOutcome> {
-        self.pacing.start(now);
-        self.phase = match self.goal {
-            SeedGoal::Submit | SeedGoal::Run => SeedPhase::Submitting,
-            SeedGoal::Wait => SeedPhase::Polling,
-            SeedGoal::Results => SeedPhase::Fetching,
-        };
-        if self.phase == SeedPhase::Submitting && self.execution.is_none() {
-            return self.finish(Err(GuardError::Config("no payload to submit".to_owned())));
-        }
-        self.send(now)
-    }
-
-    fn on_reply(&mut self, input: Input, now: f64, random: f64) -> Step<SeedOutcome> {
-        if self.phase == SeedPhase::Finished {
-            return fail(already_finished());
-        }
-        match classify(input, now) {
-            Verdict::Success {
-                status,
-                headers,
-                body,
-            } => self.on_success(status, &headers, &body, now, random),
-            Verdict::Transient {
-                error,
-                retry_after_ms,
-            } => self.retry(error, retry_after_ms, now, random),
-            Verdict::Fatal(error) => {
-                if self.phase == SeedPhase::Fetching {
-                    let status = status_of(&error);
-                    return self.results_refused(error, status, now, random);
-                }
-                self.finish(Err(with_attempts(error, self.pacing.attempts())))
+    fn first_phase(&self) -> Result<SeedPhase, GuardError> {
+        match self.goal {
+            SeedGoal::Submit | SeedGoal::Run if self.execution.is_none() => {
+                Err(GuardError::Config("no payload to submit".to_owned()))
             }
+            SeedGoal::Submit | SeedGoal::Run => Ok(SeedPhase::Submitting),
+            SeedGoal::Wait => Ok(SeedPhase::Polling),
+            SeedGoal::Results => Ok(SeedPhase::Fetching),
         }
     }
 
-    fn on_wake(&mut self, now: f64, _random: f64) -> Step<SeedOutcome> {
-        if self.phase == SeedPhase::Finished {
-            return fail(already_finished());
+    fn call(&self, phase: SeedPhase) -> Call {
+        match phase {
+            SeedPhase::Submitting => Call::SubmitExecution,
+            SeedPhase::Polling => Call::ExecutionStatus,
+            SeedPhase::Fetching => Call::ExecutionResults,
         }
-        self.send(now)
     }
 
-    fn cancel(&mut self, _now: f64) -> Step<SeedOutcome> {
-        // seed-v1 has no cancel endpoint: stop polling.
-        self.finish(Err(GuardError::Cancelled))
+    fn polls(&self, phase: SeedPhase) -> bool {
+        phase == SeedPhase::Polling
+    }
+
+    fn on_success(&mut self, phase: SeedPhase, answer: Answer<'_>, mut ctx: Ctx<'_>) -> SeedNext {
+        let Answer {
+            status,
+            headers,
+            body,
+        } = answer;
+        match phase {
+            SeedPhase::Submitting => match parse_submit(status, headers, body) {
+                Ok(id) => {
+                    self.execution_id = Some(id);
+                    self.note(Phase::Submitted, &mut ctx);
+                    if self.goal == SeedGoal::Submit {
+                        return Next::Done(self.outcome(None, &ctx));
+                    }
+                    Next::EnterLater(SeedPhase::Polling)
+                }
+                Err(error) => Next::Done(Err(error)),
+            },
+            SeedPhase::Polling => match parse_status(status, headers, body) {
+                Ok(state) => {
+                    ctx.pacing.answered();
+                    let terminal = state.is_terminal();
+                    self.last = Some(state);
+                    self.note(Phase::Polling, &mut ctx);
+                    if !terminal {
+                        return Next::WaitToPoll;
+                    }
+                    if self.goal == SeedGoal::Wait {
+                        return Next::Done(self.outcome(None, &ctx));
+                    }
+                    self.note(Phase::Results, &mut ctx);
+                    Next::Enter(SeedPhase::Fetching)
+                }
+                Err(error) => Next::Retry(error),
+            },
+            SeedPhase::Fetching => match parse_json_answer(status, headers, body) {
+                Ok(results @ Value::Object(_)) => Next::Done(self.outcome(Some(results), &ctx)),
+                Ok(_) => Next::Retry(GuardError::BadResponse(
+                    "results: expected a JSON object".to_owned(),
+                )),
+                Err(error) => Next::Retry(error),
+            },
+        }
+    }
+
+    fn refused(&mut self, phase: SeedPhase, error: GuardError, ctx: Ctx<'_>) -> SeedNext {
+        match phase {
+            SeedPhase::Fetching => self.results_refused(error, &ctx),
+            _ => Next::Stop(error),
+        }
     }
 
     fn request(
@@ -420,14 +325,6 @@ impl Machine for SeedRun {
                 "a seed-v1 run does not send {other:?}"
             ))),
         }
-    }
-
-    fn deadline_at(&self) -> f64 {
-        self.pacing.clock().deadline_at()
-    }
-
-    fn take_progress(&mut self) -> Vec<ProgressEvent> {
-        std::mem::take(&mut self.progress)
     }
 }
 

@@ -23,6 +23,20 @@ const RUN = {
   junit: { type: 'string', arg: 'FILE', help: 'write the report as JUnit XML (- for stdout; folders are created)' },
   'poll-interval': { type: 'string', arg: 'MS', help: 'first poll interval (default 2000; grows x1.5 up to 15000)' },
   deadline: { type: 'string', arg: 'MS', help: 'deadline of the whole run' },
+  baseline: { type: 'string', arg: 'FILE', help: 'an earlier report (--json output): list regressions and fixes' },
+  'fail-on-regression': { type: 'boolean', help: 'with --baseline: any regression fails the gate' },
+};
+
+const ENDPOINT = {
+  'endpoint-url': { type: 'string', arg: 'URL', help: 'REST Endpoint URL (or COGNIGY_ENDPOINT_URL; a secret, never printed)' },
+  'nlu-project': { type: 'string', arg: 'ID', help: 'project id for NLU scores (needed when cases expect intents)' },
+  'flow-ref': { type: 'string', arg: 'ID', help: 'flow reference id for NLU scores' },
+  'locale-ref': { type: 'string', arg: 'ID', help: 'locale reference id for NLU scores' },
+  'min-score': { type: 'string', arg: 'X', help: 'top NLU score below which the prediction is none, 0..1 (default 0)' },
+  'user-id': { type: 'string', arg: 'ID', help: 'userId of the messages (default cognigy-guard)' },
+  concurrency: { type: 'string', arg: 'N', help: 'cases in flight at once, 1..32 (default 4)' },
+  'entities-path': { type: 'string', arg: 'PATH', help: 'where entity names are in the answer data (default slots)' },
+  'retry-failed': { type: 'string', arg: 'N', help: 'rerun failed cases up to N times, 0..5; passing reruns are flaky (default 0)' },
 };
 
 const PLAYBOOK = {
@@ -30,6 +44,16 @@ const PLAYBOOK = {
   flow: { type: 'string', arg: 'ID', help: 'flow id' },
   locale: { type: 'string', arg: 'ID', help: 'locale id' },
   entrypoint: { type: 'string', arg: 'ID', help: 'entrypoint (endpoint reference)' },
+};
+
+const SIMULATION = {
+  simulation: { type: 'string', arg: 'REF', help: 'the scenario\'s referenceId (list-simulations shows them)' },
+  project: { type: 'string', arg: 'ID', help: 'project id' },
+  'flow-ref': { type: 'string', arg: 'ID', help: 'flow reference id the runs talk to' },
+  'locale-ref': { type: 'string', arg: 'ID', help: 'locale reference id' },
+  entrypoint: { type: 'string', arg: 'ID', help: 'endpoint reference (optional)' },
+  runs: { type: 'string', arg: 'N', help: 'runs of the batch, 1..10 (default 1)' },
+  'run-name': { type: 'string', arg: 'NAME', help: 'name of the batch' },
 };
 
 const COMMON = {
@@ -60,6 +84,28 @@ const COMMANDS = {
     defaultApi: 'cognigy-v2',
     flags: { ...CONNECTION, ...PLAYBOOK, ...RUN },
   },
+  'run-endpoint': {
+    usage: 'run-endpoint FILE|- --endpoint-url URL',
+    summary: 'run a test suite against a bot\'s REST Endpoint (NLU scores for intents), report and gate',
+    defaultApi: 'cognigy-v2',
+    flags: { ...CONNECTION, ...ENDPOINT, ...RUN },
+  },
+  'run-simulation': {
+    usage: 'run-simulation --simulation REF --project ID --flow-ref ID --locale-ref ID',
+    summary: 'run a Cognigy Simulator scenario (cognigy-v2): one case per run, report and gate',
+    defaultApi: 'cognigy-v2',
+    flags: { ...CONNECTION, ...SIMULATION, ...RUN },
+  },
+  'list-simulations': {
+    usage: 'list-simulations --project ID',
+    summary: 'list the project\'s Simulator scenarios (cognigy-v2) with the flags run-simulation needs',
+    defaultApi: 'cognigy-v2',
+    flags: {
+      ...CONNECTION,
+      project: SIMULATION.project,
+      json: { type: 'string', arg: 'FILE', help: 'write the list as JSON (- for stdout)' },
+    },
+  },
   'list-playbooks': {
     usage: 'list-playbooks',
     summary: 'list the playbooks of the tenant (cognigy-v2) with the ids run-playbook needs',
@@ -74,6 +120,7 @@ const COMMANDS = {
       host: { type: 'string', arg: 'HOST', help: 'interface (default 127.0.0.1)' },
       'time-scale': { type: 'string', arg: 'N', help: 'simulated time runs N times faster (default 1)' },
       redis: { type: 'string', arg: 'URL', help: 'also show 4 worker processes sharing one breaker through this Redis (needs the redis package)' },
+      'base-url': { type: 'string', arg: 'URL', help: 'a Cognigy API the admin page may reach: in its CSP connect-src, its starting base URL (or COGNIGY_BASE_URL)' },
     },
   },
   demo: {

@@ -11,7 +11,11 @@ function progress(io) {
   let receivedAt = 0;
   let lastLine = '';
   let timer;
-  const describe = (p) => `${p.phase} ${p.status ?? ''} ${p.total ? `${p.completed ?? 0}/${p.total}` : ''}`.replace(/\s+/g, ' ').trim();
+  const describe = (p) =>
+    (p.phase === 'case'
+      ? `case #${p.index} ${p.status}${p.attempt > 1 ? ` (attempt ${p.attempt})` : ''} ${p.completed}/${p.total}`
+      : `${p.phase} ${p.status ?? ''} ${p.total ? `${p.completed ?? 0}/${p.total}` : ''}`
+    ).replace(/\s+/g, ' ').trim();
   const draw = () => {
     if (!last) return;
     const elapsed = last.elapsedMs + (Date.now() - receivedAt);
@@ -31,7 +35,8 @@ function progress(io) {
         return;
       }
       const line = describe(p);
-      if (line !== lastLine) io.err(`progress: ${line} (poll ${p.polls}, ${Math.round(p.elapsedMs)} ms)`);
+      const polls = p.polls === undefined ? '' : `poll ${p.polls}, `;
+      if (line !== lastLine) io.err(`progress: ${line} (${polls}${Math.round(p.elapsedMs)} ms)`);
       lastLine = line;
     },
     stop() {

@@ -17,6 +17,9 @@ function complete(report) {
 function gateReason(report) {
   if (report.gate === 'passed') return null;
   if (!complete(report)) return `run incomplete: the platform ended it ${report.status}`;
+  if (report.comparison && report.comparison.regressions.length > 0 && report.passRate >= report.passThreshold && report.passed > 0) {
+    return `${report.comparison.regressions.length} regression(s) against the baseline (--fail-on-regression)`;
+  }
   if (report.total === 0) return 'nothing verified: the run has no cases';
   if (report.total === report.unverified) return `nothing verified: all ${report.total} cases assert nothing but latency`;
   return `pass rate ${pct(report.passRate)} below the threshold ${pct(report.passThreshold)}`;
@@ -42,9 +45,37 @@ function printSummary(report, line) {
   ];
   if (!complete(report)) rows.push(['platform reason', report.failReason ?? '(the platform gave none)']);
   if (report.webhook) rows.push(['webhook', report.webhook.delivered ? 'delivered' : `NOT delivered after ${report.webhook.attempts} attempts`]);
+  if (report.errored > 0) rows.splice(3, 0, ['errored', `${report.errored} (no usable answer; see the reasons)`]);
+  if (report.nlu) rows.push(['nlu', `accuracy ${pct(report.nlu.accuracy)}, macro-F1 ${report.nlu.macroF1.toFixed(3)} (${report.nlu.total} cases)`]);
+  if (report.flaky && report.flaky.length > 0) rows.push(['flaky', report.flaky.map((f) => `#${f.index} (passed at attempt ${f.attempts})`).join(', ')]);
+  if (report.comparison) {
+    const c = report.comparison;
+    const f1 = c.macroF1Delta === null ? '' : `, macro-F1 ${signed(c.macroF1Delta, 3)}`;
+    rows.push(['baseline', `${c.regressions.length} regressed, ${c.fixed.length} fixed; pass rate ${signed(c.passRateDelta * 100, 1)} pts${f1}`]);
+  }
   for (const [k, v] of rows) line(`${k.padEnd(20)} ${v}`);
+  if (report.nlu && report.nlu.confusion.labels.length > 0) printConfusion(report.nlu, line);
+  if (report.comparison) for (const r of report.comparison.regressions.slice(0, 20)) line(`  regressed #${r.index} ${JSON.stringify(r.inputText)}: ${r.reasons.join('; ')}`);
   for (const f of report.failures.slice(0, 20)) line(`  x #${f.index} ${JSON.stringify(f.inputText)}: ${f.reasons.join('; ')}`);
   if (report.failures.length > 20) line(`  ... and ${report.failures.length - 20} more failures (see --json)`);
+}
+
+/** `x` with its sign and `digits` decimals. */
+function signed(x, digits) {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+}
+
+/** The confusion matrix (rows: expected, columns: predicted) and per-intent P/R/F1, as text. */
+function printConfusion(nlu, line) {
+  const { labels, matrix } = nlu.confusion;
+  const width = Math.max(8, ...labels.map((l) => l.length)) + 1;
+  const cell = Math.max(4, ...matrix.flat().map((n) => String(n).length)) + 1;
+  line(`  confusion (rows expected, columns predicted: ${labels.map((l, i) => `${i + 1}=${l}`).join(' ')})`);
+  line(`  ${''.padEnd(width)}${labels.map((_, i) => String(i + 1).padStart(cell)).join('')}`);
+  matrix.forEach((row, i) => line(`  ${labels[i].padEnd(width)}${row.map((n) => String(n).padStart(cell)).join('')}`));
+  for (const m of nlu.perIntent) {
+    line(`  ${m.intent.padEnd(width)} precision ${m.precision.toFixed(2)}  recall ${m.recall.toFixed(2)}  f1 ${m.f1.toFixed(2)}  support ${m.support}`);
+  }
 }
 
 module.exports = { EXIT, exitCode, gateReason, printSummary };

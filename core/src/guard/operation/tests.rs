@@ -110,6 +110,31 @@ fn configure_refused_is_auth_audited_and_registers_nothing() {
 }
 
 #[test]
+fn configure_whose_token_or_put_fails_in_transit_is_network_not_auth() {
+    use crate::protocol::exchange::Failure;
+    // The token request is refused (the first exchange), then the PUT itself after a token.
+    for token_ok in [false, true] {
+        let engine = engine();
+        let op = ConfigureOp::new(Rc::clone(&engine), base(), policy(), json!([]), true);
+        let mut op = Operation::new(op, Some(oauth()));
+        assert_eq!(op.advance(Event::Start, T0, 0.5), Action::Send);
+        if token_ok {
+            assert_eq!(op.advance(answer(200, &[], TOKEN), T0, 0.5), Action::Send);
+        }
+        let refused = Event::Failed(Failure::Network("connect ECONNREFUSED".into()));
+        assert_eq!(op.advance(refused, T0 + 1.0, 0.5), Action::Done);
+        let err = op.take_output().unwrap().unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Network, "{err:?}");
+        assert!(engine.borrow().policy("weather").is_err());
+        assert!(!engine
+            .borrow()
+            .audit_log()
+            .iter()
+            .any(|r| r.event_type == "auth_failure"));
+    }
+}
+
+#[test]
 fn configure_without_remote_registers_at_once() {
     let engine = engine();
     let op = ConfigureOp::new(Rc::clone(&engine), base(), policy(), json!([]), false);

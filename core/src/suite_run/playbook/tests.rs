@@ -2,7 +2,9 @@ use super::*;
 use crate::aggregate::{AggregateOptions, Gate};
 use crate::profile::Method;
 use crate::suite_run::finish::SuiteRun;
+use crate::suite_run::poll::CANCEL_TIMEOUT_MS;
 use crate::suite_run::testkit::{self, drive, drive_until, network, ok, status, too_many};
+use crate::suite_run::Input;
 use crate::ErrorCode;
 use proptest::prelude::*;
 
@@ -245,6 +247,111 @@ fn a_failed_task_is_reported_with_its_reason() {
     assert_eq!(log.requests.len(), 2);
 }
 
+/// The whole run of `machine` with `opts` over `replies`: its report, or the error it ended with.
+fn whole_run(
+    machine: PlaybookRun,
+    opts: AggregateOptions,
+    replies: Vec<Input>,
+) -> Result<crate::suite_run::finish::RunReport, GuardError> {
+    let mut run = SuiteRun::new(machine, opts, None).unwrap();
+    drive(&mut run, T0, replies).0
+}
+
+#[test]
+fn steps_of_a_task_that_ended_before_them_are_errored() {
+    let task_at = |status: &str, current: u64| {
+        ok(
+            &json!({ "_id": "t1", "status": status, "currentStep": current, "totalStep": 5,
+            "failReason": if status == "error" { json!("bot crashed") } else { json!("") },
+            "data": { "playbookRunId": "r1" } })
+            .to_string(),
+        )
+    };
+    // Cancelled on the platform after 3 of 5 steps: the run reports 3, the task says 5.
+    let opts = AggregateOptions {
+        known_intents: Some(vec!["greeting".into()]),
+        ..AggregateOptions::default()
+    };
+    let report = whole_run(
+        machine(false),
+        opts,
+        vec![
+            task("queued", None),
+            task_at("active", 1),
+            task_at("cancelled", 3),
+            run_answer(),
+        ],
+    );
+    let report = report.unwrap().report;
+    assert_eq!(
+        (
+            report.total,
+            report.passed,
+            report.failed,
+            report.unverified,
+            report.errored
+        ),
+        (5, 1, 1, 1, 2)
+    );
+    let errored: Vec<usize> = report
+        .cases
+        .iter()
+        .filter(|c| c.status == crate::aggregate::CaseStatus::Errored)
+        .map(|c| c.index)
+        .collect();
+    assert_eq!(errored, [3, 4]);
+    assert_eq!(report.gate, Gate::Failed);
+    let xml = crate::junit::to_junit_xml(&report);
+    assert_eq!(xml.matches("<error ").count(), 2, "{xml}");
+    // In error before any step: every step is errored; a done task adds none.
+    let report = whole_run(
+        machine(false),
+        AggregateOptions::default(),
+        vec![
+            task("queued", None),
+            task_at("error", 0),
+            ok(r#"{"status":"failed","stepResults":[]}"#),
+        ],
+    );
+    let report = report.unwrap();
+    assert_eq!((report.report.total, report.report.errored), (5, 5));
+    assert_eq!(report.fail_reason.as_deref(), Some("bot crashed"));
+    let report = whole_run(
+        machine(false),
+        AggregateOptions::default(),
+        vec![task("queued", None), task_at("done", 5), run_answer()],
+    );
+    let report = report.unwrap().report;
+    assert_eq!((report.total, report.errored), (3, 0));
+}
+
+#[test]
+fn the_suite_id_is_the_playbook_name_when_given_else_its_id() {
+    let report = whole_run(
+        machine(false),
+        AggregateOptions::default(),
+        vec![task("queued", None), task("done", Some("r1")), run_answer()],
+    );
+    assert_eq!(report.unwrap().report.suite_id.as_deref(), Some("pb1"));
+    let named = PlaybookSpec::from_json(&json!({
+        "playbookId": "pb1", "entrypoint": "ep", "flowId": "f1", "localeId": "l1",
+        "name": "Pizza order happy path"
+    }))
+    .unwrap();
+    let base = BaseUrl::new("https://api-trial.cognigy.ai", false).unwrap();
+    let machine = PlaybookRun::new(base, named, false, timing());
+    let report = whole_run(
+        machine,
+        AggregateOptions::default(),
+        vec![task("queued", None), task("done", Some("r1")), run_answer()],
+    );
+    let report = report.unwrap().report;
+    assert_eq!(report.suite_id.as_deref(), Some("Pizza order happy path"));
+    assert!(
+        crate::junit::to_junit_xml(&report).contains(r#"<testsuite name="Pizza order happy path""#)
+    );
+}
+
 #[test]
 fn done_without_a_run_id_is_a_bad_response_after_a_few_polls() {
     let replies = vec![
@@ -340,6 +447,7 @@ fn spec_fields_are_required() {
         json!(null),
         json!({"playbookId": "p"}),
         json!({"playbookId": "", "entrypoint": "e", "flowId": "f", "localeId": "l"}),
+        json!({"playbookId": "p", "entrypoint": "e", "flowId": "f", "localeId": "l", "name": 7}),
     ] {
         assert_eq!(
             PlaybookSpec::from_json(&bad).unwrap_err().code(),

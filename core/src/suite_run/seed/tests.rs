@@ -4,6 +4,7 @@ use crate::profile::Method;
 use crate::suite_run::finish::SuiteRun;
 use crate::suite_run::poll::{MAX_CONSECUTIVE_ERRORS, REQUEST_TIMEOUT_MS};
 use crate::suite_run::testkit::{self, drive, drive_until, network, ok, status, too_many};
+use crate::suite_run::{Input, Machine, Step};
 use crate::validation::validate_test_execution;
 use crate::ErrorCode;
 use proptest::prelude::*;
@@ -226,6 +227,66 @@ fn a_timed_out_run_reports_every_submitted_case_and_the_unrun_ones_as_errored() 
     assert_eq!(xml.matches("<error ").count(), 2, "{xml}");
     // The unrun case's expected intent counts as expected and not verified.
     assert_eq!(report.coverage.intent_coverage, 0.5);
+}
+
+#[test]
+fn a_failed_run_carries_the_platform_reason_and_the_suite_id() {
+    // The results' error.message.
+    let mut machine = SuiteRun::new(run(60), AggregateOptions::default(), None).unwrap();
+    let failed = ok(
+        &json!({"execution_id": "e1", "suite_id": "other", "status": "failed",
+        "error": { "code": "bot_error", "message": "the bot stopped answering at case 1" },
+        "test_results": []})
+        .to_string(),
+    );
+    let (report, _) = drive(
+        &mut machine,
+        T0,
+        vec![submitted(), state("failed", 1), failed],
+    );
+    let report = report.unwrap();
+    assert_eq!(
+        report.fail_reason.as_deref(),
+        Some("the bot stopped answering at case 1")
+    );
+    assert_eq!(report.report.suite_id.as_deref(), Some("suite_prod_v2"));
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["failReason"], "the bot stopped answering at case 1");
+    assert_eq!(json["suiteId"], "suite_prod_v2");
+    // Unreadable results: the last status' error.message.
+    let mut machine = SuiteRun::new(run(60), AggregateOptions::default(), None).unwrap();
+    let timed_out = ok(&json!({"execution_id": "e1", "status": "timeout",
+        "error": { "message": "  execution_timeout_seconds elapsed  " }})
+    .to_string());
+    let (report, _) = drive(&mut machine, T0, vec![submitted(), timed_out, status(404)]);
+    assert_eq!(
+        report.unwrap().fail_reason.as_deref(),
+        Some("execution_timeout_seconds elapsed")
+    );
+    // A completed run has none, whatever the answer says.
+    let mut machine = SuiteRun::new(run(60), AggregateOptions::default(), None).unwrap();
+    let (report, _) = drive(
+        &mut machine,
+        T0,
+        vec![submitted(), state("completed", 3), results("completed")],
+    );
+    assert_eq!(report.unwrap().fail_reason, None);
+}
+
+#[test]
+fn results_collected_by_id_name_the_suite_from_the_results() {
+    let machine = SeedRun::existing(base(), "e1".into(), timing(), SeedGoal::Results);
+    let mut machine = SuiteRun::new(machine, AggregateOptions::default(), None).unwrap();
+    let answer = ok(
+        &json!({"execution_id": "e1", "suite_id": "suite_from_results",
+        "status": "completed", "test_results": []})
+        .to_string(),
+    );
+    let (report, _) = drive(&mut machine, T0, vec![answer]);
+    assert_eq!(
+        report.unwrap().report.suite_id.as_deref(),
+        Some("suite_from_results")
+    );
 }
 
 #[test]

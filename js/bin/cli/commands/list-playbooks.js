@@ -1,6 +1,6 @@
 'use strict';
 // `cognigy-guard list-playbooks`: the tenant's playbooks (cognigy-v2 `GET /new/v2.0/playbooks`,
-// read page by page) with the ids `run-playbook` needs.
+// read page by page) with the ids `run-playbook` needs; its HTTP helpers serve list-simulations too.
 
 const { UsageError, defaultApi, reportMissing } = require('../flags');
 const { connection } = require('../connection');
@@ -76,4 +76,4 @@ async function listPlaybooks({ values, io }) {
   return EXIT.OK;
 }
 
-module.exports = { listPlaybooks };
+module.exports = { listPlaybooks, checkUrl, request, headers };

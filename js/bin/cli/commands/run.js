@@ -1,5 +1,6 @@
 'use strict';
-// `cognigy-guard run-suite FILE|-` (seed-v1) and `run-playbook` (cognigy-v2): run, report, gate.
+// `cognigy-guard run-suite FILE|-` (seed-v1) and `run-playbook` (cognigy-v2): run, report, gate;
+// `finish` (options, summary, reports, exit code) is shared with run-endpoint.
 // Ctrl-C aborts the run's signal: the library cancels the platform task, the command exits 2.
 
 const { UsageError, defaultApi, reportMissing, number } = require('../flags');
@@ -16,13 +17,26 @@ function runner(lib, conn, values) {
   return new (lib().TestSuiteRunner)(options);
 }
 
-/** Runs `start(runner, options)`, then prints the summary, writes the reports and gives the exit code. */
-async function finish(lib, conn, values, io, start) {
+/** `baseline` / `failOnRegression` from `--baseline F` and `--fail-on-regression`. */
+function baselineOptions(values, io) {
+  if (values['fail-on-regression'] && !values.baseline) throw new UsageError('--fail-on-regression needs --baseline FILE');
+  if (!values.baseline) return {};
+  const baseline = parseJson(readInput(values.baseline, io), values.baseline);
+  return { baseline, failOnRegression: Boolean(values['fail-on-regression']) };
+}
+
+/**
+ * Runs `start(runner, options)` (with `extra` options), then prints the summary, writes the
+ * reports and gives the exit code.
+ */
+async function finish(lib, conn, values, io, start, extra = {}) {
   if (values.json === '-' && values.junit === '-') throw new UsageError('--json and --junit cannot both be - (stdout)');
   const shown = progress(io);
   const options = {
     webhookUrl: values.webhook,
     passThreshold: number(values, 'pass-threshold', 0.95),
+    ...baselineOptions(values, io),
+    ...extra,
     onProgress: shown.onProgress,
     signal: io.signal,
   };
@@ -55,4 +69,4 @@ async function runPlaybook({ values, lib, io }) {
   return finish(lib, conn, values, io, (r, options) => r.runPlaybook(spec, options));
 }
 
-module.exports = { runSuite, runPlaybook };
+module.exports = { runSuite, runPlaybook, finish };

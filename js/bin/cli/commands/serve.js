@@ -1,8 +1,10 @@
 'use strict';
 // `cognigy-guard sim` and `cognigy-guard demo`: the simulator (and the admin page) until Ctrl-C.
+// `sim --base-url URL` (or COGNIGY_BASE_URL) serves the page for that Cognigy API: its origin joins the
+// page's CSP connect-src, so the page can reach the tenant without an edit by hand.
 
 const path = require('node:path');
-const { number } = require('../flags');
+const { UsageError, number } = require('../flags');
 const { EXIT } = require('../report');
 
 const pkgRoot = path.join(__dirname, '..', '..', '..');
@@ -28,18 +30,32 @@ async function fleet(server, redisUrl, io) {
   }
 }
 
+/** The simulator, with the admin page served for `pageBaseUrl` when given (a bad URL is a UsageError). */
+async function startFor(startSimulator, options, pageBaseUrl) {
+  try {
+    return await startSimulator({ ...options, pageBaseUrl });
+  } catch (err) {
+    if (pageBaseUrl !== undefined && /^pageBaseUrl /.test(err.message)) {
+      throw new UsageError(`--base-url (or COGNIGY_BASE_URL): ${err.message.replace(/^pageBaseUrl /, '')}`);
+    }
+    throw err;
+  }
+}
+
 async function sim({ values, io }) {
   const { startSimulator, DEMO_API_KEY, DEMO_CLIENT } = simulator();
-  const server = await startSimulator({
+  const pageBaseUrl = values['base-url'] ?? (io.env.COGNIGY_BASE_URL || undefined);
+  const server = await startFor(startSimulator, {
     port: number(values, 'port', 8787),
     host: values.host || '127.0.0.1',
     timeScale: number(values, 'time-scale', 1),
     staticRoots: { '/': path.join(pkgRoot, 'www'), '/pkg/': pkgRoot },
-  });
+  }, pageBaseUrl);
   io.out(server.url);
   if (values.redis) await fleet(server, values.redis, io);
   io.err([
     `Cognigy simulator and admin page at ${server.url}/ (Ctrl-C stops)`,
+    ...(pageBaseUrl === undefined ? [] : [`the admin page may reach ${pageBaseUrl} (CSP connect-src) and starts with it as its base URL`]),
     'demo credentials (public, accepted by this simulator only):',
     `  api key        ${DEMO_API_KEY}`,
     `  OAuth client   ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}`,
