@@ -372,31 +372,10 @@ impl CircuitBreaker {
             })
             .map_err(|()| busy())?
             .map_err(|e: GuardError| to_js_error(&e))?;
-        let obj = Object::new();
-        set(&obj, "at", &JsValue::from_f64(now));
-        set(&obj, "changed", &JsValue::from_bool(applied.changed));
-        let text = serde_json::to_string(&applied.record).unwrap_or_default();
-        set(&obj, "record", &JsValue::from_str(&text));
-        if let Some(a) = applied.admission {
-            set(&obj, "allowed", &JsValue::from_bool(a.allowed));
-            set(
-                &obj,
-                "retryAfterMs",
-                &JsValue::from_f64(a.retry_after_ms as f64),
-            );
-            if !a.allowed {
-                self.refused_for_ms.set(a.retry_after_ms);
-            }
+        if let Some(a) = applied.admission.filter(|a| !a.allowed) {
+            self.refused_for_ms.set(a.retry_after_ms);
         }
-        if let Some(p) = applied.permit {
-            set(&obj, "period", &JsValue::from_f64(p.period as f64));
-            set(
-                &obj,
-                "probe",
-                &JsValue::from_f64(p.probe.map_or(-1.0, |id| id as f64)),
-            );
-        }
-        Ok(obj.into())
+        Ok(crate::convert::applied_object(&applied, now).into())
     }
 
     /// Takes the record text read from (or written to) the store as this breaker's shared

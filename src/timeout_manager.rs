@@ -293,7 +293,7 @@ impl TimeoutManager {
         let applied = shared::apply(read.as_ref(), breaker.config(), FleetOp::Acquire, now)
             .map_err(|e| to_js_error(&e))?;
         let stats = breaker.stats();
-        let obj = applied_object(&applied);
+        let obj = crate::convert::applied_object(&applied, now);
         let counters = js_sys::Array::of3(
             &JsValue::from_f64(stats.successes as f64),
             &JsValue::from_f64(stats.failures as f64),
@@ -352,7 +352,7 @@ impl TimeoutManager {
         let permit = FleetPermit::from_numbers(period, probe);
         let applied = shared::apply_call(read.as_ref(), &config, permit, outcomes, now)
             .map_err(|e| to_js_error(&e))?;
-        Ok(applied_object(&applied).into())
+        Ok(crate::convert::applied_object(&applied, now).into())
     }
 
     /// The fresh cached answer body for request `key` of `endpointId`, as JSON text, to share.
@@ -421,26 +421,6 @@ impl TimeoutManager {
 /// A record text read from the store; a malformed one counts as none (it is overwritten).
 fn parse_shared(text: Option<String>) -> Option<SharedRecord> {
     SharedRecord::from_text(text.as_deref()).ok().flatten()
-}
-
-/// `{ changed, record, allowed?, period?, probe? }` of a shared decision.
-fn applied_object(applied: &shared::Applied) -> js_sys::Object {
-    let obj = js_sys::Object::new();
-    set_key(&obj, "changed", &JsValue::from_bool(applied.changed));
-    let text = serde_json::to_string(&applied.record).unwrap_or_default();
-    set_key(&obj, "record", &JsValue::from_str(&text));
-    if let Some(a) = applied.admission {
-        set_key(&obj, "allowed", &JsValue::from_bool(a.allowed));
-    }
-    if let Some(p) = applied.permit {
-        set_key(&obj, "period", &JsValue::from_f64(p.period as f64));
-        set_key(
-            &obj,
-            "probe",
-            &JsValue::from_f64(p.probe.map_or(-1.0, |id| id as f64)),
-        );
-    }
-    obj
 }
 
 impl Shared {
