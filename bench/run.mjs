@@ -49,6 +49,7 @@ const FULL = {
   },
   coldStart: { runs: 30, warmup: 2 },
   memory: { calls: 1_000_000, endpoints: 1000, every: 50_000 },
+  store: { iterations: 2000, samples: 11, warmup: 2 },
 };
 const SMOKE = {
   breaker: { iterations: 50, samples: 2, warmup: 1 },
@@ -57,6 +58,7 @@ const SMOKE = {
   aggregate: { sizes: [500, 3000], runs: () => ({ iterations: 1, samples: 2, warmup: 0 }) },
   coldStart: { runs: 2, warmup: 0 },
   memory: { calls: 4000, endpoints: 100, every: 1000 },
+  store: { iterations: 20, samples: 2, warmup: 1 },
 };
 
 const sections = [
@@ -67,6 +69,7 @@ const sections = [
   ['coldStart', './cases/coldstart.mjs', 'benchColdStart'],
   ['size', './cases/size.mjs', 'benchSize'],
   ['memory', './cases/memory.mjs', 'benchMemory'],
+  ['store', './cases/store.mjs', 'benchStore'],
 ];
 
 function machine() {

@@ -7,6 +7,7 @@
 // A refusal is built here, not in wasm, and without a stack trace unless `captureStack: true` is
 // passed: capturing the stack was most of the cost of a rejection (README "Benchmarks").
 
+import { executeShared, fleetOf } from './fleet.mjs';
 import { GuardError } from './guard-error.mjs';
 
 /** The `GuardError(CIRCUIT_OPEN)` of a refusal with `retryAfterMs`; frames only when `captureStack`. */
@@ -30,6 +31,13 @@ export function installExecute(CircuitBreaker) {
     value: function execute(fn, options) {
       if (typeof fn !== 'function') {
         return Promise.reject(new TypeError('CircuitBreaker.execute needs a function'));
+      }
+      // A breaker with a `store` shares its state (./fleet.mjs); looked up once per instance.
+      let fleet = this.__fleetIo;
+      if (fleet === undefined) fleet = this.__fleetIo = fleetOf(this);
+      if (fleet !== false) {
+        const captureStack = options != null && options.captureStack === true;
+        return executeShared(this, fleet, fn, (ms) => refusal(ms, captureStack));
       }
       const started = this.__admit();
       if (started !== started) {

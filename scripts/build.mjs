@@ -84,7 +84,7 @@ const bundle = (entry, outfile, platform) => esbuild.buildSync({
 bundle('node-entry.mjs', join(pkg, 'node', 'index.cjs'), 'node');
 // The browser entry: the JS methods bundled in, the glue (and its .wasm) beside it.
 cpSync(join(stage, 'entry', 'web-index.js'), join(stage, 'web', 'web-index.js'));
-for (const file of ['install.mjs', 'api.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'manager.mjs', 'runner.mjs']) {
+for (const file of ['install.mjs', 'api.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'fleet.mjs', 'fleet-manager.mjs', 'manager.mjs', 'runner.mjs']) {
   cpSync(join(stage, 'entry', file), join(stage, 'web', file));
 }
 esbuild.buildSync({
@@ -99,6 +99,25 @@ esbuild.buildSync({
   logLevel: 'warning',
 });
 bundle('inline-entry.mjs', join(pkg, 'inline.cjs'), 'neutral');
+// cognigy-guard/redis: the store (js/redis.mjs), Node only. Its GuardError is the main entry's own
+// class (one instance, so `instanceof` holds), and `redis` stays the user's optional peer dependency.
+await esbuild.build({
+  entryPoints: [join(stage, 'entry', 'redis.mjs')],
+  outfile: join(pkg, 'redis.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node18',
+  external: ['redis'],
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [{
+    name: 'main-entry-guard-error',
+    setup(build) {
+      build.onResolve({ filter: /guard-error\.mjs$/ }, () => ({ path: './node/index.cjs', external: true }));
+    },
+  }],
+});
 
 const namesOf = (file) => Object.keys(createRequire(import.meta.url)(file))
   .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
@@ -122,6 +141,12 @@ writeFileSync(join(pkg, 'inline.mjs'), esmWrapper(
   namesOf(join(pkg, 'inline.cjs')),
 ));
 
+writeFileSync(join(pkg, 'redis.mjs'), esmWrapper(
+  "// ESM entry of cognigy-guard/redis: the same instance as require('cognigy-guard/redis').",
+  ["import { createRequire } from 'node:module';", "const lib = createRequire(import.meta.url)('./redis.cjs');"],
+  namesOf(join(pkg, 'redis.cjs')),
+));
+
 // Declarations: one file, re-exported by every entry's own declaration file (node10 reads
 // inline.d.ts at the root, node16/bundler the `types` conditions).
 mkdirSync(join(pkg, 'types'));
@@ -135,6 +160,10 @@ for (const file of ['node/index.d.cts', 'node/index.d.mts', 'web/index.d.ts']) {
 }
 for (const file of ['inline.d.cts', 'inline.d.mts', 'inline.d.ts']) {
   writeFileSync(join(pkg, file), "export * from './types/index.js';\n");
+}
+cpSync(join(root, 'js', 'types', 'redis.d.ts'), join(pkg, 'types', 'redis.d.ts'));
+for (const file of ['redis.d.cts', 'redis.d.mts', 'redis.d.ts']) {
+  writeFileSync(join(pkg, file), "export * from './types/redis.js';\n");
 }
 
 const version = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^version = "([^"]+)"/m)[1];
@@ -161,9 +190,17 @@ const manifest = {
       import: { types: './inline.d.mts', default: './inline.mjs' },
       default: { types: './inline.d.cts', default: './inline.cjs' },
     },
+    './redis': {
+      import: { types: './redis.d.mts', default: './redis.mjs' },
+      default: { types: './redis.d.cts', default: './redis.cjs' },
+    },
     './package.json': './package.json',
   },
-  files: ['web/', 'node/', 'types/', 'inline.cjs', 'inline.mjs', 'inline.d.cts', 'inline.d.mts', 'inline.d.ts', 'bin/', 'sim/', 'www/', 'README.md', 'LICENSE'],
+  // Only `cognigy-guard/redis` needs it; users who do not share state never install it.
+  peerDependencies: { redis: '>=5' },
+  peerDependenciesMeta: { redis: { optional: true } },
+  files: ['web/', 'node/', 'types/', 'inline.cjs', 'inline.mjs', 'inline.d.cts', 'inline.d.mts', 'inline.d.ts',
+    'redis.cjs', 'redis.mjs', 'redis.d.cts', 'redis.d.mts', 'redis.d.ts', 'bin/', 'sim/', 'www/', 'README.md', 'LICENSE'],
   sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs', './inline.mjs'],
   engines: { node: '>=18' },
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need on a fresh machine, skipping what is there:
 # the wasm32 Rust target, wasm-bindgen-cli at the exact version the crate pins, the npm packages
-# from the lockfile, and (for the browser tests) Debian's Chromium.
+# from the lockfile, (for the browser tests) Debian's Chromium and (for the shared-state tests)
+# Debian's redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +31,12 @@ if [ -d tests/browser ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# The shared-state tests (tests/js/fleet.test.mjs) start their own redis-server per test.
+if ! command -v redis-server >/dev/null 2>&1; then
+  step "apt-get install redis-server"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq redis-server >/dev/null
 fi

@@ -7,6 +7,7 @@ use crate::convert::{function_option, options_json, set, to_js};
 use crate::error::to_js_error;
 use crate::platform::Clock;
 use cognigy_guard_core::breaker::config::BreakerConfig;
+use cognigy_guard_core::breaker::shared::{self, FleetOp, FleetPermit, SharedRecord};
 use cognigy_guard_core::breaker::{BreakerState, CircuitBreaker as Core, Outcome, Permit};
 use cognigy_guard_core::GuardError;
 use js_sys::Object;
@@ -33,6 +34,52 @@ pub struct CircuitBreaker {
     last_permit: Cell<u64>,
     /// `UNKNOWN_OPTION` warnings about the options.
     warnings: Vec<cognigy_guard_core::Issue>,
+    /// `{ store, name, leaseMs }` when a `store` is set (shared state, `cognigy-guard/redis`),
+    /// else `undefined`.
+    fleet: JsValue,
+}
+
+/// Longest `leaseMs`: a process trusts a closed record read this long ago.
+const MAX_LEASE_MS: f64 = 10_000.0;
+/// `leaseMs` when not given.
+const DEFAULT_LEASE_MS: f64 = 1_000.0;
+
+/// `{ store, name, leaseMs }` of options with a `store`; `CONFIG` errors for a store without a
+/// `name` (1 to 200 characters) or a `leaseMs` outside `[0, 10000]`.
+fn fleet_options(options: &JsValue) -> Result<JsValue, GuardError> {
+    let get = |key: &str| {
+        if options.is_object() {
+            js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        } else {
+            JsValue::UNDEFINED
+        }
+    };
+    let store = get("store");
+    if store.is_undefined() || store.is_null() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    let error = |m: &str| GuardError::Config(format!("circuit breaker options: {m}"));
+    if !store.is_object() {
+        return Err(error("`store` must be a store from `cognigy-guard/redis`"));
+    }
+    let name = get("name").as_string().unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(error("a breaker with a `store` needs a `name` of 1 to 200 characters (the breaker shared under it)"));
+    }
+    let lease = get("leaseMs");
+    let lease_ms = if lease.is_undefined() {
+        DEFAULT_LEASE_MS
+    } else {
+        match lease.as_f64() {
+            Some(ms) if (0.0..=MAX_LEASE_MS).contains(&ms) => ms,
+            _ => return Err(error("`leaseMs` must be a number of ms in [0, 10000]")),
+        }
+    };
+    let obj = Object::new();
+    set(&obj, "store", &store);
+    set(&obj, "name", &JsValue::from_str(&name));
+    set(&obj, "leaseMs", &JsValue::from_f64(lease_ms));
+    Ok(obj.into())
 }
 
 /// The error of a breaker method called from inside one of its own callbacks.
@@ -268,6 +315,115 @@ impl CircuitBreaker {
     }
 }
 
+/// A fleet operation code of [`CircuitBreaker::fleet_apply`]: 0 acquire, 1 success, 2 failure,
+/// 3 release.
+fn fleet_op(op: u32, latency_ms: f64, permit: FleetPermit) -> FleetOp {
+    let outcome = match op {
+        0 => return FleetOp::Acquire,
+        1 => Outcome::Success { latency_ms },
+        2 => Outcome::Failure {
+            retry_after_ms: None,
+        },
+        _ => Outcome::Release,
+    };
+    FleetOp::Settle { permit, outcome }
+}
+
+/// The shared-state methods JS calls around a guarded call when a `store` is set
+/// (js/execute.mjs; decisions in `cognigy_guard_core::breaker::shared`).
+#[wasm_bindgen]
+impl CircuitBreaker {
+    /// `{ store, name, leaseMs }` when the breaker has a `store`, else `undefined`.
+    #[wasm_bindgen(js_name = __fleet, skip_typescript)]
+    pub fn fleet(&self) -> JsValue {
+        self.fleet.clone()
+    }
+
+    /// Applies one operation (`op`, see [`fleet_op`]; `started`: the admission instant, for the
+    /// latency; `period`/`probe`: the permit, `probe` -1 for none) to the record text read from
+    /// the store (`null`: none yet), or, when `local`, to this breaker's own state (the store is
+    /// unreachable), which then takes the result. Returns `{ changed, record, allowed,
+    /// retryAfterMs, period, probe }` (`record`: the text to write when `changed`). A refusal's
+    /// error is then built from `__refusedForMs()`. Throws `GuardError(BAD_RESPONSE)` for a malformed record.
+    #[wasm_bindgen(js_name = __fleetApply, skip_typescript)]
+    pub fn fleet_apply(
+        &self,
+        record: Option<String>,
+        local: bool,
+        op: u32,
+        started: f64,
+        period: f64,
+        probe: f64,
+    ) -> Result<JsValue, JsValue> {
+        let now = self.clock.now();
+        let op = fleet_op(op, now - started, FleetPermit::from_numbers(period, probe));
+        let applied = self
+            .with_core(|core| {
+                let read = if local {
+                    Some(shared::record_of(core))
+                } else {
+                    SharedRecord::from_text(record.as_deref())?
+                };
+                let applied = shared::apply(read.as_ref(), core.config(), op, now)?;
+                if local {
+                    shared::adopt(core, Some(&applied.record))?;
+                }
+                Ok(applied)
+            })
+            .map_err(|()| busy())?
+            .map_err(|e: GuardError| to_js_error(&e))?;
+        if let Some(a) = applied.admission.filter(|a| !a.allowed) {
+            self.refused_for_ms.set(a.retry_after_ms);
+        }
+        Ok(crate::convert::applied_object(&applied, now).into())
+    }
+
+    /// Takes the record text read from (or written to) the store as this breaker's shared
+    /// state (`null`: none yet, closed); keeps the counters. Returns whether it is then closed
+    /// with no failure recorded (a short lease may then skip the store). Throws
+    /// `GuardError(BAD_RESPONSE)` for a malformed record.
+    #[wasm_bindgen(js_name = __fleetAdopt, skip_typescript)]
+    pub fn fleet_adopt(&self, record: Option<String>) -> Result<bool, JsValue> {
+        let read = SharedRecord::from_text(record.as_deref()).map_err(|e| to_js_error(&e))?;
+        self.with_core(|core| {
+            shared::adopt(core, read.as_ref())?;
+            Ok(shared::quiet(core))
+        })
+        .map_err(|()| busy())?
+        .map_err(|e: GuardError| to_js_error(&e))
+    }
+
+    /// Counts one call in this process's own stats: `kind` 0 refused, 1 succeeded after
+    /// `now - started` ms, 2 failed.
+    #[wasm_bindgen(js_name = __fleetCount, skip_typescript)]
+    pub fn fleet_count(&self, kind: u32, started: f64) {
+        let now = self.clock.now();
+        let _ = self.with_core(|core| match kind {
+            0 => shared::count_rejection(core),
+            1 => shared::count(
+                core,
+                Outcome::Success {
+                    latency_ms: now - started,
+                },
+            ),
+            _ => shared::count(
+                core,
+                Outcome::Failure {
+                    retry_after_ms: None,
+                },
+            ),
+        });
+    }
+
+    /// The period of this breaker's state (the permit of a call admitted locally while
+    /// closed, see `shared::closed_permit`).
+    #[wasm_bindgen(js_name = __fleetPeriod, skip_typescript)]
+    pub fn fleet_period(&self) -> f64 {
+        self.with_core(|core| shared::closed_permit(core).period as f64)
+            .unwrap_or(f64::NAN)
+    }
+}
+
 impl CircuitBreaker {
     /// Settles a call of the manual API with `outcome` at the clock's time.
     fn settle_manual(&self, permit: Option<Permit>, outcome: Outcome) -> Result<(), JsValue> {
@@ -298,6 +454,7 @@ impl CircuitBreaker {
     }
 
     fn wrap(core: Core, options: &JsValue) -> Result<Self, GuardError> {
+        let fleet = fleet_options(options)?;
         let warnings = options_json(options, "circuit breaker options")
             .map(|o| cognigy_guard_core::guard::options::breaker_option_warnings(&o))
             .unwrap_or_default();
@@ -307,6 +464,7 @@ impl CircuitBreaker {
             refused_for_ms: Cell::new(0),
             last_permit: Cell::new(0),
             warnings,
+            fleet,
         })
     }
 }

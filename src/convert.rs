@@ -175,3 +175,30 @@ pub fn function_option(obj: &JsValue, key: &str) -> Result<Option<js_sys::Functi
 pub fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }
+
+/// `{ at, changed, record, allowed?, retryAfterMs?, period?, probe? }` of a decision on a shared
+/// breaker record (`record`: its JSON text; `probe`: -1 for none; `at`: the decision's instant).
+pub fn applied_object(
+    applied: &cognigy_guard_core::breaker::shared::Applied,
+    at: f64,
+) -> js_sys::Object {
+    let obj = js_sys::Object::new();
+    set(&obj, "at", &JsValue::from_f64(at));
+    set(&obj, "changed", &JsValue::from_bool(applied.changed));
+    let text = serde_json::to_string(&applied.record).unwrap_or_default();
+    set(&obj, "record", &JsValue::from_str(&text));
+    if let Some(a) = applied.admission {
+        set(&obj, "allowed", &JsValue::from_bool(a.allowed));
+        set(
+            &obj,
+            "retryAfterMs",
+            &JsValue::from_f64(a.retry_after_ms as f64),
+        );
+    }
+    if let Some(p) = applied.permit {
+        set(&obj, "period", &JsValue::from_f64(p.period as f64));
+        let probe = p.probe.map_or(-1.0, |id| id as f64);
+        set(&obj, "probe", &JsValue::from_f64(probe));
+    }
+    obj
+}

@@ -5,11 +5,12 @@
 //! are shared with the operations through `Rc<RefCell<...>>`, borrowed only inside one call, and
 //! the `onAudit` sink is called with no borrow held (it may call back into the manager).
 
-use crate::convert::{function_option, json_text, options_json, to_js};
+use crate::convert::{function_option, json_text, options_json, set as set_key, to_js};
 use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::auth::{AuthConfig, Authority};
+use cognigy_guard_core::breaker::shared::{self, CallOutcomes, FleetOp, FleetPermit, SharedRecord};
 use cognigy_guard_core::cache::request_key;
 use cognigy_guard_core::guard::call_request::{call_request, template};
 use cognigy_guard_core::guard::manager_options::ManagerOptions;
@@ -44,6 +45,12 @@ struct Shared {
     /// Every secret the redactor knows (the configured one, each token seen).
     secrets: RefCell<Vec<String>>,
     closed: Cell<bool>,
+    /// The `store` option (shared state, `cognigy-guard/redis`), `undefined` without one.
+    store: JsValue,
+    /// Store operations that failed or timed out.
+    store_errors: Cell<u64>,
+    /// Whether the latest store operation failed.
+    store_down: Cell<bool>,
     /// `UNKNOWN_OPTION` warnings about the constructor's options.
     warnings: Vec<cognigy_guard_core::Issue>,
 }
@@ -79,17 +86,7 @@ impl TimeoutManager {
     pub fn open_call(&self, endpoint_id: JsValue, request: JsValue) -> u32 {
         let shared = &self.shared;
         let opened = endpoint_text(&endpoint_id).and_then(|endpoint_id| {
-            let (spec, mut options) = call_request(&options_json(&request, "call request")?)?;
-            let resolved = custom_request(&spec, &shared.base, shared.allow_insecure_http)?;
-            options.cache_key = request_key(
-                options.cache_key.as_deref(),
-                resolved.request.method().as_str(),
-                resolved.request.url(),
-            );
-            let target = Target::Custom {
-                request: resolved.request,
-                targets_api: resolved.targets_api,
-            };
+            let (target, options) = shared.custom_call(&request)?;
             shared.guarded(&endpoint_id, target, options)
         });
         self.shared.open(opened, true)
@@ -180,7 +177,15 @@ impl TimeoutManager {
     #[wasm_bindgen(unchecked_return_type = "ManagerMetrics")]
     pub fn metrics(&self) -> Result<JsValue, JsValue> {
         let now = self.shared.clock.now();
-        let value = self.shared.engine().map(|mut e| e.metrics(now))?;
+        let mut value = self.shared.engine().map(|mut e| e.metrics(now))?;
+        if !self.shared.store.is_undefined() {
+            if let Value::Object(map) = &mut value {
+                map.insert(
+                    "storeErrors".to_owned(),
+                    self.shared.store_errors.get().into(),
+                );
+            }
+        }
         self.shared.emit_audit();
         to_js(&value)
     }
@@ -250,7 +255,192 @@ pub fn verify_audit_log(
     ))
 }
 
+/// The shared-state methods `js/manager.mjs` calls around an operation when a `store` is set
+/// (decisions in `cognigy_guard_core::breaker::shared`; the store's I/O is JS).
+#[wasm_bindgen]
+impl TimeoutManager {
+    /// The `store` option (`undefined` without one).
+    #[wasm_bindgen(js_name = __fleetStore, skip_typescript)]
+    pub fn fleet_store(&self) -> JsValue {
+        self.shared.store.clone()
+    }
+
+    /// The cache key of a `call(endpointId, request)` (`undefined` when not cached or invalid:
+    /// the call itself then reports the error).
+    #[wasm_bindgen(js_name = __fleetCacheKey, skip_typescript)]
+    pub fn fleet_cache_key(&self, request: JsValue) -> Option<String> {
+        self.shared.custom_call(&request).ok()?.1.cache_key
+    }
+
+    /// Before a call of `endpointId`: takes the record text read from the store (`null`: none;
+    /// a malformed one counts as none) as its breaker's shared state and decides an admission on
+    /// it. Returns `undefined` for an unknown endpoint, else `{ changed, record, allowed, period,
+    /// probe, counters }` (`record`: to write by compare-and-set when `changed`, a fleet probe;
+    /// `counters`: `[successes, failures, slowCalls]` now, for `__fleetEnd`).
+    #[wasm_bindgen(js_name = __fleetBegin, skip_typescript)]
+    pub fn fleet_begin(
+        &self,
+        endpoint_id: String,
+        record: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let now = self.shared.clock.now();
+        let read = parse_shared(record);
+        let mut engine = self.shared.engine()?;
+        let Some(breaker) = engine.breaker_mut(&endpoint_id) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        shared::adopt(breaker, read.as_ref()).map_err(|e| to_js_error(&e))?;
+        let applied = shared::apply(read.as_ref(), breaker.config(), FleetOp::Acquire, now)
+            .map_err(|e| to_js_error(&e))?;
+        let stats = breaker.stats();
+        let obj = crate::convert::applied_object(&applied, now);
+        let counters = js_sys::Array::of3(
+            &JsValue::from_f64(stats.successes as f64),
+            &JsValue::from_f64(stats.failures as f64),
+            &JsValue::from_f64(stats.slow_calls as f64),
+        );
+        set_key(&obj, "counters", &counters);
+        Ok(obj.into())
+    }
+
+    /// Takes `record` (the text read or written) as the breaker state of `endpointId`.
+    #[wasm_bindgen(js_name = __fleetAdopt, skip_typescript)]
+    pub fn fleet_adopt(&self, endpoint_id: String, record: Option<String>) -> Result<(), JsValue> {
+        let read = parse_shared(record);
+        let mut engine = self.shared.engine()?;
+        if let Some(breaker) = engine.breaker_mut(&endpoint_id) {
+            shared::adopt(breaker, read.as_ref()).map_err(|e| to_js_error(&e))?;
+        }
+        Ok(())
+    }
+
+    /// After a call of `endpointId` admitted with permit `period`/`probe` (-1: none) when its
+    /// counters were `counters`: the record `record` (text read; `null`: none) with the call's
+    /// outcomes applied: `{ changed, record }` (`undefined` for an unknown endpoint).
+    #[wasm_bindgen(js_name = __fleetEnd, skip_typescript)]
+    pub fn fleet_end(
+        &self,
+        endpoint_id: String,
+        record: Option<String>,
+        period: f64,
+        probe: f64,
+        counters: Vec<f64>,
+    ) -> Result<JsValue, JsValue> {
+        let now = self.shared.clock.now();
+        let read = parse_shared(record);
+        let mut engine = self.shared.engine()?;
+        let Some(breaker) = engine.breaker_mut(&endpoint_id) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let stats = breaker.stats();
+        let before = |i: usize| counters.get(i).copied().unwrap_or(0.0);
+        let delta = |now: u64, i: usize| (now as f64 - before(i)).max(0.0);
+        let successes = delta(stats.successes, 0);
+        let slow = delta(stats.slow_calls, 2) > 0.0;
+        let config = breaker.config().clone();
+        let outcomes = CallOutcomes {
+            // At most one attempt per ms of deadline: far below u32::MAX.
+            failures: delta(stats.failures, 1).min(f64::from(u32::MAX)) as u32,
+            success_latency_ms: (successes > 0.0).then(|| {
+                // A slow success counts as a failure for the rules: any latency beyond the limit.
+                config
+                    .slow_call_ms
+                    .filter(|_| slow)
+                    .map_or(0.0, |limit| limit as f64 + 1.0)
+            }),
+        };
+        let permit = FleetPermit::from_numbers(period, probe);
+        let applied = shared::apply_call(read.as_ref(), &config, permit, outcomes, now)
+            .map_err(|e| to_js_error(&e))?;
+        Ok(crate::convert::applied_object(&applied, now).into())
+    }
+
+    /// The fresh cached answer body for request `key` of `endpointId`, as JSON text, to share.
+    #[wasm_bindgen(js_name = __fleetCached, skip_typescript)]
+    pub fn fleet_cached(&self, endpoint_id: String, key: String) -> Option<String> {
+        let now = self.shared.clock.now();
+        let value = self.shared.engine().ok()?.cached(&endpoint_id, &key, now)?;
+        serde_json::to_string(&value).ok()
+    }
+
+    /// Caches the answer body text another process shared for request `key` of `endpointId`
+    /// (ignored when not JSON).
+    #[wasm_bindgen(js_name = __fleetCache, skip_typescript)]
+    pub fn fleet_cache(&self, endpoint_id: String, key: String, body: String) {
+        let now = self.shared.clock.now();
+        let Ok(value) = serde_json::from_str::<Value>(&body) else {
+            return;
+        };
+        if let Ok(mut engine) = self.shared.engine() {
+            engine.cache_shared(&endpoint_id, &key, &value, now);
+        }
+    }
+
+    /// The cache TTL in ms (the shared entries' expiry).
+    #[wasm_bindgen(js_name = __fleetCacheTtl, skip_typescript)]
+    pub fn fleet_cache_ttl(&self) -> f64 {
+        self.shared
+            .engine()
+            .map_or(0.0, |e| e.cache_ttl_ms() as f64)
+    }
+
+    /// Reports a store operation's result: a failure counts in `storeErrors`; the first
+    /// failure after a success audits `store_unavailable`, the first success after a failure
+    /// `store_recovered` (with `message`, which names no secret: the store's own error text).
+    #[wasm_bindgen(js_name = __fleetStoreResult, skip_typescript)]
+    pub fn fleet_store_result(&self, ok: bool, message: Option<String>) {
+        let shared = &self.shared;
+        if !ok {
+            shared
+                .store_errors
+                .set(shared.store_errors.get().saturating_add(1));
+        }
+        if shared.store_down.get() == ok {
+            shared.store_down.set(!ok);
+            let now = shared.clock.now();
+            let (event, details) = if ok {
+                (
+                    "store_recovered",
+                    serde_json::json!({ "storeErrors": shared.store_errors.get() }),
+                )
+            } else {
+                let message: String = message.unwrap_or_default().chars().take(200).collect();
+                (
+                    "store_unavailable",
+                    serde_json::json!({ "message": message }),
+                )
+            };
+            if let Ok(mut engine) = shared.engine() {
+                engine.audit(event, &details, now);
+            }
+            shared.emit_audit();
+        }
+    }
+}
+
+/// A record text read from the store; a malformed one counts as none (it is overwritten).
+fn parse_shared(text: Option<String>) -> Option<SharedRecord> {
+    SharedRecord::from_text(text.as_deref()).ok().flatten()
+}
+
 impl Shared {
+    /// The target and options of a `call` request, its cache key resolved (method + URL unless
+    /// `cacheKey` is given).
+    fn custom_call(&self, request: &JsValue) -> Result<(Target, CallOptions), GuardError> {
+        let (spec, mut options) = call_request(&options_json(request, "call request")?)?;
+        let resolved = custom_request(&spec, &self.base, self.allow_insecure_http)?;
+        options.cache_key = request_key(
+            options.cache_key.as_deref(),
+            resolved.request.method().as_str(),
+            resolved.request.url(),
+        );
+        let target = Target::Custom {
+            request: resolved.request,
+            targets_api: resolved.targets_api,
+        };
+        Ok((target, options))
+    }
+
     fn new(options: &JsValue) -> Result<Shared, JsValue> {
         Shared::read(options).map_err(|e| to_js_error(&e))
     }
@@ -285,6 +475,12 @@ impl Shared {
             on_audit: function_option(options, "onAudit")?,
             secrets: RefCell::new(secrets),
             closed: Cell::new(false),
+            store: match js_sys::Reflect::get(options, &JsValue::from_str("store")) {
+                Ok(store) if store.is_object() => store,
+                _ => JsValue::UNDEFINED,
+            },
+            store_errors: Cell::new(0),
+            store_down: Cell::new(false),
             warnings: o.warnings,
         })
     }

@@ -76,6 +76,45 @@ fn admit_and_settle_measure_latency_and_refuse_with_circuit_open() {
     assert!(b.refused_for_ms() >= 1.0);
 }
 
+#[wasm_bindgen_test]
+fn a_shared_breaker_decides_on_the_record_and_rejects_a_bad_store_or_name() {
+    let store = options("{ keyPrefix: 'p:', toJSON() { return { store: 'redis' }; } }");
+    let opts = |extra: &str| {
+        let o = options(&format!(
+            "{{ failureThreshold: 1, now: () => 5000 {extra} }}"
+        ));
+        Reflect::set(&o, &"store".into(), &store).unwrap();
+        o
+    };
+    let err = CircuitBreaker::new(opts("")).map(|_| ()).unwrap_err();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "CONFIG");
+    let b = CircuitBreaker::new(opts(", name: 'w'")).unwrap();
+    assert_eq!(get(&b.fleet(), "name").as_string().unwrap(), "w");
+    assert_eq!(get(&b.fleet(), "leaseMs").as_f64(), Some(1000.0));
+    // No record yet: a closed admission changes nothing; its failure opens the record.
+    let admitted = b.fleet_apply(None, false, 0, 0.0, -1.0, -1.0).unwrap();
+    assert_eq!(get(&admitted, "changed"), JsValue::FALSE);
+    assert_eq!(get(&admitted, "allowed"), JsValue::TRUE);
+    let period = get(&admitted, "period").as_f64().unwrap();
+    let failed = b.fleet_apply(None, false, 2, 5000.0, period, -1.0).unwrap();
+    assert_eq!(get(&failed, "changed"), JsValue::TRUE);
+    let record = get(&failed, "record").as_string().unwrap();
+    assert!(record.contains("\"state\":\"open\""), "{record}");
+    assert!(
+        !b.fleet_adopt(Some(record.clone())).unwrap(),
+        "an open record is not quiet"
+    );
+    assert_eq!(b.state(), "open");
+    let refused = b
+        .fleet_apply(Some(record), false, 0, 0.0, -1.0, -1.0)
+        .unwrap();
+    assert_eq!(get(&refused, "allowed"), JsValue::FALSE);
+    let err = b
+        .fleet_apply(Some("{".to_owned()), false, 0, 0.0, -1.0, -1.0)
+        .unwrap_err();
+    assert_eq!(get(&err, "code").as_string().unwrap(), "BAD_RESPONSE");
+}
+
 /// Feeds operation `h` one event; answers the step code.
 fn advance(h: u32, kind: u32, text: Option<&str>) -> f64 {
     ops::op_advance(h, kind, 0, None, None, text.map(str::to_owned))

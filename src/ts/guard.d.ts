@@ -16,6 +16,25 @@ export interface CircuitBreakerOptions {
   halfOpenTimeoutMs?: number;
   /** Clock in ms since the epoch (default `Date.now`). */
   now?: () => number;
+  /**
+   * Shared state (`createRedisStore` from `cognigy-guard/redis`): every breaker with the same
+   * store, prefix and `name` is one breaker for `execute` (API.md "Shared state").
+   */
+  store?: SharedStore;
+  /** The name the breaker is shared under (required with `store`, 1 to 200 characters). */
+  name?: string;
+  /** With `store`: how long a closed record with no failure is trusted without reading it (default 1000, at most 10000). */
+  leaseMs?: number;
+}
+
+/** A store of shared state (`createRedisStore` from `cognigy-guard/redis`). */
+export interface SharedStore {
+  /** The prefix of every key the store writes. */
+  readonly keyPrefix: string;
+  /** Failed or timed-out store operations so far, and whether the latest one worked. */
+  status(): { errors: number; available: boolean };
+  /** Closes the connection the store opened (a given `client` stays open). */
+  close(): Promise<void>;
 }
 
 /** `execute` is defined in JavaScript (js/execute.mjs) and merged into the class. */
@@ -105,7 +124,7 @@ export interface TimeoutManagerOptions {
   /** Extra headers for the dashboard (e.g. its own `Authorization`); Cognigy credentials are never sent there. */
   webhookHeaders?: { [name: string]: string };
   /** Options of every endpoint's breaker. */
-  breaker?: Omit<CircuitBreakerOptions, 'now'>;
+  breaker?: Omit<CircuitBreakerOptions, 'now' | 'store' | 'name' | 'leaseMs'>;
   /** Default 300000. */
   cacheTtlMs?: number;
   /** Default 1000. */
@@ -121,6 +140,8 @@ export interface TimeoutManagerOptions {
   state?: ManagerSnapshot;
   /** Allow http:// to non-loopback hosts (default false). */
   allowInsecureHttp?: boolean;
+  /** Shared state (`createRedisStore` from `cognigy-guard/redis`): endpoint breakers and the cache shared by a fleet. */
+  store?: SharedStore;
 }
 
 /** The result of `configureTimeout`. */
@@ -248,6 +269,8 @@ export interface ManagerMetrics {
   endpoints: { [endpointId: string]: EndpointMetrics };
   outbox: { pending: number; dropped: number };
   notifications: { pending: number; dropped: number };
+  /** With a `store`: its operations that failed or timed out. */
+  storeErrors?: number;
 }
 
 /** One hash-chained audit record. */

@@ -31,6 +31,7 @@
 pub mod clock;
 pub mod config;
 pub mod history;
+pub mod shared;
 pub mod snapshot;
 pub mod stats;
 pub mod window;
@@ -133,6 +134,9 @@ pub struct CircuitBreaker {
     /// transition).
     period_start: u64,
     half_open_successes: u32,
+    /// Transitions so far: the state period's number (a fleet permit names it, see
+    /// [`shared`]).
+    period: u64,
     history: History,
     counters: Counters,
 }
@@ -157,6 +161,7 @@ impl CircuitBreaker {
             next_permit: 0,
             period_start: 0,
             half_open_successes: 0,
+            period: 0,
             history: History::default(),
             counters: Counters::default(),
         })
@@ -516,6 +521,7 @@ impl CircuitBreaker {
         });
         self.state = to;
         self.period_start = self.next_permit;
+        self.period = self.period.saturating_add(1);
     }
 
     fn max_probes(&self) -> usize {

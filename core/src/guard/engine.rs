@@ -390,6 +390,28 @@ impl GuardEngine {
         })
     }
 
+    /// The breaker of endpoint `id`, to share it (`breaker::shared`); `None` when unknown.
+    pub fn breaker_mut(&mut self, id: &str) -> Option<&mut CircuitBreaker> {
+        self.endpoints.get_mut(id).map(|e| &mut e.breaker)
+    }
+
+    /// The fresh cached answer to request `key` of `id` (redacted when stored), to share it.
+    pub fn cached(&mut self, id: &str, key: &str, now: f64) -> Option<Value> {
+        self.cache.get(id, key, now).map(|hit| hit.value)
+    }
+
+    /// Caches `value` (an answer body another process cached, read from a store) for request
+    /// `key` of `id`, redacted like every cached answer.
+    pub fn cache_shared(&mut self, id: &str, key: &str, value: &Value, now: f64) {
+        let redacted = self.redactor.redact_value(value);
+        self.cache.put(id, key, redacted, now);
+    }
+
+    /// How long a cached answer stays usable.
+    pub fn cache_ttl_ms(&self) -> u64 {
+        self.config.cache_ttl_ms
+    }
+
     /// The breaker state of `id` at `now` (closed for an unknown endpoint).
     pub fn state(&mut self, id: &str, now: f64) -> BreakerState {
         let state = self

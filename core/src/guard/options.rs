@@ -33,7 +33,7 @@ pub const MANAGER_KEYS: [&str; 16] = [
 pub const AUTH_KEYS: [&str; 5] = ["apiKey", "clientId", "clientSecret", "scopes", "tokenUrl"];
 
 /// Keys of the `CircuitBreaker` options (also `TimeoutManager`'s `breaker`).
-pub const BREAKER_KEYS: [&str; 12] = [
+pub const BREAKER_KEYS: [&str; 15] = [
     "failureThreshold",
     "resetTimeoutMs",
     "halfOpenMaxCalls",
@@ -46,6 +46,9 @@ pub const BREAKER_KEYS: [&str; 12] = [
     "maxResetTimeoutMs",
     "halfOpenTimeoutMs",
     "now",
+    "store",
+    "name",
+    "leaseMs",
 ];
 
 /// `UNKNOWN_OPTION` warnings for the `TimeoutManager` options `options` (JSON; anything but an

@@ -119,6 +119,7 @@ const COMMANDS = {
       port: { type: 'string', arg: 'N', help: 'port (default 8787; 0: any free one)' },
       host: { type: 'string', arg: 'HOST', help: 'interface (default 127.0.0.1)' },
       'time-scale': { type: 'string', arg: 'N', help: 'simulated time runs N times faster (default 1)' },
+      redis: { type: 'string', arg: 'URL', help: 'also show 4 worker processes sharing one breaker through this Redis (needs the redis package)' },
       'base-url': { type: 'string', arg: 'URL', help: 'a Cognigy API the admin page may reach: in its CSP connect-src, its starting base URL (or COGNIGY_BASE_URL)' },
     },
   },
@@ -128,6 +129,7 @@ const COMMANDS = {
     flags: {
       port: { type: 'string', arg: 'N', help: 'port (default 8787, any free one if taken)' },
       exit: { type: 'boolean', help: 'stop after the demo instead of serving' },
+      redis: { type: 'string', arg: 'URL', help: 'also show 4 worker processes sharing one breaker through this Redis (needs the redis package)' },
     },
   },
 };

@@ -19,6 +19,17 @@ function serveUntil(sim, signal) {
   });
 }
 
+/** The shared-state section (`--redis URL`): worker processes sharing one breaker on Redis. */
+async function fleet(server, redisUrl, io) {
+  const { fleetDemo } = require('../../fleet-demo.js');
+  try {
+    await fleetDemo({ sim: server, redisUrl, pkg: pkgRoot, log: io.out });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
+
 /** The simulator, with the admin page served for `pageBaseUrl` when given (a bad URL is a UsageError). */
 async function startFor(startSimulator, options, pageBaseUrl) {
   try {
@@ -41,6 +52,7 @@ async function sim({ values, io }) {
     staticRoots: { '/': path.join(pkgRoot, 'www'), '/pkg/': pkgRoot },
   }, pageBaseUrl);
   io.out(server.url);
+  if (values.redis) await fleet(server, values.redis, io);
   io.err([
     `Cognigy simulator and admin page at ${server.url}/ (Ctrl-C stops)`,
     ...(pageBaseUrl === undefined ? [] : [`the admin page may reach ${pageBaseUrl} (CSP connect-src) and starts with it as its base URL`]),
@@ -62,6 +74,7 @@ async function demo({ values, lib, io }) {
     port: number(values, 'port', 8787),
     log: io.out,
   });
+  if (values.redis) await fleet(server, values.redis, io);
   if (values.exit) {
     await server.close();
     return EXIT.OK;
