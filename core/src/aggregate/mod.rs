@@ -148,6 +148,12 @@ impl CaseStatus {
     }
 }
 
+/// Sorts cases by their index, keeping the order of equal ones (one sort in the binary for
+/// every caller).
+pub(crate) fn sort_by_index(cases: &mut [CaseResult]) {
+    cases.sort_by_key(|c| c.index);
+}
+
 /// One test case (seed-v1 result entry or playbook step) in the common model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -501,8 +507,11 @@ fn include_errored(
     opts: &AggregateOptions,
     placeholder: impl Fn(usize) -> Option<CaseResult>,
 ) -> SuiteReport {
-    let reported: std::collections::BTreeSet<usize> =
-        report.cases.iter().map(|c| c.index).collect();
+    // Filled by `insert`: `collect` into a set sorts, one more sort in the binary.
+    let mut reported = std::collections::BTreeSet::new();
+    for c in &report.cases {
+        reported.insert(c.index);
+    }
     if (0..expected).all(|i| reported.contains(&i)) {
         return report;
     }
@@ -518,7 +527,7 @@ fn include_errored(
             .filter(|i| !reported.contains(i))
             .filter_map(placeholder),
     );
-    cases.sort_by_key(|c| c.index);
+    sort_by_index(&mut cases);
     let mut rebuilt = build_report(cases, opts);
     rebuilt.execution_id = execution_id;
     rebuilt.suite_id = suite_id;
