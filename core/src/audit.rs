@@ -462,10 +462,9 @@ fn write_canonical(out: &mut String, value: &Value) {
             Pending::Value(Value::Object(map)) => {
                 out.push('{');
                 stack.push(Pending::Text("}"));
-                // serde_json's map is already sorted unless a dependency enables `preserve_order`.
-                let mut members: Vec<(&String, &Value)> = map.iter().collect();
-                members.sort_by(|a, b| a.0.cmp(b.0));
-                for (i, (key, item)) in members.into_iter().enumerate().rev() {
+                // serde_json's map iterates sorted by key (no `preserve_order` feature: the test
+                // `maps_iterate_in_key_order` fails if a dependency turns it on).
+                for (i, (key, item)) in map.iter().enumerate().rev() {
                     stack.push(Pending::Value(item));
                     stack.push(Pending::Key(key));
                     if i > 0 {
@@ -649,6 +648,16 @@ mod tests {
             Some(&serde_json::to_value(log.head()).unwrap()),
         );
         assert_eq!((v.ok, v.broken_at, v.index), (false, Some(5), Some(4)));
+    }
+
+    #[test]
+    fn maps_iterate_in_key_order() {
+        let mut map = serde_json::Map::new();
+        for key in ["b", "a", "é", "B", "aa", ""] {
+            map.insert(key.to_owned(), Value::Null);
+        }
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["", "B", "a", "aa", "b", "é"]);
     }
 
     #[test]
