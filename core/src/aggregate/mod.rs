@@ -507,12 +507,15 @@ fn include_errored(
     opts: &AggregateOptions,
     placeholder: impl Fn(usize) -> Option<CaseResult>,
 ) -> SuiteReport {
-    // Filled by `insert`: `collect` into a set sorts, one more sort in the binary.
-    let mut reported = std::collections::BTreeSet::new();
+    // Which indices below `expected` the report has (a flag each: no set type in the binary
+    // for this; placeholders for the missing ones take far more room than the flags).
+    let mut reported = vec![false; expected];
     for c in &report.cases {
-        reported.insert(c.index);
+        if let Some(flag) = reported.get_mut(c.index) {
+            *flag = true;
+        }
     }
-    if (0..expected).all(|i| reported.contains(&i)) {
+    if reported.iter().all(|&flag| flag) {
         return report;
     }
     let SuiteReport {
@@ -524,7 +527,7 @@ fn include_errored(
     } = report;
     cases.extend(
         (0..expected)
-            .filter(|i| !reported.contains(i))
+            .filter(|&i| !reported.get(i).copied().unwrap_or(false))
             .filter_map(placeholder),
     );
     sort_by_index(&mut cases);
