@@ -47,6 +47,7 @@
 //! from memory but the chain continues from the [`AuditHead`], which is all a snapshot stores.
 
 use crate::error::GuardError;
+use crate::json::write;
 use crate::redact::Redactor;
 use crate::time::iso8601;
 use serde::Serialize;
@@ -406,11 +407,11 @@ fn record_hash(
     let mut text = String::from("{\"details\":");
     write_canonical(&mut text, details);
     text.push_str(",\"eventType\":");
-    write_string(&mut text, event_type);
+    write::string(&mut text, event_type);
     text.push_str(",\"prevHash\":");
-    write_string(&mut text, prev_hash);
+    write::string(&mut text, prev_hash);
     let _ = write!(text, ",\"seq\":{seq},\"timestamp\":");
-    write_string(&mut text, timestamp);
+    write::string(&mut text, timestamp);
     text.push('}');
     let digest = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(64);
@@ -441,13 +442,13 @@ fn write_canonical(out: &mut String, value: &Value) {
         match piece {
             Pending::Text(text) => out.push_str(text),
             Pending::Key(key) => {
-                write_string(out, key);
+                write::string(out, key);
                 out.push(':');
             }
             Pending::Value(Value::Null) => out.push_str("null"),
             Pending::Value(Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
             Pending::Value(Value::Number(n)) => write_number(out, n),
-            Pending::Value(Value::String(s)) => write_string(out, s),
+            Pending::Value(Value::String(s)) => write::string(out, s),
             Pending::Value(Value::Array(items)) => {
                 out.push('[');
                 stack.push(Pending::Text("]"));
@@ -461,10 +462,9 @@ fn write_canonical(out: &mut String, value: &Value) {
             Pending::Value(Value::Object(map)) => {
                 out.push('{');
                 stack.push(Pending::Text("}"));
-                // serde_json's map is already sorted unless a dependency enables `preserve_order`.
-                let mut members: Vec<(&String, &Value)> = map.iter().collect();
-                members.sort_by(|a, b| a.0.cmp(b.0));
-                for (i, (key, item)) in members.into_iter().enumerate().rev() {
+                // serde_json's map iterates sorted by key (no `preserve_order` feature: the test
+                // `maps_iterate_in_key_order` fails if a dependency turns it on).
+                for (i, (key, item)) in map.iter().enumerate().rev() {
                     stack.push(Pending::Value(item));
                     stack.push(Pending::Key(key));
                     if i > 0 {
@@ -474,26 +474,6 @@ fn write_canonical(out: &mut String, value: &Value) {
             }
         }
     }
-}
-
-fn write_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 fn write_number(out: &mut String, n: &Number) {
@@ -668,6 +648,16 @@ mod tests {
             Some(&serde_json::to_value(log.head()).unwrap()),
         );
         assert_eq!((v.ok, v.broken_at, v.index), (false, Some(5), Some(4)));
+    }
+
+    #[test]
+    fn maps_iterate_in_key_order() {
+        let mut map = serde_json::Map::new();
+        for key in ["b", "a", "é", "B", "aa", ""] {
+            map.insert(key.to_owned(), Value::Null);
+        }
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["", "B", "a", "aa", "b", "é"]);
     }
 
     #[test]

@@ -135,20 +135,25 @@ impl Coverage {
 /// Turns the tallies into (coverage, breakdown) against the optional known set.
 fn summarise(tallies: BTreeMap<&str, Tally>, known: Option<&[String]>) -> (f64, Vec<NameStats>) {
     // Case names were clipped when parsed; clip known names the same way so they compare.
-    let known: Option<BTreeSet<String>> = known.map(|list| list.iter().map(|n| clip(n)).collect());
-    let mut stats: BTreeMap<&str, NameStats> = tallies
-        .into_iter()
-        .map(|(name, t)| {
-            let stat = NameStats {
-                name: name.to_owned(),
-                cases: t.cases,
-                passed: t.passed,
-                failed: t.cases.saturating_sub(t.passed),
-                known: known.as_ref().map_or(true, |k| k.contains(name)),
-            };
-            (name, stat)
-        })
-        .collect();
+    // Sets and maps are filled by `insert`: `collect` into one sorts, one more sort in the binary.
+    let known: Option<BTreeSet<String>> = known.map(|list| {
+        let mut set = BTreeSet::new();
+        for n in list {
+            set.insert(clip(n));
+        }
+        set
+    });
+    let mut stats: BTreeMap<&str, NameStats> = BTreeMap::new();
+    for (name, t) in tallies {
+        let stat = NameStats {
+            name: name.to_owned(),
+            cases: t.cases,
+            passed: t.passed,
+            failed: t.cases.saturating_sub(t.passed),
+            known: known.as_ref().map_or(true, |k| k.contains(name)),
+        };
+        stats.insert(name, stat);
+    }
     let coverage = match &known {
         Some(known) => {
             let covered = known

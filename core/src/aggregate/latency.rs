@@ -22,7 +22,9 @@ impl LatencyStats {
     /// Computes the statistics; sorts the collected latencies once (`O(n log n)`).
     pub fn compute(cases: &[CaseResult]) -> Self {
         let mut latencies: Vec<f64> = cases.iter().filter_map(|c| c.latency_ms).collect();
-        latencies.sort_unstable_by(f64::total_cmp);
+        // The same sort as the breaker's and the metrics' (one in the binary); equal values under
+        // `total_cmp` are the same bits, so stability changes nothing.
+        latencies.sort_by(f64::total_cmp);
         LatencyStats {
             p50: nearest_rank(&latencies, 50),
             p95: nearest_rank(&latencies, 95),

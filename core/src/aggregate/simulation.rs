@@ -2,7 +2,10 @@
 //! success criteria (`metrics.success`), `failed` with the unmet criteria as reasons, `errored` when
 //! the run could not play (`metrics.errorInfo`) or never ran.
 
-use super::{build_report, clip, AggregateOptions, CaseResult, CaseStatus, SuiteReport, NEVER_RAN};
+use super::{
+    build_report, clip, sort_by_index, AggregateOptions, CaseResult, CaseStatus, SuiteReport,
+    NEVER_RAN,
+};
 use serde_json::Value;
 
 /// Most runs read from one batch.
@@ -21,7 +24,7 @@ pub fn simulation_report(
         .enumerate()
         .map(|(position, run)| run_case(run, position))
         .collect();
-    cases.sort_by_key(|c| c.index);
+    sort_by_index(&mut cases);
     cases.dedup_by_key(|c| c.index);
     let expected = expected
         .and_then(|n| usize::try_from(n).ok())
@@ -38,7 +41,7 @@ pub fn simulation_report(
             });
         }
     }
-    cases.sort_by_key(|c| c.index);
+    sort_by_index(&mut cases);
     build_report(cases, opts)
 }
 

@@ -203,11 +203,15 @@ fn scrub_value(value: Value, secret: &str) -> Value {
                 .map(|item| scrub_value(item, secret))
                 .collect(),
         ),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, item)| (key.replace(secret, REDACTED), scrub_value(item, secret)))
-                .collect(),
-        ),
+        Value::Object(map) => {
+            // Filled by `insert` (the later of two keys that scrub alike wins, as with `collect`):
+            // `collect` into a map sorts, one more sort in the binary.
+            let mut out = Map::new();
+            for (key, item) in map {
+                out.insert(key.replace(secret, REDACTED), scrub_value(item, secret));
+            }
+            Value::Object(out)
+        }
         other => other,
     }
 }

@@ -2,8 +2,8 @@
 //! timeout, body limit and redirect rule), and how it can fail ([`Failure`]).
 
 use crate::error::GuardError;
+use crate::json::write;
 use crate::profile::HttpRequest;
-use serde::Serialize;
 
 /// Redirects an exchange may follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,24 +40,6 @@ pub struct Exchange {
     pub shared: bool,
 }
 
-/// The JSON form the JS driver reads: `{ method, url, headers: [[name, value]], body?,
-/// maxBytes, redirect: 'follow' | 'manual', within?, abortable, shared }`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Wire<'a> {
-    method: &'a str,
-    url: &'a str,
-    headers: &'a [(String, String)],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<&'a str>,
-    max_bytes: u64,
-    redirect: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    within: Option<&'a str>,
-    abortable: bool,
-    shared: bool,
-}
-
 impl Exchange {
     /// The JSON text the JS driver reads (`{ method, url, headers, body?, maxBytes, redirect,
     /// within?, abortable, shared }`); it carries the credentials headers.
@@ -67,19 +49,41 @@ impl Exchange {
             Redirects::Within(prefix) => ("manual", Some(prefix.as_str())),
             Redirects::Never => ("manual", None),
         };
-        let wire = Wire {
-            method: self.request.method().as_str(),
-            url: self.request.url(),
-            headers: self.request.headers(),
-            body: self.request.body(),
-            max_bytes: self.max_body_bytes,
-            redirect,
-            within,
-            abortable: self.abortable,
-            shared: self.shared,
-        };
-        // Strings, numbers and booleans only: serializing cannot fail.
-        serde_json::to_string(&wire).unwrap_or_default()
+        let mut out = String::with_capacity(128);
+        out.push_str("{\"method\":");
+        write::string(&mut out, self.request.method().as_str());
+        out.push_str(",\"url\":");
+        write::string(&mut out, self.request.url());
+        out.push_str(",\"headers\":[");
+        for (i, (name, value)) in self.request.headers().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('[');
+            write::string(&mut out, name);
+            out.push(',');
+            write::string(&mut out, value);
+            out.push(']');
+        }
+        out.push(']');
+        if let Some(body) = self.request.body() {
+            out.push_str(",\"body\":");
+            write::string(&mut out, body);
+        }
+        out.push_str(",\"maxBytes\":");
+        write::uint(&mut out, self.max_body_bytes);
+        out.push_str(",\"redirect\":");
+        write::string(&mut out, redirect);
+        if let Some(within) = within {
+            out.push_str(",\"within\":");
+            write::string(&mut out, within);
+        }
+        out.push_str(",\"abortable\":");
+        write::boolean(&mut out, self.abortable);
+        out.push_str(",\"shared\":");
+        write::boolean(&mut out, self.shared);
+        out.push('}');
+        out
     }
 }
 
@@ -172,6 +176,22 @@ mod tests {
         let wire: serde_json::Value =
             serde_json::from_str(&exchange(Redirects::Follow).to_wire()).unwrap();
         assert_eq!(wire["redirect"], "follow");
+    }
+
+    #[test]
+    fn the_wire_text_is_the_drivers_shape_with_every_string_escaped() {
+        let mut ex = exchange(Redirects::Within("https://h/\"q\"".into()));
+        ex.request = HttpRequest::post_json(
+            "https://h/a\\b".into(),
+            &serde_json::json!({ "k": "line\n\u{1}é" }),
+        )
+        .with_headers(&[("X-A".into(), "v \"w\"".into())])
+        .unwrap();
+        ex.shared = true;
+        assert_eq!(
+            ex.to_wire(),
+            r#"{"method":"POST","url":"https://h/a\\b","headers":[["Accept","application/json"],["Content-Type","application/json"],["X-A","v \"w\""]],"body":"{\"k\":\"line\\n\\u0001é\"}","maxBytes":1024,"redirect":"manual","within":"https://h/\"q\"","abortable":true,"shared":true}"#
+        );
     }
 
     #[test]

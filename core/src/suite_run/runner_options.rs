@@ -157,14 +157,13 @@ impl RunOptions {
                 ))
             }
         };
-        let picked: Map<String, Value> = AGGREGATE_KEYS
-            .iter()
-            .filter_map(|key| {
-                o.get(*key)
-                    .filter(|v| !v.is_null())
-                    .map(|v| ((*key).to_owned(), v.clone()))
-            })
-            .collect();
+        // Inserted one by one: `collect` into a map sorts, one more sort in the binary per site.
+        let mut picked = Map::new();
+        for key in &AGGREGATE_KEYS {
+            if let Some(v) = o.get(*key).filter(|v| !v.is_null()) {
+                picked.insert((*key).to_owned(), v.clone());
+            }
+        }
         let webhook_url = text(o, "webhookUrl")?
             .map(|url| TargetUrl::new(url, allow_insecure_http))
             .transpose()?;
