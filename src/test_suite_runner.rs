@@ -9,9 +9,9 @@ use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::aggregate::{
-    aggregate, AggregateOptions, EndpointCaseOutcome, SuiteReport,
+    aggregate, endpoint_chunks_report, AggregateOptions, EndpointCaseOutcome, SuiteReport,
 };
-use cognigy_guard_core::auth::Authority;
+use cognigy_guard_core::auth::{AuthConfig, Authority};
 use cognigy_guard_core::json::{
     parse_borrowed_within, parse_untrusted, MAX_INPUT_BYTES, MAX_RESULTS_BYTES,
 };
@@ -26,7 +26,7 @@ use cognigy_guard_core::suite_run::endpoint_run::{EndpointOptions, EndpointRun, 
 use cognigy_guard_core::suite_run::finish::{IntoReport, RunReport, SuiteRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
 use cognigy_guard_core::suite_run::poll::Timing;
-use cognigy_guard_core::suite_run::runner_options::{RunOptions, RunnerOptions};
+use cognigy_guard_core::suite_run::runner_options::{auth_needed, RunOptions, RunnerOptions};
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
 use cognigy_guard_core::suite_run::simulation::SimulationRun;
 use cognigy_guard_core::validation::validate_test_execution_json;
@@ -42,6 +42,8 @@ struct Shared {
     profile: ApiProfile,
     base: BaseUrl,
     authority: SharedAuthority,
+    /// Whether the options gave `auth` (platform requests need it).
+    has_auth: bool,
     clock: Rc<Clock>,
     timing: Timing,
     allow_insecure_http: bool,
@@ -201,6 +203,9 @@ impl TestSuiteRunner {
             let options = options_json(&options, "runEndpoint options")?;
             let suite = SuiteOptions::from_json(&options, shared.allow_insecure_http)?;
             let endpoint = EndpointOptions::from_json(&options, shared.allow_insecure_http)?;
+            if endpoint.nlu.is_some() {
+                shared.require_auth("runEndpoint with nlu")?;
+            }
             let now = shared.clock.now();
             let run = EndpointRun::new(
                 execution,
@@ -396,6 +401,62 @@ pub fn aggregate_results(
         .and_then(|report| to_js(&report))
 }
 
+/// Merges the reports of an endpoint run made in chunks (each a `runEndpoint` report of a slice of
+/// consecutive cases, in order; an array of objects or its JSON text) into the one report of the
+/// run: counts, gate, coverage, latency, `nlu` and `flaky` over every case, cases numbered across
+/// the chunks. Pure; throws `GuardError` (`CONFIG` for no chunks, a chunk that is no report or
+/// lists fewer cases than its total, or bad options; `VALIDATION` for text that is not JSON).
+#[wasm_bindgen(js_name = aggregateEndpointChunks, unchecked_return_type = "SuiteReport")]
+pub fn aggregate_endpoint_chunks(
+    #[wasm_bindgen(unchecked_param_type = "SuiteReport[] | string")] chunks: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "AggregateResultsOptions")] options: Option<
+        JsValue,
+    >,
+) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let invalid = |issue| GuardError::Validation(vec![issue]);
+        let text = match json_input(&chunks, MAX_RESULTS_BYTES).map_err(invalid)? {
+            Some(text) => text,
+            None => json_text_within(&chunks, MAX_RESULTS_BYTES).map_err(invalid)?,
+        };
+        let value = parse_untrusted(&text).map_err(invalid)?;
+        let Value::Array(items) = value else {
+            return Err(GuardError::Config(
+                "chunks must be an array of endpoint reports".to_owned(),
+            ));
+        };
+        let chunks = items
+            .into_iter()
+            .enumerate()
+            .map(|(at, item)| {
+                let report = item
+                    .is_object()
+                    .then(|| serde_json::from_value::<SuiteReport>(item).ok())
+                    .flatten();
+                report.ok_or_else(|| {
+                    GuardError::Config(format!("chunks[{at}] is not an endpoint report"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let options = options.filter(|o| !o.is_undefined() && !o.is_null());
+        let (opts, with_cases) = match options {
+            None => (AggregateOptions::default(), true),
+            Some(options) => (
+                AggregateOptions::from_json(&json_value(&options)?)?,
+                wants_cases(&options)?,
+            ),
+        };
+        let mut report = endpoint_chunks_report(&chunks, &opts)?;
+        if !with_cases {
+            report.cases = Vec::new();
+        }
+        Ok(report)
+    })();
+    result
+        .map_err(|e| to_js_error(&e))
+        .and_then(|report| to_js(&report))
+}
+
 /// `options.cases` of `aggregateResults` (default true: the report lists every case).
 fn wants_cases(options: &JsValue) -> Result<bool, GuardError> {
     match js_sys::Reflect::get(options, &JsValue::from_str("cases")) {
@@ -461,6 +522,7 @@ impl Shared {
         let o = RunnerOptions::from_json(&options_json(options, "TestSuiteRunner options")?)?;
         Ok(Shared {
             profile: o.profile,
+            has_auth: o.auth != AuthConfig::None,
             authority: Rc::new(RefCell::new(Authority::new(
                 o.profile,
                 o.base.clone(),
@@ -479,15 +541,24 @@ impl Shared {
         })
     }
 
-    fn require(&self, offered: bool, method: &str, needs: &str) -> Result<(), GuardError> {
-        if offered {
+    /// `method` makes platform requests: `CONFIG` ([`auth_needed`]) without `auth`.
+    fn require_auth(&self, method: &str) -> Result<(), GuardError> {
+        if self.has_auth {
             Ok(())
         } else {
-            Err(config(&format!(
+            Err(auth_needed(method))
+        }
+    }
+
+    /// `method` needs the `needs` API profile and (like every profile method) `auth`.
+    fn require(&self, offered: bool, method: &str, needs: &str) -> Result<(), GuardError> {
+        if !offered {
+            return Err(config(&format!(
                 "{method} needs api '{needs}'; this runner uses '{}'",
                 self.profile.as_str()
-            )))
+            )));
         }
+        self.require_auth(method)
     }
 
     /// `err` as a JS `GuardError` without any secret the credentials know (API key, client

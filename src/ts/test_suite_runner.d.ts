@@ -7,8 +7,14 @@ export interface TestSuiteRunnerOptions {
   api?: 'cognigy-v2' | 'seed-v1';
   /** API base URL; `http://` only on loopback unless `allowInsecureHttp`. */
   baseUrl: string;
-  /** OAuth scopes default to `test:execute test:read webhook:write` with seed-v1. */
-  auth: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
+  /**
+   * Credentials for the platform API. Needed by every method that makes a platform request (`run`,
+   * `runPlaybook`, `runSimulation`, `submit`, `waitForCompletion`, `fetchResults`, and `runEndpoint`
+   * with `nlu`); without it they throw `GuardError(CONFIG)` before sending anything. A `runEndpoint`
+   * without `nlu` sends only REST Endpoint messages (the URL token authorizes them) and needs none.
+   * OAuth scopes default to `test:execute test:read webhook:write` with seed-v1.
+   */
+  auth?: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
   /** First poll interval (default 2000 ms); grows ×1.5 per poll. */
   pollIntervalMs?: number;
   /** Longest poll interval (default 15000 ms). */
