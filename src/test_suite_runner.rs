@@ -9,7 +9,8 @@ use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::aggregate::{
-    aggregate, endpoint_chunks_report, AggregateOptions, EndpointCaseOutcome, SuiteReport,
+    aggregate, endpoint_chunks_report, AggregateOptions, EndpointCaseOutcome, EndpointChunk,
+    SuiteReport,
 };
 use cognigy_guard_core::auth::{AuthConfig, Authority};
 use cognigy_guard_core::json::{
@@ -402,13 +403,15 @@ pub fn aggregate_results(
 }
 
 /// Merges the reports of an endpoint run made in chunks (each a `runEndpoint` report of a slice of
-/// consecutive cases, in order; an array of objects or its JSON text) into the one report of the
+/// consecutive cases, in order, or a compact copy: `EndpointChunk`; an array of objects or its JSON
+/// text) into the one report of the
 /// run: counts, gate, coverage, latency, `nlu` and `flaky` over every case, cases numbered across
 /// the chunks. Pure; throws `GuardError` (`CONFIG` for no chunks, a chunk that is no report or
 /// lists fewer cases than its total, or bad options; `VALIDATION` for text that is not JSON).
 #[wasm_bindgen(js_name = aggregateEndpointChunks, unchecked_return_type = "SuiteReport")]
 pub fn aggregate_endpoint_chunks(
-    #[wasm_bindgen(unchecked_param_type = "SuiteReport[] | string")] chunks: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "(SuiteReport | EndpointChunk)[] | string")]
+    chunks: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "AggregateResultsOptions")] options: Option<
         JsValue,
     >,
@@ -431,7 +434,7 @@ pub fn aggregate_endpoint_chunks(
             .map(|(at, item)| {
                 let report = item
                     .is_object()
-                    .then(|| serde_json::from_value::<SuiteReport>(item).ok())
+                    .then(|| serde_json::from_value::<EndpointChunk>(item).ok())
                     .flatten();
                 report.ok_or_else(|| {
                     GuardError::Config(format!("chunks[{at}] is not an endpoint report"))

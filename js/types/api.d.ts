@@ -163,12 +163,12 @@ export declare function buildTimeoutPayload(config: TimeoutConfigInput | Timeout
 export declare function aggregateResults(raw: unknown, options?: AggregateResultsOptions): SuiteReport;
 /**
  * Merges the reports of an endpoint run made in chunks (each the `runEndpoint` report of a slice of
- * consecutive cases, in order, with its `cases`), as objects or their JSON text, into the one
- * report of the run: counts, gate, coverage, latency, `nlu` and `flaky` over every case, cases
- * numbered across the chunks. The gate fails when a chunk's status is not `completed`. Pure;
- * throws `GuardError(CONFIG)` for no chunks or a chunk without its cases.
+ * consecutive cases, in order, with its `cases`, or a compact copy), as objects or their JSON text,
+ * into the one report of the run: counts, gate, coverage, latency, `nlu` and `flaky` over every
+ * case, cases numbered across the chunks. The gate fails when a chunk's status is not `completed`.
+ * Pure; throws `GuardError(CONFIG)` for no chunks or a chunk without its cases.
  */
-export declare function aggregateEndpointChunks(chunks: SuiteReport[] | string, options?: AggregateResultsOptions): SuiteReport;
+export declare function aggregateEndpointChunks(chunks: (SuiteReport | EndpointChunk)[] | string, options?: AggregateResultsOptions): SuiteReport;
 /** Compares a SuiteReport with a baseline (objects or JSON text): regressions, fixes and deltas. Pure. */
 export declare function compareReports(current: SuiteReport | string, baseline: SuiteReport | string): ReportComparison;
 /** Renders a SuiteReport as JUnit XML. */

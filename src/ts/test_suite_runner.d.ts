@@ -176,6 +176,23 @@ export interface FlakyCase {
   reasons: string[];
 }
 
+/**
+ * One chunk of an endpoint run for `aggregateEndpointChunks`: its `runEndpoint` report, or a compact
+ * copy (only these members; `nlu: true` in place of the NLU report when the chunk ran with `nlu`).
+ */
+export interface EndpointChunk {
+  executionId?: string;
+  suiteId?: string;
+  /** Not `completed` (e.g. `timeout`): the merged gate fails. */
+  status?: string;
+  /** When given, `cases` must list this many. */
+  total?: number;
+  /** Every case of the chunk, numbered from 0 (members left out take their defaults). */
+  cases: Partial<CaseResult>[];
+  flaky?: FlakyCase[];
+  nlu?: NluReport | boolean | null;
+}
+
 /** The playbook to run (cognigy-v2). */
 export interface PlaybookSpec {
   playbookId: string;

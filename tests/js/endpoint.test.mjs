@@ -332,6 +332,11 @@ test('aggregateEndpointChunks: a suite run in chunks gets the report of the whol
   const timed = g.aggregateEndpointChunks(late, { passThreshold: 0 });
   assert.equal(timed.status, 'timeout');
   assert.equal(timed.gate, 'failed');
+  // A compact copy (what the example Extension keeps in the context between executions) merges the same.
+  const compact = chunks.map((c) => ({ status: c.status, nlu: true, flaky: c.flaky, cases: c.cases.map(({ index, status, inputText, reasons, matchedIntent, expectedIntent, intentVerified, latencyMs }) => ({ index, status, inputText, reasons, matchedIntent, expectedIntent, intentVerified, latencyMs })) }));
+  const small = g.aggregateEndpointChunks(compact, { passThreshold: 0.5 });
+  assert.deepEqual(small.nlu, whole.nlu);
+  for (const key of ['total', 'passed', 'failed', 'passRate', 'gate']) assert.deepEqual(small[key], whole[key], key);
   assert.throws(() => g.aggregateEndpointChunks([]), { name: 'GuardError', code: 'CONFIG' });
   assert.throws(() => g.aggregateEndpointChunks([{ ...chunks[0], cases: [] }]), { name: 'GuardError', code: 'CONFIG', message: /chunks\[0\]\.cases/ });
   assert.throws(() => g.aggregateEndpointChunks([7]), { name: 'GuardError', code: 'CONFIG', message: /chunks\[0\]/ });

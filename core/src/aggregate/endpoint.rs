@@ -8,6 +8,7 @@ use super::{build_report, nlu_report, AggregateOptions, CaseResult, CaseStatus, 
 use super::{SuiteReport, MAX_REASONS_PER_CASE};
 use crate::error::GuardError;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// One attempt at one case of an endpoint run.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +80,34 @@ pub fn endpoint_report(
 /// Most chunks [`endpoint_chunks_report`] merges.
 pub const MAX_CHUNKS: usize = 1_000;
 
+/// One chunk as [`endpoint_chunks_report`] reads it: a `runEndpoint` report (its other members are
+/// ignored) or a compact copy of one (`nlu: true` in place of the NLU report, `total` left out).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EndpointChunk {
+    /// The chunk run's id.
+    pub execution_id: Option<String>,
+    /// The suite's name.
+    pub suite_id: Option<String>,
+    /// The chunk run's status (`completed`, `timeout`).
+    pub status: Option<String>,
+    /// Cases in the chunk, when given (then `cases` must list them all).
+    pub total: Option<usize>,
+    /// Every case of the chunk, numbered from 0.
+    pub cases: Vec<CaseResult>,
+    /// The chunk's flaky cases, by the chunk's numbering.
+    pub flaky: Option<Vec<FlakyCase>>,
+    /// The chunk's NLU report (or `true`): present when the chunk ran with `nlu`.
+    pub nlu: Option<Value>,
+}
+
+impl EndpointChunk {
+    /// Whether the chunk ran with `nlu` (any `nlu` but `null` and `false`).
+    fn scored(&self) -> bool {
+        !matches!(self.nlu, None | Some(Value::Bool(false)))
+    }
+}
+
 /// The report of one endpoint run made of `chunks`, the reports of runs of consecutive slices of
 /// its cases, in order. Each case's result comes from its chunk; cases are numbered across the
 /// chunks (chunk order, then case order), `flaky` entries follow their case. A case counts for
@@ -87,10 +116,10 @@ pub const MAX_CHUNKS: usize = 1_000;
 /// `completed` (the gate then fails), else `completed`; `executionId` is the first chunk's.
 ///
 /// A [`GuardError::Config`] naming the chunk when there are no chunks or more than
-/// [`MAX_CHUNKS`], or when a chunk lists fewer `cases` than its `total` (it was made without
-/// its cases).
+/// [`MAX_CHUNKS`], or when a chunk lists other than its `total` of `cases` (it was made
+/// without its cases).
 pub fn endpoint_chunks_report(
-    chunks: &[SuiteReport],
+    chunks: &[EndpointChunk],
     opts: &AggregateOptions,
 ) -> Result<SuiteReport, GuardError> {
     if chunks.is_empty() || chunks.len() > MAX_CHUNKS {
@@ -104,15 +133,14 @@ pub fn endpoint_chunks_report(
     let mut nlu = false;
     let mut status: Option<&str> = None;
     for (at, chunk) in chunks.iter().enumerate() {
-        if chunk.cases.len() != chunk.total {
+        if let Some(total) = chunk.total.filter(|t| *t != chunk.cases.len()) {
             return Err(GuardError::Config(format!(
-                "chunks[{at}].cases: lists {} of its {} cases; merge reports made with their cases",
-                chunk.cases.len(),
-                chunk.total
+                "chunks[{at}].cases: lists {} of its {total} cases; merge reports made with their cases",
+                chunk.cases.len()
             )));
         }
         let offset = attempts.len();
-        let scored = chunk.nlu.is_some();
+        let scored = chunk.scored();
         nlu |= scored;
         if let Some(s) = chunk.status.as_deref().filter(|s| *s != "completed") {
             status = status.or(Some(s));
@@ -203,8 +231,9 @@ mod tests {
         assert!(without.nlu.is_none());
     }
 
-    fn chunk(attempts: &[Vec<EndpointCaseOutcome>], nlu: bool) -> SuiteReport {
-        endpoint_report(attempts, &AggregateOptions::default(), nlu)
+    fn chunk(attempts: &[Vec<EndpointCaseOutcome>], nlu: bool) -> EndpointChunk {
+        let report = endpoint_report(attempts, &AggregateOptions::default(), nlu);
+        serde_json::from_value(serde_json::to_value(report).unwrap()).unwrap()
     }
 
     #[test]
@@ -221,7 +250,7 @@ mod tests {
             }],
             vec![attempt(4, Passed, Some("greet"))],
         ];
-        let expected = chunk(&whole, true);
+        let expected = endpoint_report(&whole, &AggregateOptions::default(), true);
         // The same cases run as two chunks, each numbered from 0.
         let renumber = |tries: &[Vec<EndpointCaseOutcome>], from: usize| -> Vec<_> {
             tries
@@ -273,9 +302,16 @@ mod tests {
             (Some("timeout"), Gate::Failed)
         );
 
-        // Without nlu in any chunk there is no nlu report.
+        // Without nlu in any chunk there is no nlu report; a compact chunk says `nlu: true`.
         let plain = endpoint_chunks_report(&[chunk(&whole[..1], false)], &opts).unwrap();
         assert!(plain.nlu.is_none());
+        let compact = |c: &EndpointChunk| EndpointChunk {
+            nlu: Some(Value::Bool(true)),
+            total: None,
+            ..c.clone()
+        };
+        let small = endpoint_chunks_report(&[compact(&first), compact(&second)], &opts).unwrap();
+        assert_eq!(small.nlu, expected.nlu);
     }
 
     #[test]
