@@ -25,6 +25,7 @@ use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::suite_run::baseline::BaselineOptions;
 use cognigy_guard_core::suite_run::endpoint_run::{EndpointOptions, EndpointRun, Ready};
 use cognigy_guard_core::suite_run::finish::{IntoReport, RunReport, SuiteRun};
+use cognigy_guard_core::suite_run::list::{ListKind, ListRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
 use cognigy_guard_core::suite_run::poll::Timing;
 use cognigy_guard_core::suite_run::runner_options::{auth_needed, RunOptions, RunnerOptions};
@@ -192,6 +193,42 @@ impl TestSuiteRunner {
             suite.wrap(SimulationRun::new(shared.base.clone(), spec, shared.timing))
         })();
         shared.open_suite(prepared)
+    }
+
+    /// Opens `listPlaybooks`: the tenant's playbooks, read page by page (`cognigy-v2`); resolves
+    /// the items as the API answered them.
+    #[wasm_bindgen(js_name = __listPlaybooks, skip_typescript)]
+    pub fn open_list_playbooks(&self) -> u32 {
+        let shared = &self.shared;
+        let prepared = shared
+            .require(
+                shared.profile.spec().playbooks,
+                "listPlaybooks",
+                "cognigy-v2",
+            )
+            .map(|()| ListRun::new(shared.base.clone(), ListKind::Playbooks, shared.timing));
+        shared.open(prepared, |_, items| to_js(&items))
+    }
+
+    /// Opens `listSimulations`: the Simulator scenarios of project `projectId`, read page by page
+    /// (`cognigy-v2`); resolves the items as the API answered them.
+    #[wasm_bindgen(js_name = __listSimulations, skip_typescript)]
+    pub fn open_list_simulations(&self, project_id: JsValue) -> u32 {
+        let shared = &self.shared;
+        let prepared = (|| {
+            shared.require(
+                shared.profile.spec().playbooks,
+                "listSimulations",
+                "cognigy-v2",
+            )?;
+            let project = project_id.as_string().map_or(Value::Null, Value::String);
+            Ok(ListRun::new(
+                shared.base.clone(),
+                ListKind::simulations(&project)?,
+                shared.timing,
+            ))
+        })();
+        shared.open(prepared, |_, items| to_js(&items))
     }
 
     /// Plans `runEndpoint` (`js/runner.mjs`): validates `payload` and `options` (nothing is sent

@@ -125,6 +125,10 @@ export declare class TestSuiteRunner {
    * reports each run as a case (passed when it met its success criteria).
    */
   runSimulation(simulation: SimulationSpec, options?: RunOptions): Promise<SuiteReport>;
+  /** The tenant's playbooks (`GET /new/v2.0/playbooks`, every page, following `nextCursor`), as the API answers them (`cognigy-v2`; needs `auth`). */
+  listPlaybooks(options?: ListOptions): Promise<PlaybookListItem[]>;
+  /** The Simulator scenarios of a project (`GET /testing/simulations`, every page, following `pagination.next`), as the API answers them (`cognigy-v2`; needs `auth`). */
+  listSimulations(projectId: string, options?: ListOptions): Promise<SimulationListItem[]>;
   /** Validates and submits `payload`; resolves `{ executionId }` (`seed-v1`). */
   submit(payload: TestExecutionInput): Promise<SubmittedExecution>;
   /** Polls execution `id` until it is `completed`, `failed` or `timeout` (`seed-v1`). */

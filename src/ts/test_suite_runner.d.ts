@@ -43,6 +43,32 @@ export interface ProgressEvent {
   total?: number;
 }
 
+/** Options of `listPlaybooks` and `listSimulations`. */
+export interface ListOptions {
+  /** Aborting it stops the read and rejects `CANCELLED`. */
+  signal?: AbortSignalType;
+}
+
+/** A playbook as `GET /new/v2.0/playbooks` lists it (the members `run-playbook` needs; others kept). */
+export interface PlaybookListItem {
+  _id: string;
+  name?: string;
+  flowId?: string;
+  localeId?: string;
+  entrypoint?: string;
+  stepCount?: number;
+  [key: string]: unknown;
+}
+
+/** A Simulator scenario as `GET /testing/simulations` lists it (the members `runSimulation` needs; others kept). */
+export interface SimulationListItem {
+  referenceId: string;
+  name?: string;
+  mission?: string;
+  flowReferenceId?: string;
+  [key: string]: unknown;
+}
+
 /** Options of `waitForCompletion`. */
 export interface WaitOptions {
   onProgress?: (event: ProgressEvent) => void;
