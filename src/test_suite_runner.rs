@@ -413,26 +413,12 @@ pub fn aggregate_results(
     let result = (|| {
         // JSON text or its UTF-8 bytes are read as given; an object goes through
         // `JSON.stringify` first.
-        let invalid = |issue| GuardError::Validation(vec![issue]);
-        let text = match json_input(&raw, MAX_RESULTS_BYTES).map_err(invalid)? {
-            Some(text) => text,
-            None => json_text_within(&raw, MAX_RESULTS_BYTES).map_err(invalid)?,
-        };
+        let text = results_text(&raw)?;
         let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
             .map_err(|issue| GuardError::Validation(vec![issue]))?;
-        let options = options.filter(|o| !o.is_undefined() && !o.is_null());
-        let (opts, with_cases) = match options {
-            None => (AggregateOptions::default(), true),
-            Some(options) => (
-                AggregateOptions::from_json(&json_value(&options)?)?,
-                wants_cases(&options)?,
-            ),
-        };
-        let mut report = aggregate(&raw, &opts)?;
-        if !with_cases {
-            report.cases = Vec::new();
-        }
-        Ok(report)
+        let (opts, with_cases) = aggregation_options(options)?;
+        let report = aggregate(&raw, &opts)?;
+        Ok(with_or_without_cases(report, with_cases))
     })();
     result
         .map_err(|e| to_js_error(&e))
@@ -454,12 +440,8 @@ pub fn aggregate_endpoint_chunks(
     >,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
-        let invalid = |issue| GuardError::Validation(vec![issue]);
-        let text = match json_input(&chunks, MAX_RESULTS_BYTES).map_err(invalid)? {
-            Some(text) => text,
-            None => json_text_within(&chunks, MAX_RESULTS_BYTES).map_err(invalid)?,
-        };
-        let value = parse_untrusted(&text).map_err(invalid)?;
+        let text = results_text(&chunks)?;
+        let value = parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue]))?;
         let Value::Array(items) = value else {
             return Err(GuardError::Config(
                 "chunks must be an array of endpoint reports".to_owned(),
@@ -478,23 +460,42 @@ pub fn aggregate_endpoint_chunks(
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let options = options.filter(|o| !o.is_undefined() && !o.is_null());
-        let (opts, with_cases) = match options {
-            None => (AggregateOptions::default(), true),
-            Some(options) => (
-                AggregateOptions::from_json(&json_value(&options)?)?,
-                wants_cases(&options)?,
-            ),
-        };
-        let mut report = endpoint_chunks_report(&chunks, &opts)?;
-        if !with_cases {
-            report.cases = Vec::new();
-        }
-        Ok(report)
+        let (opts, with_cases) = aggregation_options(options)?;
+        let report = endpoint_chunks_report(&chunks, &opts)?;
+        Ok(with_or_without_cases(report, with_cases))
     })();
     result
         .map_err(|e| to_js_error(&e))
         .and_then(|report| to_js(&report))
+}
+
+/// The JSON text of a results argument: JSON text or its UTF-8 bytes as given, an object through
+/// `JSON.stringify` (at most [`MAX_RESULTS_BYTES`]).
+fn results_text(value: &JsValue) -> Result<String, GuardError> {
+    let invalid = |issue| GuardError::Validation(vec![issue]);
+    match json_input(value, MAX_RESULTS_BYTES).map_err(invalid)? {
+        Some(text) => Ok(text),
+        None => json_text_within(value, MAX_RESULTS_BYTES).map_err(invalid),
+    }
+}
+
+/// The aggregation options and `cases` of a pure aggregation (absent: the defaults, with cases).
+fn aggregation_options(options: Option<JsValue>) -> Result<(AggregateOptions, bool), GuardError> {
+    match options.filter(|o| !o.is_undefined() && !o.is_null()) {
+        None => Ok((AggregateOptions::default(), true)),
+        Some(options) => Ok((
+            AggregateOptions::from_json(&json_value(&options)?)?,
+            wants_cases(&options)?,
+        )),
+    }
+}
+
+/// `report`, its `cases` emptied unless `with_cases`.
+fn with_or_without_cases(mut report: SuiteReport, with_cases: bool) -> SuiteReport {
+    if !with_cases {
+        report.cases = Vec::new();
+    }
+    report
 }
 
 /// `options.cases` of `aggregateResults` (default true: the report lists every case).

@@ -92,16 +92,7 @@ pub fn flow_intents(
         )));
     }
     let flow = path_segment("flowId", flow_id)?;
-    let limit = limit.to_string();
-    let query = match next {
-        None => query_string(&[("limit", &limit)]),
-        Some("") => {
-            return Err(GuardError::Config(
-                "a page cursor must not be empty".to_owned(),
-            ))
-        }
-        Some(cursor) => query_string(&[("limit", &limit), ("next", cursor)]),
-    };
+    let query = page_query(limit, next)?;
     let url = base.join(&format!("/new/v2.0/flows/{flow}/intents{query}"));
     HttpRequest::get(url).authorized(credentials)
 }
@@ -113,17 +104,20 @@ pub fn playbooks_page(
     credentials: &Credentials,
     next: Option<&str>,
 ) -> Result<HttpRequest, GuardError> {
-    let limit = MAX_PAGE_LIMIT.to_string();
-    let query = match next {
-        None => query_string(&[("limit", &limit)]),
-        Some("") => {
-            return Err(GuardError::Config(
-                "a page cursor must not be empty".to_owned(),
-            ))
-        }
-        Some(cursor) => query_string(&[("limit", &limit), ("next", cursor)]),
-    };
+    let query = page_query(MAX_PAGE_LIMIT, next)?;
     HttpRequest::get(base.join(&format!("/new/v2.0/playbooks{query}"))).authorized(credentials)
+}
+
+/// `?limit=` for a first page, `?limit=&next=<cursor>` after it (as the official client sends it).
+fn page_query(limit: u32, next: Option<&str>) -> Result<String, GuardError> {
+    let limit = limit.to_string();
+    match next {
+        None => Ok(query_string(&[("limit", &limit)])),
+        Some("") => Err(GuardError::Config(
+            "a page cursor must not be empty".to_owned(),
+        )),
+        Some(cursor) => Ok(query_string(&[("limit", &limit), ("next", cursor)])),
+    }
 }
 
 /// One page of a cognigy-v2 index (`{ items, total, nextCursor }`).

@@ -144,11 +144,11 @@ impl Dialect for ListDialect {
 
     fn exhausted(
         &mut self,
-        _phase: Reading,
+        phase: Reading,
         error: GuardError,
-        _ctx: Ctx<'_>,
+        ctx: Ctx<'_>,
     ) -> Next<Reading, Vec<Value>> {
-        Next::Done(Err(error))
+        self.refused(phase, error, ctx)
     }
 
     fn request(
