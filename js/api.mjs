@@ -5,6 +5,7 @@ export {
   CircuitBreaker,
   TestSuiteRunner,
   TimeoutManager,
+  aggregateEndpointChunks,
   aggregateResults,
   buildTimeoutPayload,
   compareReports,

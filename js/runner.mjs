@@ -6,7 +6,7 @@
 import { hooks } from './driver.mjs';
 import { guardError } from './guard-error.mjs';
 
-/** Adds `run`, `runPlaybook`, `runSimulation`, `runEndpoint`, `submit`, `waitForCompletion` and `fetchResults`. */
+/** Adds `run`, `runPlaybook`, `runSimulation`, `runEndpoint`, `listPlaybooks`, `listSimulations`, `submit`, `waitForCompletion` and `fetchResults`. */
 export function installRunner(TestSuiteRunner, drive) {
   const queues = new WeakMap();
 
@@ -51,6 +51,12 @@ export function installRunner(TestSuiteRunner, drive) {
     },
     runEndpoint(payload, options) {
       return whenFree(this, options, () => runEndpoint(this, drive, payload, options));
+    },
+    listPlaybooks(options) {
+      return drive(this, () => this.__listPlaybooks(), options);
+    },
+    listSimulations(projectId, options) {
+      return drive(this, () => this.__listSimulations(projectId), options);
     },
     submit(payload) {
       return drive(this, () => this.__submit(payload));

@@ -9,9 +9,10 @@ use crate::error::{to_js_error, to_js_error_redacted};
 use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::aggregate::{
-    aggregate, AggregateOptions, EndpointCaseOutcome, SuiteReport,
+    aggregate, endpoint_chunks_report, AggregateOptions, EndpointCaseOutcome, EndpointChunk,
+    SuiteReport,
 };
-use cognigy_guard_core::auth::Authority;
+use cognigy_guard_core::auth::{AuthConfig, Authority};
 use cognigy_guard_core::json::{
     parse_borrowed_within, parse_untrusted, MAX_INPUT_BYTES, MAX_RESULTS_BYTES,
 };
@@ -24,9 +25,10 @@ use cognigy_guard_core::redact::Redactor;
 use cognigy_guard_core::suite_run::baseline::BaselineOptions;
 use cognigy_guard_core::suite_run::endpoint_run::{EndpointOptions, EndpointRun, Ready};
 use cognigy_guard_core::suite_run::finish::{IntoReport, RunReport, SuiteRun};
+use cognigy_guard_core::suite_run::list::{ListKind, ListRun};
 use cognigy_guard_core::suite_run::playbook::{PlaybookRun, PlaybookSpec};
 use cognigy_guard_core::suite_run::poll::Timing;
-use cognigy_guard_core::suite_run::runner_options::{RunOptions, RunnerOptions};
+use cognigy_guard_core::suite_run::runner_options::{auth_needed, RunOptions, RunnerOptions};
 use cognigy_guard_core::suite_run::seed::{SeedGoal, SeedOutcome, SeedRun};
 use cognigy_guard_core::suite_run::simulation::SimulationRun;
 use cognigy_guard_core::validation::validate_test_execution_json;
@@ -42,6 +44,8 @@ struct Shared {
     profile: ApiProfile,
     base: BaseUrl,
     authority: SharedAuthority,
+    /// Whether the options gave `auth` (platform requests need it).
+    has_auth: bool,
     clock: Rc<Clock>,
     timing: Timing,
     allow_insecure_http: bool,
@@ -191,6 +195,42 @@ impl TestSuiteRunner {
         shared.open_suite(prepared)
     }
 
+    /// Opens `listPlaybooks`: the tenant's playbooks, read page by page (`cognigy-v2`); resolves
+    /// the items as the API answered them.
+    #[wasm_bindgen(js_name = __listPlaybooks, skip_typescript)]
+    pub fn open_list_playbooks(&self) -> u32 {
+        let shared = &self.shared;
+        let prepared = shared
+            .require(
+                shared.profile.spec().playbooks,
+                "listPlaybooks",
+                "cognigy-v2",
+            )
+            .map(|()| ListRun::new(shared.base.clone(), ListKind::Playbooks, shared.timing));
+        shared.open(prepared, |_, items| to_js(&items))
+    }
+
+    /// Opens `listSimulations`: the Simulator scenarios of project `projectId`, read page by page
+    /// (`cognigy-v2`); resolves the items as the API answered them.
+    #[wasm_bindgen(js_name = __listSimulations, skip_typescript)]
+    pub fn open_list_simulations(&self, project_id: JsValue) -> u32 {
+        let shared = &self.shared;
+        let prepared = (|| {
+            shared.require(
+                shared.profile.spec().playbooks,
+                "listSimulations",
+                "cognigy-v2",
+            )?;
+            let project = project_id.as_string().map_or(Value::Null, Value::String);
+            Ok(ListRun::new(
+                shared.base.clone(),
+                ListKind::simulations(&project)?,
+                shared.timing,
+            ))
+        })();
+        shared.open(prepared, |_, items| to_js(&items))
+    }
+
     /// Plans `runEndpoint` (`js/runner.mjs`): validates `payload` and `options` (nothing is sent
     /// for invalid ones) and answers `{ plan, concurrency }`; throws `GuardError`.
     #[wasm_bindgen(js_name = __endpointPlan, skip_typescript)]
@@ -201,6 +241,9 @@ impl TestSuiteRunner {
             let options = options_json(&options, "runEndpoint options")?;
             let suite = SuiteOptions::from_json(&options, shared.allow_insecure_http)?;
             let endpoint = EndpointOptions::from_json(&options, shared.allow_insecure_http)?;
+            if endpoint.nlu.is_some() {
+                shared.require_auth("runEndpoint with nlu")?;
+            }
             let now = shared.clock.now();
             let run = EndpointRun::new(
                 execution,
@@ -370,30 +413,89 @@ pub fn aggregate_results(
     let result = (|| {
         // JSON text or its UTF-8 bytes are read as given; an object goes through
         // `JSON.stringify` first.
-        let invalid = |issue| GuardError::Validation(vec![issue]);
-        let text = match json_input(&raw, MAX_RESULTS_BYTES).map_err(invalid)? {
-            Some(text) => text,
-            None => json_text_within(&raw, MAX_RESULTS_BYTES).map_err(invalid)?,
-        };
+        let text = results_text(&raw)?;
         let raw = parse_borrowed_within(&text, MAX_RESULTS_BYTES)
             .map_err(|issue| GuardError::Validation(vec![issue]))?;
-        let options = options.filter(|o| !o.is_undefined() && !o.is_null());
-        let (opts, with_cases) = match options {
-            None => (AggregateOptions::default(), true),
-            Some(options) => (
-                AggregateOptions::from_json(&json_value(&options)?)?,
-                wants_cases(&options)?,
-            ),
-        };
-        let mut report = aggregate(&raw, &opts)?;
-        if !with_cases {
-            report.cases = Vec::new();
-        }
-        Ok(report)
+        let (opts, with_cases) = aggregation_options(options)?;
+        let report = aggregate(&raw, &opts)?;
+        Ok(with_or_without_cases(report, with_cases))
     })();
     result
         .map_err(|e| to_js_error(&e))
         .and_then(|report| to_js(&report))
+}
+
+/// Merges the reports of an endpoint run made in chunks (each a `runEndpoint` report of a slice of
+/// consecutive cases, in order, or a compact copy: `EndpointChunk`; an array of objects or its JSON
+/// text) into the one report of the
+/// run: counts, gate, coverage, latency, `nlu` and `flaky` over every case, cases numbered across
+/// the chunks. Pure; throws `GuardError` (`CONFIG` for no chunks, a chunk that is no report or
+/// lists fewer cases than its total, or bad options; `VALIDATION` for text that is not JSON).
+#[wasm_bindgen(js_name = aggregateEndpointChunks, unchecked_return_type = "SuiteReport")]
+pub fn aggregate_endpoint_chunks(
+    #[wasm_bindgen(unchecked_param_type = "(SuiteReport | EndpointChunk)[] | string")]
+    chunks: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "AggregateResultsOptions")] options: Option<
+        JsValue,
+    >,
+) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let text = results_text(&chunks)?;
+        let value = parse_untrusted(&text).map_err(|issue| GuardError::Validation(vec![issue]))?;
+        let Value::Array(items) = value else {
+            return Err(GuardError::Config(
+                "chunks must be an array of endpoint reports".to_owned(),
+            ));
+        };
+        let chunks = items
+            .into_iter()
+            .enumerate()
+            .map(|(at, item)| {
+                let report = item
+                    .is_object()
+                    .then(|| serde_json::from_value::<EndpointChunk>(item).ok())
+                    .flatten();
+                report.ok_or_else(|| {
+                    GuardError::Config(format!("chunks[{at}] is not an endpoint report"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (opts, with_cases) = aggregation_options(options)?;
+        let report = endpoint_chunks_report(&chunks, &opts)?;
+        Ok(with_or_without_cases(report, with_cases))
+    })();
+    result
+        .map_err(|e| to_js_error(&e))
+        .and_then(|report| to_js(&report))
+}
+
+/// The JSON text of a results argument: JSON text or its UTF-8 bytes as given, an object through
+/// `JSON.stringify` (at most [`MAX_RESULTS_BYTES`]).
+fn results_text(value: &JsValue) -> Result<String, GuardError> {
+    let invalid = |issue| GuardError::Validation(vec![issue]);
+    match json_input(value, MAX_RESULTS_BYTES).map_err(invalid)? {
+        Some(text) => Ok(text),
+        None => json_text_within(value, MAX_RESULTS_BYTES).map_err(invalid),
+    }
+}
+
+/// The aggregation options and `cases` of a pure aggregation (absent: the defaults, with cases).
+fn aggregation_options(options: Option<JsValue>) -> Result<(AggregateOptions, bool), GuardError> {
+    match options.filter(|o| !o.is_undefined() && !o.is_null()) {
+        None => Ok((AggregateOptions::default(), true)),
+        Some(options) => Ok((
+            AggregateOptions::from_json(&json_value(&options)?)?,
+            wants_cases(&options)?,
+        )),
+    }
+}
+
+/// `report`, its `cases` emptied unless `with_cases`.
+fn with_or_without_cases(mut report: SuiteReport, with_cases: bool) -> SuiteReport {
+    if !with_cases {
+        report.cases = Vec::new();
+    }
+    report
 }
 
 /// `options.cases` of `aggregateResults` (default true: the report lists every case).
@@ -461,6 +563,7 @@ impl Shared {
         let o = RunnerOptions::from_json(&options_json(options, "TestSuiteRunner options")?)?;
         Ok(Shared {
             profile: o.profile,
+            has_auth: o.auth != AuthConfig::None,
             authority: Rc::new(RefCell::new(Authority::new(
                 o.profile,
                 o.base.clone(),
@@ -479,15 +582,24 @@ impl Shared {
         })
     }
 
-    fn require(&self, offered: bool, method: &str, needs: &str) -> Result<(), GuardError> {
-        if offered {
+    /// `method` makes platform requests: `CONFIG` ([`auth_needed`]) without `auth`.
+    fn require_auth(&self, method: &str) -> Result<(), GuardError> {
+        if self.has_auth {
             Ok(())
         } else {
-            Err(config(&format!(
+            Err(auth_needed(method))
+        }
+    }
+
+    /// `method` needs the `needs` API profile and (like every profile method) `auth`.
+    fn require(&self, offered: bool, method: &str, needs: &str) -> Result<(), GuardError> {
+        if !offered {
+            return Err(config(&format!(
                 "{method} needs api '{needs}'; this runner uses '{}'",
                 self.profile.as_str()
-            )))
+            )));
         }
+        self.require_auth(method)
     }
 
     /// `err` as a JS `GuardError` without any secret the credentials know (API key, client

@@ -4,7 +4,9 @@
 // wasm_bindgen_test functions are tests, but clippy only recognises #[test] ones.
 #![allow(clippy::unwrap_used)]
 
-use cognigy_guard::test_suite_runner::{aggregate_results, compare_reports, to_junit_xml};
+use cognigy_guard::test_suite_runner::{
+    aggregate_endpoint_chunks, aggregate_results, compare_reports, to_junit_xml,
+};
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -95,5 +97,40 @@ fn compare_reports_takes_objects_or_text_and_refuses_what_is_no_report() {
     ] {
         let err = compare_reports(current.clone(), bad).unwrap_err();
         assert_eq!(get(&err, "name").as_string().as_deref(), Some("GuardError"));
+    }
+}
+
+#[wasm_bindgen_test]
+fn endpoint_chunks_merge_from_objects_or_text_and_refuse_what_is_no_chunk() {
+    let first = parse(
+        r#"{"status":"completed","nlu":true,"cases":[
+        {"index":0,"inputText":"hi","status":"passed","expectedIntent":"greet","matchedIntent":"greet","intentVerified":true}]}"#,
+    );
+    let second = parse(
+        r#"{"status":"completed","nlu":true,"cases":[
+        {"index":0,"inputText":"bye","status":"failed","reasons":["intent"],"expectedIntent":"bye","matchedIntent":"greet"}],
+        "flaky":[]}"#,
+    );
+    let chunks = js_sys::Array::of2(&first, &second);
+    let report = aggregate_endpoint_chunks(
+        JsValue::from(chunks.clone()),
+        Some(parse(r#"{"passThreshold":0.5}"#)),
+    )
+    .unwrap();
+    let num = |k: &str| get(&report, k).as_f64().unwrap();
+    assert_eq!(
+        (num("total"), num("passed"), num("failed")),
+        (2.0, 1.0, 1.0)
+    );
+    assert_eq!(get(&report, "gate").as_string().as_deref(), Some("passed"));
+    let failures = js_sys::Array::from(&get(&report, "failures"));
+    assert_eq!(get(&failures.get(0), "index").as_f64(), Some(1.0));
+    assert_eq!(get(&get(&report, "nlu"), "total").as_f64(), Some(2.0));
+    let text = JSON::stringify(&chunks).unwrap();
+    let again = aggregate_endpoint_chunks(JsValue::from(text), None).unwrap();
+    assert_eq!(get(&again, "gate").as_string().as_deref(), Some("failed"));
+    for bad in [JsValue::from(7), parse("[]"), parse("[3]"), parse("{}")] {
+        let err = aggregate_endpoint_chunks(bad, None).unwrap_err();
+        assert_eq!(get(&err, "code").as_string().as_deref(), Some("CONFIG"));
     }
 }

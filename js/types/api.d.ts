@@ -125,6 +125,10 @@ export declare class TestSuiteRunner {
    * reports each run as a case (passed when it met its success criteria).
    */
   runSimulation(simulation: SimulationSpec, options?: RunOptions): Promise<SuiteReport>;
+  /** The tenant's playbooks (`GET /new/v2.0/playbooks`, every page, following `nextCursor`), as the API answers them (`cognigy-v2`; needs `auth`). */
+  listPlaybooks(options?: ListOptions): Promise<PlaybookListItem[]>;
+  /** The Simulator scenarios of a project (`GET /testing/simulations`, every page, following `pagination.next`), as the API answers them (`cognigy-v2`; needs `auth`). */
+  listSimulations(projectId: string, options?: ListOptions): Promise<SimulationListItem[]>;
   /** Validates and submits `payload`; resolves `{ executionId }` (`seed-v1`). */
   submit(payload: TestExecutionInput): Promise<SubmittedExecution>;
   /** Polls execution `id` until it is `completed`, `failed` or `timeout` (`seed-v1`). */
@@ -161,6 +165,14 @@ export declare function buildTimeoutPayload(config: TimeoutConfigInput | Timeout
  * `cases` empty.
  */
 export declare function aggregateResults(raw: unknown, options?: AggregateResultsOptions): SuiteReport;
+/**
+ * Merges the reports of an endpoint run made in chunks (each the `runEndpoint` report of a slice of
+ * consecutive cases, in order, with its `cases`, or a compact copy), as objects or their JSON text,
+ * into the one report of the run: counts, gate, coverage, latency, `nlu` and `flaky` over every
+ * case, cases numbered across the chunks. The gate fails when a chunk's status is not `completed`.
+ * Pure; throws `GuardError(CONFIG)` for no chunks or a chunk without its cases.
+ */
+export declare function aggregateEndpointChunks(chunks: (SuiteReport | EndpointChunk)[] | string, options?: AggregateResultsOptions): SuiteReport;
 /** Compares a SuiteReport with a baseline (objects or JSON text): regressions, fixes and deltas. Pure. */
 export declare function compareReports(current: SuiteReport | string, baseline: SuiteReport | string): ReportComparison;
 /** Renders a SuiteReport as JUnit XML. */

@@ -7,8 +7,14 @@ export interface TestSuiteRunnerOptions {
   api?: 'cognigy-v2' | 'seed-v1';
   /** API base URL; `http://` only on loopback unless `allowInsecureHttp`. */
   baseUrl: string;
-  /** OAuth scopes default to `test:execute test:read webhook:write` with seed-v1. */
-  auth: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
+  /**
+   * Credentials for the platform API. Needed by every method that makes a platform request (`run`,
+   * `runPlaybook`, `runSimulation`, `submit`, `waitForCompletion`, `fetchResults`, and `runEndpoint`
+   * with `nlu`); without it they throw `GuardError(CONFIG)` before sending anything. A `runEndpoint`
+   * without `nlu` sends only REST Endpoint messages (the URL token authorizes them) and needs none.
+   * OAuth scopes default to `test:execute test:read webhook:write` with seed-v1.
+   */
+  auth?: { apiKey: string } | { clientId: string; clientSecret: string; scopes?: string[]; tokenUrl?: string };
   /** First poll interval (default 2000 ms); grows ×1.5 per poll. */
   pollIntervalMs?: number;
   /** Longest poll interval (default 15000 ms). */
@@ -35,6 +41,32 @@ export interface ProgressEvent {
   elapsedMs: number;
   completed?: number;
   total?: number;
+}
+
+/** Options of `listPlaybooks` and `listSimulations`. */
+export interface ListOptions {
+  /** Aborting it stops the read and rejects `CANCELLED`. */
+  signal?: AbortSignalType;
+}
+
+/** A playbook as `GET /new/v2.0/playbooks` lists it (the members `run-playbook` needs; others kept). */
+export interface PlaybookListItem {
+  _id: string;
+  name?: string;
+  flowId?: string;
+  localeId?: string;
+  entrypoint?: string;
+  stepCount?: number;
+  [key: string]: unknown;
+}
+
+/** A Simulator scenario as `GET /testing/simulations` lists it (the members `runSimulation` needs; others kept). */
+export interface SimulationListItem {
+  referenceId: string;
+  name?: string;
+  mission?: string;
+  flowReferenceId?: string;
+  [key: string]: unknown;
 }
 
 /** Options of `waitForCompletion`. */
@@ -168,6 +200,23 @@ export interface FlakyCase {
   attempts: number;
   /** Why its first attempt failed. */
   reasons: string[];
+}
+
+/**
+ * One chunk of an endpoint run for `aggregateEndpointChunks`: its `runEndpoint` report, or a compact
+ * copy (only these members; `nlu: true` in place of the NLU report when the chunk ran with `nlu`).
+ */
+export interface EndpointChunk {
+  executionId?: string;
+  suiteId?: string;
+  /** Not `completed` (e.g. `timeout`): the merged gate fails. */
+  status?: string;
+  /** When given, `cases` must list this many. */
+  total?: number;
+  /** Every case of the chunk, numbered from 0 (members left out take their defaults). */
+  cases: Partial<CaseResult>[];
+  flaky?: FlakyCase[];
+  nlu?: NluReport | boolean | null;
 }
 
 /** The playbook to run (cognigy-v2). */

@@ -303,3 +303,79 @@ test('runEndpoint: the endpoint token is found in no output', async () => {
   }
   assert.ok(report.errored + report.failed > 0, 'errors were reported');
 });
+
+test('aggregateEndpointChunks: a suite run in chunks gets the report of the whole run from the core', async () => {
+  reset();
+  const payload = suite('chunks', 11);
+  const options = { endpointUrl: sim.endpointUrl(), nlu: NLU, passThreshold: 0.5 };
+  const whole = await runner().runEndpoint(payload, options);
+  const slices = [[0, 4], [4, 8], [8, 11]].map(([from, to]) => ({ ...payload, test_cases: payload.test_cases.slice(from, to) }));
+  const chunks = [];
+  for (const slice of slices) chunks.push(await runner().runEndpoint(slice, options));
+  const merged = g.aggregateEndpointChunks(chunks, { passThreshold: 0.5 });
+  const want = expectedFrom(sim.endpoint().log.slice(-payload.test_cases.length), payload);
+  assert.deepEqual(merged.cases.map((c) => c.index), payload.test_cases.map((_, i) => i));
+  assert.deepEqual(merged.cases.map((c) => c.status), want.statuses);
+  for (const key of ['total', 'passed', 'failed', 'unverified', 'passRate', 'gate', 'coverage', 'failures']) {
+    assert.deepEqual(merged[key], whole[key], key);
+  }
+  assert.equal(merged.status, 'completed');
+  assert.deepEqual(merged.nlu, whole.nlu);
+  assert.deepEqual(merged.nlu.confusion, want.nlu.confusion);
+  assert.deepEqual(merged.flaky, []);
+  // The same from JSON text, without cases, and at a stricter gate.
+  const strict = g.aggregateEndpointChunks(JSON.stringify(chunks), { passThreshold: 0.99, cases: false });
+  assert.deepEqual(strict.cases, []);
+  assert.equal(strict.gate, 'failed');
+  // A chunk that ran out of time fails the gate whatever the pass rate.
+  const late = chunks.map((c, i) => (i === 1 ? { ...c, status: 'timeout' } : c));
+  const timed = g.aggregateEndpointChunks(late, { passThreshold: 0 });
+  assert.equal(timed.status, 'timeout');
+  assert.equal(timed.gate, 'failed');
+  // A compact copy (what the example Extension keeps in the context between executions) merges the same.
+  const compact = chunks.map((c) => ({ status: c.status, nlu: true, flaky: c.flaky, cases: c.cases.map(({ index, status, inputText, reasons, matchedIntent, expectedIntent, intentVerified, latencyMs }) => ({ index, status, inputText, reasons, matchedIntent, expectedIntent, intentVerified, latencyMs })) }));
+  const small = g.aggregateEndpointChunks(compact, { passThreshold: 0.5 });
+  assert.deepEqual(small.nlu, whole.nlu);
+  for (const key of ['total', 'passed', 'failed', 'passRate', 'gate']) assert.deepEqual(small[key], whole[key], key);
+  assert.throws(() => g.aggregateEndpointChunks([]), { name: 'GuardError', code: 'CONFIG' });
+  assert.throws(() => g.aggregateEndpointChunks([{ ...chunks[0], cases: [] }]), { name: 'GuardError', code: 'CONFIG', message: /chunks\[0\]\.cases/ });
+  assert.throws(() => g.aggregateEndpointChunks([7]), { name: 'GuardError', code: 'CONFIG', message: /chunks\[0\]/ });
+  assert.throws(() => g.aggregateEndpointChunks({}), { name: 'GuardError', code: 'CONFIG' });
+});
+
+test('a runner without auth runs an endpoint suite without nlu; every platform request is a CONFIG error before sending', async () => {
+  reset();
+  const sent = [];
+  const counting = (url, init) => {
+    sent.push(String(url));
+    return fetch(url, init);
+  };
+  const bare = new g.TestSuiteRunner({ baseUrl: sim.url, fetch: counting });
+  const plain = suite('noauth', 3);
+  for (const c of plain.test_cases) delete c.outcome.expected_intent;
+  const report = await bare.runEndpoint(plain, { endpointUrl: sim.endpointUrl(), passThreshold: 0 });
+  assert.equal(report.total, 3);
+  assert.equal(sent.length, 3, 'one message per case');
+  assert.ok(sent.every((url) => new URL(url).pathname.startsWith('/endpoint/')));
+  sent.length = 0;
+  const attempts = {
+    'runEndpoint with nlu': () => bare.runEndpoint(suite('noauth-nlu', 2), { endpointUrl: sim.endpointUrl(), nlu: NLU }),
+    runPlaybook: () => bare.runPlaybook({ playbookId: 'p', entrypoint: 'e', flowId: 'f', localeId: 'l' }),
+    runSimulation: () => bare.runSimulation({ simulationReferenceId: 'sim-1' }),
+  };
+  for (const [method, attempt] of Object.entries(attempts)) {
+    await assert.rejects(attempt(), (e) => e.name === 'GuardError' && e.code === 'CONFIG' && e.message.includes(method) && /auth/.test(e.message), method);
+  }
+  const seed = new g.TestSuiteRunner({ api: 'seed-v1', baseUrl: sim.url, fetch: counting });
+  for (const [method, attempt] of Object.entries({
+    run: () => seed.run(suite('noauth-seed', 2)),
+    submit: () => seed.submit(suite('noauth-seed', 2)),
+    waitForCompletion: () => seed.waitForCompletion('x'),
+    fetchResults: () => seed.fetchResults('x'),
+  })) {
+    await assert.rejects(attempt(), (e) => e.code === 'CONFIG' && e.message.includes(method), method);
+  }
+  assert.deepEqual(sent, [], 'nothing was sent');
+  bare.free();
+  seed.free();
+});

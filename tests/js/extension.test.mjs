@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
-import { root, seedSuite } from './helpers.mjs';
+import { pkgDir, root, seedSuite } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startSimulator, bot, samples } = require('../../sim');
@@ -22,7 +22,8 @@ const exampleDir = join(root, 'examples', 'cognigy-extension');
 const bundlePath = join(exampleDir, 'build', 'module.js');
 const API_KEY = 'ext-test-api-key-5d1e8c';
 const CLIENT = { id: 'ext-test-client', secret: 'ext-test-client-secret-93ab71' };
-const SECRETS = [API_KEY, CLIENT.secret];
+const ENDPOINT_TOKEN = 'ext-Endpoint-Token-c41d9e7a';
+const SECRETS = [API_KEY, CLIENT.secret, ENDPOINT_TOKEN];
 const LIMITS = { wallMs: 20_000, apiCalls: 10, objectBytes: 62 * 1000 };
 const STATE_KEY = 'cognigyGuardState';
 
@@ -38,7 +39,7 @@ const figures = [];
 before(async () => {
   assert.ok(existsSync(bundlePath), 'examples/cognigy-extension/build/module.js is missing: scripts/test.sh builds it (npm ci --prefix examples/cognigy-extension && npm run build --prefix examples/cognigy-extension)');
   source = readFileSync(bundlePath, 'utf8');
-  sim = await startSimulator({ timeScale: 4, apiKeys: [API_KEY], clients: [CLIENT] });
+  sim = await startSimulator({ timeScale: 4, apiKeys: [API_KEY], clients: [CLIENT], endpointTokens: [ENDPOINT_TOKEN] });
 });
 
 after(async () => {
@@ -149,7 +150,7 @@ test('the bundle is one self-contained CommonJS file that loads without require,
   // Arrays from the sandbox have the sandbox's prototypes: compare copies.
   const parents = extension.nodes.filter((n) => !n.parentType);
   assert.deepEqual([...parents.map((n) => n.type)], ['guardedHttpRequest', 'runTestSuite']);
-  assert.deepEqual([...extension.connections.map((c) => c.type)], ['cognigy-guard-api-key', 'cognigy-guard-oauth']);
+  assert.deepEqual([...extension.connections.map((c) => c.type)], ['cognigy-guard-api-key', 'cognigy-guard-oauth', 'cognigy-guard-endpoint']);
   const connectionTypes = new Set(extension.connections.map((c) => c.type));
   for (const node of parents) {
     assert.equal(typeof node.function, 'function', node.type);
@@ -431,6 +432,133 @@ test('Run test suite (cognigy-v2): a playbook run with an API key', async () => 
   assert.equal(summary.gate, summary.passRate >= 0.95 ? 'passed' : 'failed', 'the default gate is 95 %');
   assert.equal(run.path, summary.gate === 'passed' ? 'runTestSuiteOnPassed' : 'runTestSuiteOnFailed');
   assert.equal(summary.coverage.intents, samples.FLOWS.find((f) => f._id === playbook.flowId).intents.length);
+});
+
+/** An endpoint suite of `n` cases against the simulator's bot: intents (some wrong on purpose), entities, response fragments. */
+function endpointSuite(tag, n) {
+  const base = [
+    { input_text: `I want to order a large pizza ${tag}`, outcome: { expected_intent: 'orderPizza', expected_entities: ['size'], expected_response_contains: 'pizza', allowed_latency_ms: 5000 } },
+    { input_text: `hello ${tag}`, outcome: { expected_intent: 'greeting', allowed_latency_ms: 5000 } },
+    { input_text: `Can I get a refund ${tag}`, outcome: { expected_intent: 'orderPizza', allowed_latency_ms: 5000 } },
+    { input_text: `What is the weather in Berlin ${tag}`, outcome: { expected_intent: 'weather', expected_entities: ['city'], allowed_latency_ms: 5000 } },
+    { input_text: `What are your opening hours ${tag}`, outcome: { expected_response_contains: 'open from', allowed_latency_ms: 5000 } },
+  ];
+  const cases = Array.from({ length: n }, (_, i) => ({ ...base[i % base.length], input_text: `${base[i % base.length].input_text} #${i}` }));
+  return { suite_id: `ext_endpoint_${tag}`, execution_timeout_seconds: 60, test_cases: cases };
+}
+
+const NLU_FIELDS = () => ({
+  nluProjectId: samples.PROJECT_ID, nluFlowReferenceId: samples.FLOWS[0]._id, nluLocaleReferenceId: samples.LOCALE_ID,
+});
+
+test('Run test suite (endpoint): a suite over several executions, resumed from the context; the last one writes the core\'s aggregate', async () => {
+  const payload = endpointSuite('chunked', 7);
+  const config = {
+    api: 'endpoint', baseUrl: sim.url, authType: 'apiKey', apiKeyConnection: { apiKey: API_KEY },
+    endpointConnection: { endpointUrl: sim.endpointUrl(ENDPOINT_TOKEN) }, suite: payload, ...NLU_FIELDS(),
+    casesPerExecution: 3, passThreshold: 50,
+  };
+  const logged = sim.endpoint().log.length;
+  let run = await execute('endpoint slice 1', 'runTestSuite', config);
+  let summary = run.context.testSuite;
+  assert.equal(summary.state, 'running', JSON.stringify(summary));
+  assert.equal(run.path, 'runTestSuiteOnRunning');
+  assert.deepEqual(summary.progress, { done: 3, total: 7 });
+  assert.equal(summary.gate, 'pending');
+  run = await execute('endpoint slice 2', 'runTestSuite', config, run.context);
+  assert.deepEqual(run.context.testSuite.progress, { done: 6, total: 7 });
+  run = await execute('endpoint slice 3 (last)', 'runTestSuite', config, run.context);
+  summary = run.context.testSuite;
+  assert.equal(summary.state, 'finished', JSON.stringify(summary));
+  assert.equal(summary.resume, undefined, 'the marker is gone once the suite is done');
+
+  // Every case was sent once, each in its own session, across the three executions.
+  const log = sim.endpoint().log.slice(logged);
+  assert.equal(log.length, 7);
+  assert.equal(new Set(log.map((e) => e.sessionId)).size, 7);
+  assert.deepEqual(log.map((e) => e.text).sort(), payload.test_cases.map((c) => c.input_text).sort());
+
+  // The aggregate equals the library's report of the whole suite in one run.
+  const g = createRequire(import.meta.url)(pkgDir);
+  const runner = new g.TestSuiteRunner({ baseUrl: sim.url, auth: { apiKey: API_KEY } });
+  const whole = await runner.runEndpoint(payload, {
+    endpointUrl: sim.endpointUrl(ENDPOINT_TOKEN), passThreshold: 0.5,
+    nlu: { projectId: samples.PROJECT_ID, flowReferenceId: samples.FLOWS[0]._id, localeReferenceId: samples.LOCALE_ID },
+  });
+  runner.free();
+  for (const key of ['total', 'passed', 'failed', 'unverified', 'passRate', 'gate']) assert.deepEqual(summary[key], whole[key], key);
+  assert.ok(whole.failed > 0 && whole.passed > 0, 'the suite has both outcomes');
+  assert.deepEqual(summary.nlu, { accuracy: whole.nlu.accuracy, macroF1: whole.nlu.macroF1, total: whole.nlu.total });
+  assert.equal(summary.flaky, 0);
+  assert.deepEqual(summary.failures.map((f) => f.index), whole.failures.map((f) => f.index), 'cases are numbered across the executions');
+  assert.equal(run.path, summary.gate === 'passed' ? 'runTestSuiteOnPassed' : 'runTestSuiteOnFailed');
+
+  // A stricter gate over the same cases fails: the gate is the core's, from every slice.
+  const strict = { ...config, passThreshold: 99 };
+  run = {};
+  for (let i = 0; i < 3; i++) run = await execute(`endpoint strict ${i + 1}`, 'runTestSuite', strict, run.context ?? {});
+  assert.equal(run.context.testSuite.gate, 'failed');
+  assert.equal(run.path, 'runTestSuiteOnFailed');
+});
+
+test('Run test suite (endpoint): without NLU no credentials are needed; a changed suite starts over; the URL is never written', async () => {
+  const payload = endpointSuite('plain', 4);
+  for (const c of payload.test_cases) delete c.outcome.expected_intent;
+  const config = {
+    api: 'endpoint', baseUrl: '', authType: 'none', endpointUrl: sim.endpointUrl(ENDPOINT_TOKEN), suite: payload,
+    casesPerExecution: 2, passThreshold: 0,
+  };
+  let run = await execute('endpoint plain 1', 'runTestSuite', config);
+  assert.equal(run.context.testSuite.state, 'running', JSON.stringify(run.context.testSuite));
+  // Another suite with the marker of the first in the context: it starts at its first case.
+  const other = endpointSuite('other', 3);
+  for (const c of other.test_cases) delete c.outcome.expected_intent;
+  const restarted = await execute('endpoint other suite', 'runTestSuite', { ...config, suite: other }, run.context);
+  assert.deepEqual(restarted.context.testSuite.progress, { done: 2, total: 3 });
+  run = await execute('endpoint plain 2', 'runTestSuite', config, run.context);
+  const summary = run.context.testSuite;
+  assert.equal(summary.state, 'finished', JSON.stringify(summary));
+  assert.equal(summary.total, 4);
+  assert.equal(summary.nlu, undefined);
+  assert.ok(!JSON.stringify(run.calls).includes(sim.endpointUrl(ENDPOINT_TOKEN)));
+
+  // An expected intent without NLU ids is the core's CONFIG error; partial NLU ids are refused.
+  const intents = await execute('endpoint intent without nlu', 'runTestSuite', { ...config, suite: endpointSuite('intent', 2) });
+  assert.equal(intents.context.testSuite.error.code, 'CONFIG');
+  assert.equal(intents.path, 'runTestSuiteOnError');
+  const partial = await execute('endpoint partial nlu', 'runTestSuite', { ...config, nluProjectId: 'p' });
+  assert.match(partial.context.testSuite.error.message, /project id, the flow reference id and the locale reference id/);
+  // NLU scores are a platform request: without credentials it is a CONFIG error before anything is sent.
+  const before = sim.endpoint().log.length;
+  const noAuth = await execute('endpoint nlu without auth', 'runTestSuite', { ...config, baseUrl: sim.url, suite: endpointSuite('noauth', 2), ...NLU_FIELDS() });
+  assert.equal(noAuth.context.testSuite.error.code, 'CONFIG');
+  assert.match(noAuth.context.testSuite.error.message, /auth/);
+  assert.equal(sim.endpoint().log.length, before, 'nothing was sent');
+  const noUrl = await execute('endpoint without url', 'runTestSuite', { ...config, endpointUrl: '' });
+  assert.match(noUrl.context.testSuite.error.message, /REST Endpoint/);
+});
+
+test('Run test suite (endpoint): the largest suite (100 long, failing cases) keeps its resume marker under 62 KB; 101 cases are refused', async () => {
+  const payload = endpointSuite('large', 100);
+  for (const c of payload.test_cases) {
+    c.input_text = `${c.input_text} ${'with a long utterance that goes on and on '.repeat(6)}`.slice(0, 400);
+    c.outcome.expected_response_contains = 'a fragment the bot never says';
+    c.outcome.expected_entities = ['size', 'city', 'date'];
+  }
+  const config = {
+    api: 'endpoint', baseUrl: sim.url, authType: 'apiKey', apiKeyConnection: { apiKey: API_KEY },
+    endpointUrl: sim.endpointUrl(ENDPOINT_TOKEN), suite: payload, ...NLU_FIELDS(), casesPerExecution: 50, passThreshold: 0,
+  };
+  let run = await execute('endpoint large 1', 'runTestSuite', config);
+  assert.equal(run.context.testSuite.state, 'running', JSON.stringify(run.context.testSuite).slice(0, 300));
+  run = await execute('endpoint large 2', 'runTestSuite', config, run.context);
+  const summary = run.context.testSuite;
+  assert.equal(summary.state, 'finished', JSON.stringify(summary).slice(0, 300));
+  assert.equal(summary.total, 100);
+  assert.equal(summary.failed, 100);
+  assert.equal(summary.failures.length, 10, 'the summary lists the first failures');
+  const tooMany = await execute('endpoint 101 cases', 'runTestSuite', { ...config, suite: endpointSuite('many', 101) });
+  assert.match(tooMany.context.testSuite.error.message, /at most 100 cases/);
 });
 
 test('Run test suite: a missing connection is an error, on the error path, and nothing is sent', async () => {

@@ -76,3 +76,33 @@ test('runSimulation: abort rejects CANCELLED; a baseline gives the comparison', 
   assert.deepEqual(current.comparison.regressions.map((c) => c.inputText), ['run 1']);
   assert.equal(current.gate, 'failed');
 });
+
+test('listPlaybooks and listSimulations read every page through the driver; a page cursor is followed', async () => {
+  const r = runner();
+  const playbooks = await r.listPlaybooks();
+  assert.deepEqual(playbooks.map((p) => p._id).sort(), samples.PLAYBOOKS.map((p) => p._id).sort());
+  const scenarios = await r.listSimulations(samples.PROJECT_ID);
+  assert.deepEqual(scenarios.map((s) => s.referenceId).sort(), samples.SCENARIOS.map((s) => s.referenceId).sort());
+  // Pages of one item each (an injected fetch in front of the simulator): every cursor is followed once.
+  const asked = [];
+  const paging = async (url, init) => {
+    asked.push(new URL(url).search);
+    const answer = await fetch(`${sim.url}/new/v2.0/playbooks?limit=100`, init);
+    const body = await answer.json();
+    const at = Number(new URL(url).searchParams.get('next') ?? 0);
+    const page = { items: body.items.slice(at, at + 1), total: body.items.length, nextCursor: at + 1 < body.items.length ? String(at + 1) : null };
+    return new Response(JSON.stringify(page), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  const paged = new g.TestSuiteRunner({ baseUrl: sim.url, auth: { apiKey: 'demo-api-key' }, fetch: paging });
+  const all = await paged.listPlaybooks();
+  assert.deepEqual(all.map((p) => p._id), playbooks.map((p) => p._id));
+  assert.deepEqual(asked, ['?limit=100', '?limit=100&next=1', '?limit=100&next=2']);
+  await assert.rejects(r.listSimulations(''), { name: 'GuardError', code: 'CONFIG', message: /projectId/ });
+  await assert.rejects(new g.TestSuiteRunner({ baseUrl: sim.url }).listPlaybooks(), { code: 'CONFIG', message: /listPlaybooks.*auth/ });
+  const seed = new g.TestSuiteRunner({ api: 'seed-v1', baseUrl: sim.url, auth: { clientId: 'a', clientSecret: 'b' } });
+  await assert.rejects(seed.listPlaybooks(), { code: 'CONFIG', message: /cognigy-v2/ });
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(r.listPlaybooks({ signal: controller.signal }), { code: 'CANCELLED' });
+  for (const x of [r, paged, seed]) x.free();
+});

@@ -294,8 +294,13 @@ test('cognigy-v2: aborting cancels the platform task and rejects CANCELLED', asy
 });
 
 test('profiles and options are checked', () => {
-  assert.throws(() => new g.TestSuiteRunner({ baseUrl: sim.url }), { code: 'CONFIG' });
+  // auth is optional at construction (an endpoint run without nlu needs none); a platform run refuses without it.
+  const bare = new g.TestSuiteRunner({ api: 'seed-v1', baseUrl: sim.url });
+  assert.throws(() => new g.TestSuiteRunner({ baseUrl: sim.url, auth: { apiKey: '' } }), { code: 'CONFIG' });
   assert.throws(() => new g.TestSuiteRunner({ baseUrl: 'http://example.com', auth: API_KEY }), { code: 'CONFIG' });
   assert.throws(() => new g.TestSuiteRunner({ baseUrl: sim.url, auth: API_KEY, pollIntervalMs: -1 }), { code: 'CONFIG' });
-  return assert.rejects(v2Runner().run(payload('wrong')), { code: 'CONFIG' });
+  return Promise.all([
+    assert.rejects(v2Runner().run(payload('wrong')), { code: 'CONFIG' }),
+    assert.rejects(bare.run(payload('bare')), { code: 'CONFIG', message: /run makes platform requests and needs the runner's auth/ }),
+  ]);
 });

@@ -120,8 +120,8 @@ function typecheck(folder, files, compilerOptions) {
 
 // Uses every public export and no global of any environment (no console, fetch or AbortController).
 const SURFACE = `import {
-  CircuitBreaker, GuardError, TestSuiteRunner, TimeoutManager, aggregateResults, buildTimeoutPayload,
-  toJUnitXml, validateTestExecution, validateTestExecutionJson, validateTimeoutConfig,
+  CircuitBreaker, GuardError, TestSuiteRunner, TimeoutManager, aggregateEndpointChunks, aggregateResults,
+  buildTimeoutPayload, compareReports, toJUnitXml, validateTestExecution, validateTestExecutionJson, validateTimeoutConfig,
   validateTimeoutConfigJson, verifyAuditLog, version, wasmMemoryBytes,
 } from 'ENTRY';
 import type { CallResult, SuiteReport, TimeoutManagerOptions } from 'ENTRY';
@@ -147,11 +147,18 @@ export async function surface(options: TimeoutManagerOptions): Promise<string> {
   const count: number = full.ok ? full.value.retryAttempts : full.errors.length;
   const compact: SuiteReport = aggregateResults(new Uint8Array(0), { cases: false, passThreshold: 0.9 });
   const refused = await breaker.execute(async () => 2, { captureStack: true });
-  return [n, why, runner.api, toJUnitXml(report), checks.length, count, compact.total, refused, verifyAuditLog(guard.auditLog()).ok, version(), wasmMemoryBytes()].join();
+  const merged: SuiteReport = aggregateEndpointChunks([report, compact], { passThreshold: 0.9 });
+  const fromText: SuiteReport = aggregateEndpointChunks('[]', { cases: false });
+  const delta: number = compareReports(merged, fromText).passRateDelta;
+  // An endpoint-only runner needs no auth.
+  const endpointOnly = new TestSuiteRunner({ baseUrl: options.baseUrl });
+  return [n, why, runner.api, endpointOnly.api, toJUnitXml(report), checks.length, count, compact.total, merged.total, delta, refused, verifyAuditLog(guard.auditLog()).ok, version(), wasmMemoryBytes()].join();
 }
 
-// @ts-expect-error auth is required
-new TestSuiteRunner({ baseUrl: 'https://api-trial.cognigy.ai' });
+// @ts-expect-error baseUrl is required
+new TestSuiteRunner({ auth: { apiKey: 'k' } });
+// @ts-expect-error auth takes an API key or client credentials
+new TestSuiteRunner({ baseUrl: 'https://api-trial.cognigy.ai', auth: { token: 'k' } });
 `;
 const INTERNALS = `// @ts-expect-error not public
 import { initSync } from 'ENTRY';

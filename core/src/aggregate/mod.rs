@@ -33,7 +33,9 @@ pub use audit_record::{suite_audit_record, GovernanceStatus, SuiteAuditRecord};
 pub use ci_webhook::ci_webhook_body;
 pub use compare::{compare_reports, ChangedCase, ReportComparison};
 pub use coverage::{Coverage, NameStats};
-pub use endpoint::{endpoint_report, EndpointCaseOutcome, FlakyCase};
+pub use endpoint::{
+    endpoint_chunks_report, endpoint_report, EndpointCaseOutcome, EndpointChunk, FlakyCase,
+};
 pub use latency::LatencyStats;
 pub use nlu::{nlu_report, ConfusionMatrix, IntentMetrics, NluCase, NluReport, NO_INTENT};
 pub use playbook::aggregate_playbook_run;

@@ -92,18 +92,69 @@ pub fn flow_intents(
         )));
     }
     let flow = path_segment("flowId", flow_id)?;
-    let limit = limit.to_string();
-    let query = match next {
-        None => query_string(&[("limit", &limit)]),
-        Some("") => {
-            return Err(GuardError::Config(
-                "a page cursor must not be empty".to_owned(),
-            ))
-        }
-        Some(cursor) => query_string(&[("limit", &limit), ("next", cursor)]),
-    };
+    let query = page_query(limit, next)?;
     let url = base.join(&format!("/new/v2.0/flows/{flow}/intents{query}"));
     HttpRequest::get(url).authorized(credentials)
+}
+
+/// `GET {base}/new/v2.0/playbooks?limit=100` for the first page, `&next=<cursor>` after the page
+/// whose `nextCursor` was `cursor` (a cursor must not be empty).
+pub fn playbooks_page(
+    base: &BaseUrl,
+    credentials: &Credentials,
+    next: Option<&str>,
+) -> Result<HttpRequest, GuardError> {
+    let query = page_query(MAX_PAGE_LIMIT, next)?;
+    HttpRequest::get(base.join(&format!("/new/v2.0/playbooks{query}"))).authorized(credentials)
+}
+
+/// `?limit=` for a first page, `?limit=&next=<cursor>` after it (as the official client sends it).
+fn page_query(limit: u32, next: Option<&str>) -> Result<String, GuardError> {
+    let limit = limit.to_string();
+    match next {
+        None => Ok(query_string(&[("limit", &limit)])),
+        Some("") => Err(GuardError::Config(
+            "a page cursor must not be empty".to_owned(),
+        )),
+        Some(cursor) => Ok(query_string(&[("limit", &limit), ("next", cursor)])),
+    }
+}
+
+/// One page of a cognigy-v2 index (`{ items, total, nextCursor }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexPage {
+    /// The items (objects only).
+    pub items: Vec<Value>,
+    /// Items in the whole list, when the server said.
+    pub total: Option<u64>,
+    /// Cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// Reads `{ items: [...], total, nextCursor }` (`what` names the list in errors); missing `items`
+/// is a [`GuardError::BadResponse`].
+pub fn parse_index_page(
+    status: u16,
+    headers: &[(String, String)],
+    body: &str,
+    what: &str,
+) -> Result<IndexPage, GuardError> {
+    let answer = parse_object_answer(status, headers, body, what)?;
+    let items = answer
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| GuardError::BadResponse(format!("{what} has no items array")))?
+        .iter()
+        .filter(|item| item.is_object())
+        .cloned()
+        .collect();
+    Ok(IndexPage {
+        items,
+        total: answer.get("total").and_then(count),
+        next_cursor: str_member(&answer, "nextCursor")
+            .filter(|cursor| !cursor.is_empty())
+            .map(str::to_owned),
+    })
 }
 
 /// State of a platform task.

@@ -126,6 +126,22 @@ pub fn simulation_batches(
     HttpRequest::get(url).authorized(credentials)
 }
 
+/// `GET {base}/testing/simulations?projectId=&limit=100[&next=]`: a page of the project's scenarios.
+pub fn simulations_page(
+    base: &BaseUrl,
+    credentials: &Credentials,
+    project_id: &str,
+    next: Option<&str>,
+) -> Result<HttpRequest, GuardError> {
+    let limit = SIMULATOR_PAGE_LIMIT.to_string();
+    let mut pairs = vec![("projectId", project_id), ("limit", limit.as_str())];
+    if let Some(cursor) = next.filter(|c| !c.is_empty()) {
+        pairs.push(("next", cursor));
+    }
+    let url = base.join(&format!("/testing/simulations{}", query_string(&pairs)));
+    HttpRequest::get(url).authorized(credentials)
+}
+
 /// `GET {base}/testing/simulations/{ref}/batches/{batch}/runs?projectId=&limit=100[&next=]`.
 pub fn batch_runs(
     base: &BaseUrl,

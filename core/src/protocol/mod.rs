@@ -66,6 +66,10 @@ pub enum Call {
     SimulationBatches,
     /// Simulator `GET /testing/simulations/{ref}/batches/{batch}/runs`.
     SimulationRuns,
+    /// cognigy-v2 `GET /new/v2.0/playbooks` (a page).
+    Playbooks,
+    /// Simulator `GET /testing/simulations` (a page of a project's scenarios).
+    Simulations,
 }
 
 impl Call {

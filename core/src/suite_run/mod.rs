@@ -32,6 +32,7 @@ pub mod baseline;
 pub mod endpoint_case;
 pub mod endpoint_run;
 pub mod finish;
+pub mod list;
 pub mod playbook;
 pub mod poll;
 pub mod poller;

@@ -66,7 +66,8 @@ pub struct RunnerOptions {
     pub profile: ApiProfile,
     /// The API base URL.
     pub base: BaseUrl,
-    /// The credentials (required).
+    /// The credentials; [`AuthConfig::None`] when not given (then every method that makes a
+    /// platform request fails with [`auth_needed`] before sending).
     pub auth: AuthConfig,
     /// Poll timing and deadline.
     pub timing: Timing,
@@ -96,11 +97,6 @@ impl RunnerOptions {
             profile.spec().suite_scopes,
             allow_insecure_http,
         )?;
-        if auth == AuthConfig::None {
-            return Err(GuardError::Config(
-                "TestSuiteRunner needs auth: { apiKey } or { clientId, clientSecret }".to_owned(),
-            ));
-        }
         let timing = Timing {
             poll_interval_ms: POLL_INTERVAL_MS.read(o)?,
             max_poll_interval_ms: MAX_POLL_INTERVAL_MS.read(o)?,
@@ -126,6 +122,15 @@ impl RunnerOptions {
             warnings,
         })
     }
+}
+
+/// The `CONFIG` error of `method` on a runner made without `auth`: it makes platform requests
+/// (nothing was sent).
+pub fn auth_needed(method: &str) -> GuardError {
+    GuardError::Config(format!(
+        "{method} makes platform requests and needs the runner's auth: {{ apiKey }} or \
+         {{ clientId, clientSecret }}; nothing was sent"
+    ))
 }
 
 /// The options of one run (`run`, `runPlaybook`): aggregation and the CI webhook.
@@ -214,7 +219,16 @@ mod tests {
             runner(json!({ "pollIntervalMs": 20_000 })).is_err(),
             "above the max interval"
         );
-        assert!(RunnerOptions::from_json(&json!({ "baseUrl": "https://a.example.com" })).is_err());
+        let bare =
+            RunnerOptions::from_json(&json!({ "baseUrl": "https://a.example.com" })).unwrap();
+        assert_eq!(bare.auth, AuthConfig::None, "auth is optional");
+        assert!(RunnerOptions::from_json(
+            &json!({ "baseUrl": "https://a.example.com", "auth": { "apiKey": "" } })
+        )
+        .is_err());
+        assert!(auth_needed("runPlaybook")
+            .to_string()
+            .contains("runPlaybook"));
         let warned = runner(json!({ "pollIntervallMs": 5 })).unwrap();
         assert_eq!(warned.warnings.len(), 1);
     }

@@ -17,6 +17,16 @@ export const oauthConnection: IConnectionSchema = {
   fields: [{ fieldName: 'clientId' }, { fieldName: 'clientSecret' }, { fieldName: 'tokenUrl' }, { fieldName: 'scopes' }],
 };
 
+export const endpointConnection: IConnectionSchema = {
+  type: 'cognigy-guard-endpoint',
+  label: "A bot's REST Endpoint URL (its token authorizes every message)",
+  fields: [{ fieldName: 'endpointUrl' }],
+};
+
+export interface EndpointConnection {
+  endpointUrl?: string;
+}
+
 export interface ApiKeyConnection {
   apiKey?: string;
 }

@@ -1,6 +1,9 @@
 import { createNodeDescriptor, type INodeFunctionBaseParams } from '@cognigy/extension-tools';
-import { TestSuiteRunner, aggregateResults, validateTestExecution, type SuiteReport } from 'cognigy-guard/inline';
-import type { ApiKeyConnection, OAuthConnection } from '../connections';
+import {
+  TestSuiteRunner, aggregateEndpointChunks, aggregateResults, validateTestExecution, type SuiteReport,
+} from 'cognigy-guard/inline';
+import type { ApiKeyConnection, EndpointConnection, OAuthConnection } from '../connections';
+import { MAX_ENDPOINT_CASES, compactChunk, endpointSecrets, fingerprint, resumable, type EndpointResume } from '../lib/endpointChunks';
 import {
   EXECUTION_BUDGET_MS, LimitedApi, MAX_API_OBJECT_BYTES, SAFETY_MARGIN_MS, authFrom, errorInfo, jsonBytes,
   numberField, objectField, truncate,
@@ -8,7 +11,7 @@ import {
 import type { NodeCognigy } from './guardedHttpRequest';
 import { PATH_COLOR, TEXT_COLOR, childPath, takePath } from '../lib/paths';
 
-/** The node's paths: the gate passed, the gate failed, the run still running (seed-v1), an error. */
+/** The node's paths: the gate passed, the gate failed, the run still running (seed-v1, endpoint), an error. */
 export const SUITE_PATHS = {
   passed: 'runTestSuiteOnPassed',
   failed: 'runTestSuiteOnFailed',
@@ -17,13 +20,27 @@ export const SUITE_PATHS = {
 } as const;
 export const HEADER_COLOR = '#4a3f8f';
 
+/** What the node runs: a Cognigy Playbook, a seed-v1 execution, or a suite against a bot's REST Endpoint. */
+export type SuiteApi = 'seed-v1' | 'cognigy-v2' | 'endpoint';
+
 export interface RunTestSuiteConfig {
-  api?: 'seed-v1' | 'cognigy-v2';
+  api?: SuiteApi;
   baseUrl?: string;
-  authType?: 'apiKey' | 'oauth';
+  authType?: 'apiKey' | 'oauth' | 'none';
   apiKeyConnection?: ApiKeyConnection;
   oauthConnection?: OAuthConnection;
   suite?: unknown;
+  /** The REST Endpoint URL: from the Connection, else from the field. */
+  endpointConnection?: EndpointConnection;
+  endpointUrl?: string;
+  /** NLU scores for expected intents (all three, or none). */
+  nluProjectId?: string;
+  nluFlowReferenceId?: string;
+  nluLocaleReferenceId?: string;
+  /** Cases each execution runs (endpoint). */
+  casesPerExecution?: number;
+  /** Reruns of failed cases within an execution (endpoint). */
+  retryFailed?: number;
   playbookId?: string;
   entrypoint?: string;
   flowId?: string;
@@ -42,8 +59,11 @@ export interface RunTestSuiteParams extends INodeFunctionBaseParams {
 
 /** What the node writes under `contextKey`: the aggregate, never the per-case report. */
 export interface SuiteSummary {
-  api: 'seed-v1' | 'cognigy-v2';
-  /** `finished`: a report; `running`: the seed-v1 execution outlived this execution's budget (run the node again to collect it); `error`. */
+  api: SuiteApi;
+  /**
+   * `finished`: a report; `running`: the seed-v1 execution outlived this execution's budget, or an
+   * endpoint suite has cases left (run the node again to collect or continue it); `error`.
+   */
   state: 'finished' | 'running' | 'error';
   executionId?: string;
   suiteId?: string;
@@ -63,6 +83,14 @@ export interface SuiteSummary {
   failuresOmitted?: number;
   failReason?: string;
   submittedAt?: string;
+  /** Endpoint runs with NLU scores: accuracy and macro-F1 over the scored cases. */
+  nlu?: { accuracy: number; macroF1: number; total: number };
+  /** Endpoint runs: cases that failed and then passed in a rerun. */
+  flaky?: number;
+  /** Endpoint runs: cases run so far of the suite's. */
+  progress?: { done: number; total: number };
+  /** Endpoint runs still running: where the next execution continues (per-case results so far, compact). */
+  resume?: EndpointResume;
   error?: { code: string; message: string };
   at: string;
 }
@@ -72,18 +100,27 @@ const MAX_FAILURES_LISTED = 10;
 export const runTestSuite = createNodeDescriptor({
   type: 'runTestSuite',
   defaultLabel: 'Run test suite',
-  summary: 'Runs a bot test suite (seed-v1) or a Cognigy Playbook and stores pass rate, coverage and gate in the context',
+  summary: "Runs a bot test suite (seed-v1, or against a bot's REST Endpoint) or a Cognigy Playbook and stores pass rate, coverage and gate in the context",
   fields: [
     { key: 'api', type: 'select', label: 'API', defaultValue: 'cognigy-v2', params: { options: [
       { label: 'Cognigy Playbook (cognigy-v2)', value: 'cognigy-v2' }, { label: 'Test-suite execution API (seed-v1)', value: 'seed-v1' },
+      { label: "Test suite against a bot's REST Endpoint", value: 'endpoint' },
     ] } },
     { key: 'baseUrl', type: 'cognigyText', label: 'API base URL', defaultValue: 'https://api-trial.cognigy.ai', params: { required: true } },
     { key: 'authType', type: 'select', label: 'Authentication', defaultValue: 'apiKey', params: { options: [
       { label: 'API key (X-API-Key; cognigy-v2)', value: 'apiKey' }, { label: 'OAuth2 client credentials', value: 'oauth' },
+      { label: 'None (REST Endpoint without NLU scores)', value: 'none' },
     ] } },
     { key: 'apiKeyConnection', type: 'connection', label: 'API key', params: { connectionType: 'cognigy-guard-api-key', required: true }, condition: { key: 'authType', value: 'apiKey' } },
     { key: 'oauthConnection', type: 'connection', label: 'OAuth2 client', params: { connectionType: 'cognigy-guard-oauth', required: true }, condition: { key: 'authType', value: 'oauth' } },
-    { key: 'suite', type: 'json', label: 'Test execution payload (suite_id, test_cases, execution_timeout_seconds)', defaultValue: {}, condition: { key: 'api', value: 'seed-v1' } },
+    { key: 'suite', type: 'json', label: 'Test execution payload (suite_id, test_cases, execution_timeout_seconds)', defaultValue: {}, condition: { key: 'api', value: ['seed-v1', 'endpoint'] } },
+    { key: 'endpointConnection', type: 'connection', label: 'REST Endpoint URL', description: 'The Endpoint URL from the Endpoint settings in Cognigy; its last path segment is a secret token, so it is kept in a Connection', params: { connectionType: 'cognigy-guard-endpoint' }, condition: { key: 'api', value: 'endpoint' } },
+    { key: 'endpointUrl', type: 'cognigyText', label: 'REST Endpoint URL (without a Connection)', description: 'Used when no Connection is chosen; never logged or stored', defaultValue: '', condition: { key: 'api', value: 'endpoint' } },
+    { key: 'nluProjectId', type: 'cognigyText', label: 'NLU scores: project id (optional)', defaultValue: '', condition: { key: 'api', value: 'endpoint' } },
+    { key: 'nluFlowReferenceId', type: 'cognigyText', label: 'NLU scores: flow reference id', defaultValue: '', condition: { key: 'api', value: 'endpoint' } },
+    { key: 'nluLocaleReferenceId', type: 'cognigyText', label: 'NLU scores: locale reference id', defaultValue: '', condition: { key: 'api', value: 'endpoint' } },
+    { key: 'casesPerExecution', type: 'number', label: 'Cases per execution', description: `Each execution runs this many cases and keeps a resume marker in the context; run the node again (the Still running path) until the suite is done. At most ${MAX_ENDPOINT_CASES} cases per suite.`, defaultValue: 10, params: { min: 1, max: 50 }, condition: { key: 'api', value: 'endpoint' } },
+    { key: 'retryFailed', type: 'number', label: 'Reruns of failed cases (flaky detection)', defaultValue: 0, params: { min: 0, max: 2 }, condition: { key: 'api', value: 'endpoint' } },
     { key: 'playbookId', type: 'cognigyText', label: 'Playbook id', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
     { key: 'entrypoint', type: 'cognigyText', label: 'Entrypoint (endpoint URL token)', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
     { key: 'flowId', type: 'cognigyText', label: 'Flow id', defaultValue: '', condition: { key: 'api', value: 'cognigy-v2' } },
@@ -96,7 +133,7 @@ export const runTestSuite = createNodeDescriptor({
   ],
   sections: [
     { key: 'connection', label: 'API and credentials', defaultCollapsed: false, fields: ['api', 'baseUrl', 'authType', 'apiKeyConnection', 'oauthConnection'] },
-    { key: 'what', label: 'What to run', defaultCollapsed: false, fields: ['suite', 'playbookId', 'entrypoint', 'flowId', 'localeId'] },
+    { key: 'what', label: 'What to run', defaultCollapsed: false, fields: ['suite', 'endpointConnection', 'endpointUrl', 'nluProjectId', 'nluFlowReferenceId', 'nluLocaleReferenceId', 'casesPerExecution', 'retryFailed', 'playbookId', 'entrypoint', 'flowId', 'localeId'] },
     { key: 'run', label: 'Gate, polling and storage', defaultCollapsed: true, fields: ['passThreshold', 'pollIntervalMs', 'budgetMs', 'contextKey', 'allowInsecureHttp'] },
   ],
   form: [
@@ -133,7 +170,7 @@ function percentField(value: unknown, fallback: number): number | null {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 100 ? n : null;
 }
 
-function summarize(api: SuiteSummary['api'], report: SuiteReport, extra: Partial<SuiteSummary>): SuiteSummary {
+function summarize(api: SuiteApi, report: SuiteReport, extra: Partial<SuiteSummary>): SuiteSummary {
   const failures = report.failures.slice(0, MAX_FAILURES_LISTED).map((f) => ({
     index: f.index,
     inputText: truncate(f.inputText, 200),
@@ -163,6 +200,8 @@ function summarize(api: SuiteSummary['api'], report: SuiteReport, extra: Partial
     failures,
     failuresOmitted: report.failures.length - failures.length,
     ...(report.failReason ? { failReason: truncate(report.failReason, 500) } : {}),
+    ...(report.nlu ? { nlu: { accuracy: report.nlu.accuracy, macroF1: report.nlu.macroF1, total: report.nlu.total } } : {}),
+    ...(report.flaky ? { flaky: report.flaky.length } : {}),
     ...extra,
     at: new Date().toISOString(),
   };
@@ -178,21 +217,36 @@ function summarize(api: SuiteSummary['api'], report: SuiteReport, extra: Partial
  * (`childConfigs`: the node's children, as Cognigy passes them).
  */
 export async function runTestSuiteNode(cognigy: NodeCognigy, config: RunTestSuiteConfig, childConfigs?: RunTestSuiteParams['childConfigs']): Promise<SuiteSummary> {
-  const api = new LimitedApi(cognigy.api, authFrom(config.authType, config.apiKeyConnection, config.oauthConnection).secrets);
+  const api = new LimitedApi(cognigy.api, secretsOf(config));
   const summary = await suiteRun(cognigy, config, api);
   takePath(api, childConfigs, suitePathOf(summary));
   return summary;
 }
 
+/** What is never logged or written: the credentials and (endpoint suites) the endpoint URL and its token. */
+function secretsOf(config: RunTestSuiteConfig): string[] {
+  const url = config.api === 'endpoint' ? endpointUrlOf(config) : '';
+  return [...authFrom(config.authType, config.apiKeyConnection, config.oauthConnection).secrets, ...(url ? endpointSecrets(url) : [])];
+}
+
+/** The REST Endpoint URL: the Connection's, else the field's (trimmed; empty when neither). */
+function endpointUrlOf(config: RunTestSuiteConfig): string {
+  return String(config.endpointConnection?.endpointUrl || config.endpointUrl || '').trim();
+}
+
 async function suiteRun(cognigy: NodeCognigy, config: RunTestSuiteConfig, api: LimitedApi): Promise<SuiteSummary> {
   const startedAt = Date.now();
-  const apiName: SuiteSummary['api'] = config.api === 'seed-v1' ? 'seed-v1' : 'cognigy-v2';
+  const apiName: SuiteApi = config.api === 'seed-v1' || config.api === 'endpoint' ? config.api : 'cognigy-v2';
   const contextKey = config.contextKey || 'testSuite';
-  const { auth, secrets, problem } = authFrom(config.authType, config.apiKeyConnection, config.oauthConnection);
+  const endpointUrl = apiName === 'endpoint' ? endpointUrlOf(config) : '';
+  const { auth, problem } = authFrom(config.authType, config.apiKeyConnection, config.oauthConnection);
+  const secrets = secretsOf(config);
   const write = (summary: SuiteSummary): SuiteSummary => {
     api.addToContext(contextKey, summary);
     if (summary.state === 'finished') {
       api.log('info', `cognigy-guard suite ${summary.executionId}: ${summary.passed}/${summary.total} passed (${Math.round((summary.passRate ?? 0) * 1000) / 10} %), gate ${summary.gate}`);
+    } else if (summary.state === 'running' && summary.progress) {
+      api.log('info', `cognigy-guard endpoint suite ${summary.suiteId}: ${summary.progress.done}/${summary.progress.total} cases run; run the node again to continue`);
     } else if (summary.state === 'running') {
       api.log('info', `cognigy-guard suite ${summary.executionId}: still running after this execution's budget; run the node again to collect it`);
     } else {
@@ -203,7 +257,9 @@ async function suiteRun(cognigy: NodeCognigy, config: RunTestSuiteConfig, api: L
   const failed = (error: { code: string; message: string }, extra: Partial<SuiteSummary> = {}) =>
     write({ api: apiName, state: 'error', gate: 'failed', error, ...extra, at: new Date().toISOString() });
   if (problem) return failed({ code: 'CONFIG', message: problem });
-  if (!auth) return failed({ code: 'CONFIG', message: 'choose an API key or OAuth connection' });
+  // An endpoint suite without NLU scores sends only REST Endpoint messages: it needs no credentials.
+  if (!auth && apiName !== 'endpoint') return failed({ code: 'CONFIG', message: 'choose an API key or OAuth connection' });
+  if (apiName === 'endpoint' && !endpointUrl) return failed({ code: 'CONFIG', message: 'choose a REST Endpoint connection or enter the endpoint URL' });
   // The field is in percent, like the admin page's "Gate at … % pass rate"; the runner takes a fraction.
   const percent = percentField(config.passThreshold, 95);
   if (percent === null) {
@@ -226,14 +282,19 @@ async function suiteRun(cognigy: NodeCognigy, config: RunTestSuiteConfig, api: L
   let runner: TestSuiteRunner | undefined;
   try {
     runner = new TestSuiteRunner({
-      api: apiName,
-      baseUrl: String(config.baseUrl ?? '').trim(),
-      auth,
+      api: apiName === 'seed-v1' ? 'seed-v1' : 'cognigy-v2',
+      baseUrl: String(config.baseUrl ?? '').trim() || originOf(endpointUrl),
+      ...(auth ? { auth } : {}),
       pollIntervalMs,
       maxPollIntervalMs: Math.max(pollIntervalMs, 4000),
-      deadlineMs: budget,
+      // An endpoint slice ends at its deadline with the cases it ran (the rest `errored`), before the abort.
+      deadlineMs: apiName === 'endpoint' ? Math.max(500, budget - 1000) : budget,
       allowInsecureHttp: config.allowInsecureHttp === true,
     });
+
+    if (apiName === 'endpoint') {
+      return await endpointSlice(cognigy, config, runner, { endpointUrl, passThreshold, signal: controller.signal, contextKey, write, failed });
+    }
 
     if (apiName === 'cognigy-v2') {
       const spec = {
@@ -284,11 +345,80 @@ async function suiteRun(cognigy: NodeCognigy, config: RunTestSuiteConfig, api: L
   } catch (e) {
     const info = errorInfo(e, secrets);
     if (info.code === 'CANCELLED' && controller.signal.aborted) {
-      info.message = `the ${budget} ms budget of this execution ran out; the playbook task was cancelled`;
+      info.message = apiName === 'endpoint'
+        ? `the ${budget} ms budget of this execution ran out; choose fewer cases per execution`
+        : `the ${budget} ms budget of this execution ran out; the playbook task was cancelled`;
     }
     return failed(info);
   } finally {
     clearTimeout(timer);
     runner?.free();
   }
+}
+
+/** The origin of `url`, or '' when it is no URL (the runner then names the missing baseUrl). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
+interface SliceContext {
+  endpointUrl: string;
+  passThreshold: number;
+  signal: AbortSignal;
+  contextKey: string;
+  write: (summary: SuiteSummary) => SuiteSummary;
+  failed: (error: { code: string; message: string }, extra?: Partial<SuiteSummary>) => SuiteSummary;
+}
+
+/**
+ * One execution of an endpoint suite: runs the next `casesPerExecution` cases (from the resume
+ * marker a previous execution left, when it belongs to this suite), then either leaves a new marker
+ * (`running`) or, after the last slice, has the core merge every slice into the run's report.
+ */
+async function endpointSlice(cognigy: NodeCognigy, config: RunTestSuiteConfig, runner: TestSuiteRunner, run: SliceContext): Promise<SuiteSummary> {
+  const { endpointUrl, passThreshold, signal, contextKey, write, failed } = run;
+  const valid = validateTestExecution(objectField(config.suite));
+  if (!valid.ok) {
+    return failed({ code: 'VALIDATION', message: truncate(valid.errors.map((e) => `${e.path}: ${e.message}`).join('; '), 500) });
+  }
+  const suite = valid.value;
+  const total = suite.testCases.length;
+  if (total > MAX_ENDPOINT_CASES) {
+    return failed({ code: 'CONFIG', message: `an endpoint suite here has at most ${MAX_ENDPOINT_CASES} cases (their results must fit the context), got ${total}; run larger suites with the CLI (cognigy-guard run-endpoint)` });
+  }
+  const nluIds = [config.nluProjectId, config.nluFlowReferenceId, config.nluLocaleReferenceId].map((v) => String(v ?? '').trim());
+  const nlu = nluIds.some(Boolean) ? { projectId: nluIds[0], flowReferenceId: nluIds[1], localeReferenceId: nluIds[2] } : undefined;
+  if (nlu && !nluIds.every(Boolean)) {
+    return failed({ code: 'CONFIG', message: 'NLU scores need the project id, the flow reference id and the locale reference id' });
+  }
+  const perExecution = numberField(config.casesPerExecution, 10, 1, 50);
+  const retryFailed = numberField(config.retryFailed, 0, 0, 2);
+  const print = fingerprint(JSON.stringify([suite, nlu ?? null, perExecution, retryFailed]));
+  const previous = cognigy.context?.[contextKey] as Partial<SuiteSummary> | undefined;
+  const resume: EndpointResume = (previous?.state === 'running' && previous.api === 'endpoint' ? resumable(previous, print) : undefined)
+    ?? { v: 1, fingerprint: print, next: 0, total, chunks: [] };
+  const from = Math.min(resume.next, total);
+  const slice = { ...suite, testCases: suite.testCases.slice(from, from + perExecution) };
+  const report = await runner.runEndpoint(slice, {
+    endpointUrl, ...(nlu ? { nlu } : {}), retryFailed, passThreshold, signal,
+  });
+  resume.chunks.push(compactChunk(report));
+  resume.next = from + slice.testCases.length;
+  const progress = { done: resume.next, total };
+  if (resume.next < total) {
+    const running: SuiteSummary = {
+      api: 'endpoint', state: 'running', gate: 'pending', suiteId: suite.suiteId, progress, resume, at: new Date().toISOString(),
+    };
+    if (jsonBytes(running) > MAX_API_OBJECT_BYTES - 1000) {
+      return failed({ code: 'TOO_LARGE', message: `the results of ${resume.next} cases no longer fit the context (${jsonBytes(running)} bytes); use a smaller suite or shorter utterances` });
+    }
+    return write(running);
+  }
+  // The last slice: the core merges every slice's cases into the run's report and decides the gate.
+  const merged = aggregateEndpointChunks(resume.chunks, { passThreshold });
+  return write(summarize('endpoint', merged, { suiteId: suite.suiteId, progress }));
 }

@@ -28,17 +28,14 @@ async function runEndpoint({ positionals: [file], values, lib, io }) {
     missing.push(...conn.missing);
   }
   reportMissing('run-endpoint', missing);
-  if (nluGiven.length === 0 && conn.missing.length > 0) {
+  if (nluGiven.length === 0 && !conn.options.baseUrl) {
     // Without NLU scores nothing goes to the platform API: the messages carry no credentials (the
-    // URL token authorizes them), so the runner gets the endpoint's origin and a key it never sends.
-    let origin;
+    // URL token authorizes them), so the runner needs no auth and its base URL is the endpoint's origin.
     try {
-      origin = new URL(endpointUrl).origin;
+      conn.options.baseUrl = new URL(endpointUrl).origin;
     } catch {
       throw new UsageError('--endpoint-url (or COGNIGY_ENDPOINT_URL) is not a URL');
     }
-    conn.options.baseUrl = origin;
-    conn.options.auth = { apiKey: 'not-sent-without-nlu' };
   }
   const payload = parseJson(readInput(file, io), file);
   const extra = {

@@ -1,17 +1,14 @@
 'use strict';
 // `cognigy-guard run-simulation --simulation REF --project ID --flow-ref ID --locale-ref ID` (a Cognigy
 // Simulator batch, one case per run) and `list-simulations --project ID` (the project's scenarios,
-// `GET /testing/simulations`, page by page, with the flags run-simulation needs).
+// `GET /testing/simulations`, every page, read by the library's `TestSuiteRunner.listSimulations`,
+// with the flags run-simulation needs).
 
 const { UsageError, defaultApi, reportMissing, number } = require('../flags');
 const { connection } = require('../connection');
 const { writeOutput } = require('../io');
 const { EXIT } = require('../report');
 const { finish } = require('./run');
-const { checkUrl, request, headers } = require('./list-playbooks');
-
-const PAGE = 100;
-const MAX_PAGES = 100;
 const RUN_FLAGS = ['simulation', 'project', 'flow-ref', 'locale-ref'];
 
 async function runSimulation({ values, lib, io }) {
@@ -31,23 +28,16 @@ async function runSimulation({ values, lib, io }) {
   return finish(lib, conn, values, io, (r, options) => r.runSimulation(spec, options));
 }
 
-async function listSimulations({ values, io }) {
+async function listSimulations({ values, lib, io }) {
   const conn = connection(values, io.env, defaultApi('list-simulations'));
   reportMissing('list-simulations', [...(values.project ? [] : ['--project ID']), ...conn.missing]);
   if (conn.options.api !== 'cognigy-v2') throw new UsageError('list-simulations needs --api cognigy-v2 (the Simulator exists on the real platform only)');
-  const base = checkUrl(conn.options.baseUrl, conn.options.allowInsecureHttp);
-  const init = { headers: await headers(base, conn.options.auth) };
-  const project = encodeURIComponent(values.project);
-  const scenarios = [];
-  let cursor = null;
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const next = cursor === null ? '' : `&next=${encodeURIComponent(cursor)}`;
-    const answer = await request(`${base}/testing/simulations?projectId=${project}&limit=${PAGE}${next}`, init);
-    const items = Array.isArray(answer.data) ? answer.data : [];
-    scenarios.push(...items);
-    const following = answer.pagination && answer.pagination.next;
-    if (items.length === 0 || !following || following === cursor) break;
-    cursor = following;
+  const runner = new (lib().TestSuiteRunner)(conn.options);
+  let scenarios;
+  try {
+    scenarios = await runner.listSimulations(values.project);
+  } finally {
+    runner.free();
   }
   if (values.json) {
     writeOutput(values.json, `${JSON.stringify(scenarios, null, 2)}\n`, 'scenarios', io);
