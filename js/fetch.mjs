@@ -40,6 +40,7 @@ export async function perform(fetchFn, exchange, timeoutMs, signal) {
     if (controller.signal.aborted) return timedOut ? { kind: TIMEOUT, text: '' } : { cancelled: true };
     return { kind, text: message(error) };
   };
+  const native = typeof fetchFn !== 'function';
   try {
     let { url, method, body } = exchange;
     let headers = exchange.headers;
@@ -49,7 +50,9 @@ export async function perform(fetchFn, exchange, timeoutMs, signal) {
       if (body !== undefined) init.body = body;
       let response;
       try {
-        response = await raceAbort(call(fetchFn, url, init), controller.signal);
+        const sent = call(fetchFn, url, init);
+        // The global fetch honours the signal; an injected one may not.
+        response = await (native ? sent : raceAbort(sent, controller.signal));
       } catch (error) {
         return ended(NETWORK, error);
       }
@@ -73,7 +76,7 @@ export async function perform(fetchFn, exchange, timeoutMs, signal) {
           continue;
         }
       }
-      const text = await readBody(response, exchange.maxBytes, controller.signal);
+      const text = await readBody(response, exchange.maxBytes, native ? undefined : controller.signal);
       return {
         kind: 3,
         status,
@@ -118,21 +121,29 @@ function raceAbort(promise, signal) {
   });
 }
 
-/** The body as text, at most `maxBytes` bytes (streamed; the stream is cancelled past it). */
+/**
+ * The body as text, at most `maxBytes` bytes: read whole when a `content-length` within the limit
+ * announces it (the fast native path; fetch ends the body there), streamed otherwise (the stream
+ * is cancelled past the limit). `signal` (an injected fetch's) bounds every wait; the global
+ * fetch's own signal does that itself.
+ */
 async function readBody(response, maxBytes, signal) {
-  const declared = Number(header(response, 'content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  const declared = header(response, 'content-length');
+  const length = declared === undefined ? Number.NaN : Number(declared);
+  if (Number.isFinite(length) && length > maxBytes) {
     discard(response);
     throw new Outcome({ kind: TOO_LARGE, text: '' });
   }
   const stream = read(response, 'body');
-  if (stream !== null && typeof stream === 'object' && typeof stream.getReader === 'function') {
+  const announced = Number.isFinite(length) && length >= 0;
+  if (!announced && stream !== null && typeof stream === 'object' && typeof stream.getReader === 'function') {
     const reader = stream.getReader();
     const decoder = new TextDecoder();
     const parts = [];
     let total = 0;
     for (;;) {
-      const { done, value } = await raceAbort(reader.read(), signal);
+      const chunk = reader.read();
+      const { done, value } = await (signal === undefined ? chunk : raceAbort(chunk, signal));
       if (done) break;
       // ArrayBuffer.isView, not instanceof: in a vm sandbox the chunks come from another realm.
       if (!ArrayBuffer.isView(value)) throw new Outcome({ kind: MALFORMED, text: 'a body chunk is not bytes' });
@@ -149,8 +160,10 @@ async function readBody(response, maxBytes, signal) {
   if (stream === null && typeof read(response, 'text') !== 'function') return '';
   const textFn = read(response, 'text');
   if (typeof textFn !== 'function') throw new Outcome({ kind: MALFORMED, text: 'the response has no body reader' });
-  const text = await raceAbort(Promise.resolve(Reflect.apply(textFn, response, [])), signal);
+  const reading = Promise.resolve(Reflect.apply(textFn, response, []));
+  const text = await (signal === undefined ? reading : raceAbort(reading, signal));
   if (typeof text !== 'string') throw new Outcome({ kind: MALFORMED, text: 'the body is not text' });
+  // A string takes at least one byte per UTF-16 unit: longer is over the limit for sure.
   if (text.length > maxBytes) throw new Outcome({ kind: TOO_LARGE, text: '' });
   return text;
 }
