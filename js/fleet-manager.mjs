@@ -1,4 +1,4 @@
-// A `TimeoutManager` call with a `store` (API.md "Shared state"): the I/O around the operation the
+// A `TimeoutManager` call with a `store` (docs/API.md "Shared state"): the I/O around the operation the
 // driver runs; the decisions are the core's (core/src/breaker/shared.rs, via the `__fleet*` wasm
 // calls of src/timeout_manager.rs). Before: one round trip reads the endpoint's breaker record and
 // the shared cache entry of the request; the breaker adopts the record, and a half-open admission

@@ -1,4 +1,4 @@
-// `CircuitBreaker.execute` for a breaker with a `store` (API.md "Shared state"): the I/O around
+// `CircuitBreaker.execute` for a breaker with a `store` (docs/API.md "Shared state"): the I/O around
 // the core's shared-record decisions (core/src/breaker/shared.rs, via the `__fleet*` wasm calls).
 // Before a call: read the record (one round trip) and decide on it; a half-open admission takes a
 // fleet-wide probe by compare-and-set. After: write back only when the record changed (a success

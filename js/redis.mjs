@@ -1,4 +1,4 @@
-// `cognigy-guard/redis`: the shared-state store on Redis (API.md "Shared state"). Only I/O: it
+// `cognigy-guard/redis`: the shared-state store on Redis (docs/API.md "Shared state"). Only I/O: it
 // reads and compare-and-sets the versioned breaker records whose content the core decides
 // (core/src/breaker/shared.rs). The `redis` npm client is an optional peer dependency, loaded on
 // first use.

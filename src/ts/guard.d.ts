@@ -18,7 +18,7 @@ export interface CircuitBreakerOptions {
   now?: () => number;
   /**
    * Shared state (`createRedisStore` from `cognigy-guard/redis`): every breaker with the same
-   * store, prefix and `name` is one breaker for `execute` (API.md "Shared state").
+   * store, prefix and `name` is one breaker for `execute` (docs/API.md "Shared state").
    */
   store?: SharedStore;
   /** The name the breaker is shared under (required with `store`, 1 to 200 characters). */

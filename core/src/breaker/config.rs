@@ -1,5 +1,5 @@
 //! Circuit breaker options: the camelCase JSON the JS constructor receives, its defaults
-//! (API.md) and its validation.
+//! (docs/API.md) and its validation.
 
 use crate::error::GuardError;
 use serde::de::IgnoredAny;

@@ -32,7 +32,7 @@ pub enum TransitionReason {
     Reset,
 }
 
-/// One state transition, in the camelCase shape API.md gives JS.
+/// One state transition, in the camelCase shape docs/API.md gives JS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {

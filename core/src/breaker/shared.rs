@@ -1,4 +1,4 @@
-//! One breaker shared by a fleet of processes through a store (API.md "Shared state").
+//! One breaker shared by a fleet of processes through a store (docs/API.md "Shared state").
 //!
 //! The store keeps one versioned [`SharedRecord`] per breaker name and replaces it only by
 //! compare-and-set (the version must still be the one read). Every decision is made here, on
