@@ -123,8 +123,8 @@ function raceAbort(promise, signal) {
 
 /**
  * The body as text, at most `maxBytes` bytes: read whole when a `content-length` within the limit
- * announces it (the fast native path; fetch ends the body there), streamed otherwise (the stream
- * is cancelled past the limit). `signal` (an injected fetch's) bounds every wait; the global
+ * announces an uncompressed body (the fast native path; fetch ends the body there), streamed
+ * otherwise (the stream is cancelled past the limit, counted in decoded bytes). `signal` (an injected fetch's) bounds every wait; the global
  * fetch's own signal does that itself.
  */
 async function readBody(response, maxBytes, signal) {
@@ -135,7 +135,10 @@ async function readBody(response, maxBytes, signal) {
     throw new Outcome({ kind: TOO_LARGE, text: '' });
   }
   const stream = read(response, 'body');
-  const announced = Number.isFinite(length) && length >= 0;
+  // A compressed body's content-length counts encoded bytes: only an identity body is read whole.
+  const encoding = header(response, 'content-encoding');
+  const identity = encoding === undefined || encoding.trim().toLowerCase() === 'identity';
+  const announced = identity && Number.isFinite(length) && length >= 0;
   if (!announced && stream !== null && typeof stream === 'object' && typeof stream.getReader === 'function') {
     const reader = stream.getReader();
     const decoder = new TextDecoder();

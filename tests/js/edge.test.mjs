@@ -306,3 +306,22 @@ test('callbacks that re-enter or throw (now, onAudit, onProgress) never reach a 
   );
   assert.equal(g.validateTimeoutConfig(POLICY).ok, true, 'the instance still works');
 });
+
+test('a compressed body is capped by its decoded size, whatever its content-length says', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 'a'));
+  const server = await serve((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': String(bomb.length) });
+    res.end(bomb);
+  });
+  try {
+    const manager = new g.TimeoutManager({ baseUrl: server.url, maxResponseBytes: 1024 * 1024 });
+    await manager.configureTimeout(POLICY);
+    const answer = await manager.call('svc', { url: '/bomb' });
+    assert.equal(answer.degraded, true);
+    assert.equal(answer.error.code, 'BAD_RESPONSE');
+    assert.match(answer.error.message, /longer than 1048576 bytes/);
+  } finally {
+    await server.close();
+  }
+});
