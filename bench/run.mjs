@@ -39,7 +39,7 @@ function ensureDeps() {
 }
 
 const FULL = {
-  breaker: { iterations: 20_000, samples: 15, warmup: 3 },
+  breaker: { iterations: 20_000, samples: 15, warmup: 3, rounds: 5 },
   http: { iterations: 400, samples: 15, warmup: 2 },
   validation: { iterations: 20, samples: 15, warmup: 3 },
   aggregate: {
@@ -52,7 +52,7 @@ const FULL = {
   store: { iterations: 2000, samples: 11, warmup: 2 },
 };
 const SMOKE = {
-  breaker: { iterations: 50, samples: 2, warmup: 1 },
+  breaker: { iterations: 50, samples: 2, warmup: 1, rounds: 1 },
   http: { iterations: 3, samples: 2, warmup: 1 },
   validation: { iterations: 1, samples: 2, warmup: 1 },
   aggregate: { sizes: [500, 3000], runs: () => ({ iterations: 1, samples: 2, warmup: 0 }) },
@@ -123,9 +123,10 @@ export function renderTables(result) {
       out.push(`| ${r.name} | ${fmtBytes(r.wasmStart)} → ${fmtBytes(r.wasmEnd)} | ${fmtBytes(r.heapStart)} → ${fmtBytes(r.heapEnd)} | ${r.plateau ? 'yes' : 'NO'} (wasm trail: ${compactTrail(r.trail)}) |`);
     }
   }
-  out.push('', '| target | result | figures |', '| --- | --- | --- |');
+  out.push('', '| target | result | the issue\'s figure | figures of this run |', '| --- | --- | --- | --- |');
   for (const t of result.targets) {
-    out.push(`| ${t.target}${t.informational ? ' (informational)' : ''} | **${t.met ? 'MET' : 'MISSED'}** | ${t.figures} |`);
+    const was = t.regressed == null ? (t.issue ?? '') : `${t.issue}: ${t.regressed ? '**worse**' : 'not worse'}`;
+    out.push(`| ${t.target}${t.informational ? ' (informational)' : ''} | **${t.met ? 'MET' : 'MISSED'}** | ${was} | ${t.figures} |`);
   }
   const m = result.machine;
   out.push('', `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.platform}; ${m.date}${m.commit ? `, commit ${m.commit}` : ''}; `
@@ -187,7 +188,7 @@ async function render() {
   const path = join(benchDir, 'results.json');
   const result = JSON.parse(readFileSync(path, 'utf8'));
   const { breakerTargets } = await import('./cases/breaker.mjs');
-  const fresh = breakerTargets(result.data.breaker.success, result.data.breaker.rejection);
+  const fresh = breakerTargets(result.data.breaker.rounds, result.data.breaker.rejection);
   const at = result.targets.findIndex((t) => t.id === 'breaker');
   result.targets = [...result.targets.slice(0, at), ...fresh, ...result.targets.slice(at).filter((t) => !t.id.startsWith('breaker'))];
   writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);

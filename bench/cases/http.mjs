@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import { compare } from '../lib/stats.mjs';
 import { benchDir, loadGuard, peer } from '../lib/paths.mjs';
+import { judge } from '../lib/targets.mjs';
 
 async function startServer() {
   const child = spawn(process.execPath, [join(benchDir, 'lib', 'server.cjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -68,13 +69,9 @@ export async function benchHttp(cfg) {
     const pct = ((res.ours.median - base) / base) * 100;
     return {
       rows,
-      targets: [{
-        id: 'http',
-        target: 'guarded HTTP overhead < 5 % of a loopback request',
-        met: pct < 5,
-        figures: `ours ${(res.ours.median / 1e3).toFixed(1)} µs vs plain fetch ${(base / 1e3).toFixed(1)} µs: +${pct.toFixed(1)} % `
-          + `(opossum +${(((res['opossum + fetch'].median - base) / base) * 100).toFixed(1)} %)`,
-      }],
+      targets: [judge('http', pct,
+        `ours ${(res.ours.median / 1e3).toFixed(1)} µs vs plain fetch ${(base / 1e3).toFixed(1)} µs: +${pct.toFixed(1)} % `
+          + `(opossum +${(((res['opossum + fetch'].median - base) / base) * 100).toFixed(1)} %)`)],
       data: res,
     };
   } finally {
