@@ -56,7 +56,9 @@ function buildModule(feature, name) {
   const wasmFile = join(stage, 'web', `${name}_bg.wasm`);
   if (!dev && existsSync(wasmOpt)) {
     // `-Os --converge` gzips smallest (measured against -Oz, -Oz --converge, -Oz --gufa, -Os: README, Size).
-    run(wasmOpt, [...(process.env.WASM_OPT_G ? ['-g'] : []), '-Os', '--converge', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+    // `--low-memory-unused` folds constant additions into load and store offsets (Rust never wraps
+    // a pointer into the first KiB): the guard .wasm 1.2 KiB smaller gzipped.
+    run(wasmOpt, [...(process.env.WASM_OPT_G ? ['-g'] : []), '-Os', '--converge', '--low-memory-unused', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       wasmFile, '-o', wasmFile]);
   }
