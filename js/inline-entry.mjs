@@ -1,12 +1,17 @@
-// Source of pkg/inline.cjs: the wasm bytes are embedded, so it needs no fs, no __dirname, no
-// import.meta.url and no fetch of the .wasm file (Cognigy Extensions, restricted VMs, bundlers).
+// Source of pkg/inline.cjs: the bytes of both wasm modules are embedded, so it needs no fs, no
+// __dirname, no import.meta.url and no fetch of a .wasm file (Cognigy Extensions, restricted VMs,
+// bundlers). The guard module is instantiated at load, the suites module decoded and
+// instantiated on the first use of a suite export (./suites.mjs).
 import './text-codec.mjs';
 import { initSync } from '../web/cognigy_guard.js';
+import { initSync as initSuitesSync } from '../web/cognigy_guard_suites.js';
 import { install } from './install.mjs';
+import { instantiateSuitesWith } from './suites.mjs';
 import { decodeBase64 } from './base64.mjs';
-import { WASM_BASE64 } from './wasm-base64.mjs';
+import { SUITES_WASM_BASE64, WASM_BASE64 } from './wasm-base64.mjs';
 
 initSync({ module: decodeBase64(WASM_BASE64) });
 install();
+instantiateSuitesWith(() => initSuitesSync({ module: decodeBase64(SUITES_WASM_BASE64) }));
 
 export * from './api.mjs';

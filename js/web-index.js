@@ -1,10 +1,25 @@
-// Browser and bundler entry (bundled into pkg/web/index.js with the glue kept external):
-// instantiates the wasm next to this file before the importer runs (top-level await), so every
-// export is usable once `import` resolves.
+// Browser and bundler entry (bundled into pkg/web/index.js with the glue kept external): before
+// the importer runs (top-level await) it fetches and compiles both .wasm files next to this file
+// in parallel and instantiates the guard module, so every export is usable once `import`
+// resolves; the compiled suites module is instantiated on the first use of a suite export
+// (./suites.mjs).
 import init from '../web/cognigy_guard.js';
+import { initSync as initSuitesSync } from '../web/cognigy_guard_suites.js';
 import { install } from './install.mjs';
+import { instantiateSuitesWith } from './suites.mjs';
 
-await init({ module_or_path: new URL('./cognigy_guard_bg.wasm', import.meta.url) });
+/** The compiled module at `url`. */
+async function compile(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cognigy-guard: fetching ${url} answered ${response.status}`);
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+const [, suitesModule] = await Promise.all([
+  init({ module_or_path: new URL('./cognigy_guard_bg.wasm', import.meta.url) }),
+  compile(new URL('./cognigy_guard_suites_bg.wasm', import.meta.url)),
+]);
 install();
+instantiateSuitesWith(() => initSuitesSync({ module: suitesModule }));
 
 export * from './api.mjs';

@@ -13,6 +13,10 @@ layer "lint: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p cognigy-guard --target wasm32-unknown-unknown --all-targets -- -D warnings
+# Each wasm module of the package alone (scripts/build.mjs builds one per feature).
+for feature in guard suites; do
+  cargo clippy -p cognigy-guard --lib --target wasm32-unknown-unknown --no-default-features --features "$feature" -- -D warnings
+done
 
 layer "layer 1: native tests (cargo test)"
 cargo test --workspace

@@ -2,21 +2,27 @@
 //!
 //! Each takes an optional `{ value }` (default true): with `value: false` the answer carries no
 //! normalised value (`{ ok, warnings }` or `{ ok: false, errors, warnings }`), which saves
-//! serializing the whole payload back to JS when only the verdict is wanted.
+//! serializing the whole payload back to JS when only the verdict is wanted. The TimeoutConfig
+//! exports belong to feature `guard`, the TestExecution ones to `suites`.
 
 use crate::convert::{json_input, json_text, to_js};
+#[cfg(feature = "guard")]
 use crate::error::to_js_error;
 use cognigy_guard_core::json::MAX_INPUT_BYTES;
+#[cfg(feature = "guard")]
 use cognigy_guard_core::profile::seed_v1::timeout_payload;
-use cognigy_guard_core::validation::{
-    validate_test_execution_json, validate_timeout_config_json, Validated,
-};
+#[cfg(feature = "suites")]
+use cognigy_guard_core::validation::validate_test_execution_json;
+#[cfg(feature = "guard")]
+use cognigy_guard_core::validation::validate_timeout_config_json;
+use cognigy_guard_core::validation::Validated;
 use cognigy_guard_core::Issue;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// Validates a TimeoutConfig given as any JS value. Never throws.
+#[cfg(feature = "guard")]
 #[wasm_bindgen(js_name = validateTimeoutConfig, unchecked_return_type = "Validation<TimeoutConfig>")]
 pub fn validate_timeout_config(
     #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
@@ -26,6 +32,7 @@ pub fn validate_timeout_config(
 }
 
 /// Validates a TimeoutConfig given as JSON text or its UTF-8 bytes. Never throws.
+#[cfg(feature = "guard")]
 #[wasm_bindgen(js_name = validateTimeoutConfigJson, unchecked_return_type = "Validation<TimeoutConfig>")]
 pub fn validate_timeout_config_text(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue,
@@ -35,6 +42,7 @@ pub fn validate_timeout_config_text(
 }
 
 /// Validates a TestExecutionPayload given as any JS value. Never throws.
+#[cfg(feature = "suites")]
 #[wasm_bindgen(js_name = validateTestExecution, unchecked_return_type = "Validation<TestExecution>")]
 pub fn validate_test_execution(
     #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
@@ -44,6 +52,7 @@ pub fn validate_test_execution(
 }
 
 /// Validates a TestExecutionPayload given as JSON text or its UTF-8 bytes. Never throws.
+#[cfg(feature = "suites")]
 #[wasm_bindgen(js_name = validateTestExecutionJson, unchecked_return_type = "Validation<TestExecution>")]
 pub fn validate_test_execution_text(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: JsValue,
@@ -54,6 +63,7 @@ pub fn validate_test_execution_text(
 
 /// The seed's wire payload for a TimeoutConfig (`PUT .../externalServices/{id}/configuration`).
 /// Throws `GuardError` with code `VALIDATION` and every issue in `errors`.
+#[cfg(feature = "guard")]
 #[wasm_bindgen(js_name = buildTimeoutPayload, unchecked_return_type = "SeedTimeoutPayload")]
 pub fn build_timeout_payload(
     #[wasm_bindgen(unchecked_param_type = "TimeoutConfigInput | TimeoutConfig")] config: JsValue,

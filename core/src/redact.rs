@@ -78,15 +78,22 @@ impl Redactor {
     /// Creates a redactor for the given secret values; values shorter than [`MIN_SECRET_CHARS`]
     /// characters (including empty ones) are ignored.
     pub fn new(secrets: Vec<String>) -> Self {
-        let mut secrets: Vec<String> = secrets
-            .into_iter()
-            .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
-            .flat_map(|s| encoded_forms(&s).into_iter().chain([s]))
-            .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
-            .collect();
-        secrets.sort_unstable();
-        secrets.dedup();
-        Redactor { secrets }
+        // Each secret's forms are deduplicated among themselves, not sorted: a sort instance is
+        // 2 KB of wasm. A secret given twice is kept twice (its spans merge when redacting).
+        let mut unique: Vec<String> = Vec::new();
+        for secret in secrets {
+            if secret.chars().count() < MIN_SECRET_CHARS {
+                continue;
+            }
+            let first = unique.len();
+            for form in encoded_forms(&secret).into_iter().chain([secret]) {
+                let known = unique.get(first..).is_some_and(|own| own.contains(&form));
+                if !known && form.chars().count() >= MIN_SECRET_CHARS {
+                    unique.push(form);
+                }
+            }
+        }
+        Redactor { secrets: unique }
     }
 
     /// A copy of `value` with every secret removed.
@@ -137,12 +144,15 @@ impl Redactor {
     /// Replaces every (possibly overlapping) occurrence of a known secret; overlapping or touching
     /// occurrences become one marker, so no fragment of a secret is left beside it.
     fn redact_known(&self, text: &str) -> String {
+        // Sorted by start: each secret's occurrences are found in order and merged in (no sort
+        // instance in the guard's wasm: 2.9 KB).
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for secret in &self.secrets {
+            let mut found_spans = Vec::new();
             let mut from = 0;
             while let Some(found) = text.get(from..).and_then(|rest| rest.find(secret.as_str())) {
                 let start = from.saturating_add(found);
-                spans.push((start, start.saturating_add(secret.len())));
+                found_spans.push((start, start.saturating_add(secret.len())));
                 // Continue one character further so overlapping occurrences are found too.
                 let step = text
                     .get(start..)
@@ -150,11 +160,11 @@ impl Redactor {
                     .map_or(1, char::len_utf8);
                 from = start.saturating_add(step);
             }
+            spans = merge_sorted(spans, found_spans);
         }
         if spans.is_empty() {
             return text.to_owned();
         }
-        spans.sort_unstable();
         let mut out = String::with_capacity(text.len());
         let mut copied = 0; // bytes of `text` already handled
         let mut open: Option<(usize, usize)> = None;
@@ -178,6 +188,23 @@ impl Redactor {
         }
         out.push_str(text.get(copied..).unwrap_or_default());
         out
+    }
+}
+
+/// The spans of `a` and `b` (each sorted) in one sorted list.
+fn merge_sorted(a: Vec<(usize, usize)>, b: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(a.len().saturating_add(b.len()));
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if y < x => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        };
+        match next {
+            Some(span) => out.push(span),
+            None => return out,
+        }
     }
 }
 
@@ -417,6 +444,15 @@ mod tests {
             out,
             json!({ "endpoints": { "eventType": "[REDACTED]out_configured" }, "timestamp": REDACTED })
         );
+    }
+
+    #[test]
+    fn merged_spans_stay_sorted() {
+        assert_eq!(
+            merge_sorted(vec![(0, 2), (5, 7)], vec![(1, 3), (5, 6), (9, 9)]),
+            vec![(0, 2), (1, 3), (5, 6), (5, 7), (9, 9)]
+        );
+        assert_eq!(merge_sorted(Vec::new(), vec![(4, 8)]), vec![(4, 8)]);
     }
 
     #[test]
