@@ -1,8 +1,10 @@
 // `CircuitBreaker.prototype.execute`, written in JavaScript so that the waiting stays in JS: a
-// guarded call crosses into wasm three times (`__admit`, `__permit`, `__settle`: plain numbers and
-// booleans; the permit names the breaker state the call was admitted in, so an outcome settled in
-// another state never counts as a probe) and allocates no wasm-bindgen closure or promise. The
-// breaker logic itself stays in Rust.
+// guarded call crosses into wasm twice (`__admit`, `__settle`: plain numbers and booleans) and
+// allocates no wasm-bindgen closure or promise. `__admit` answers the call's permit (it names the
+// breaker state the call was admitted in, so an outcome settled in another state never counts as
+// a probe) and writes the start instant into a slot of wasm memory read through a `Float64Array`.
+// A `fn` that returns a value that is no object (not a thenable) is settled at once. The breaker
+// logic itself stays in Rust.
 // (`.then` rather than `async`/`await`: measurably cheaper per call, see bench/.)
 // A refusal is built here, not in wasm, and without a stack trace unless `captureStack: true` is
 // passed: capturing the stack was most of the cost of a rejection (README "Benchmarks").
@@ -25,6 +27,13 @@ function refusal(retryAfterMs, captureStack) {
 
 /** Adds `execute(fn, { captureStack }?)` to the wasm-bindgen `CircuitBreaker` class. */
 export function installExecute(CircuitBreaker) {
+  // The slot `__admit` writes the admitted call's start instant to; a view is detached (length 0)
+  // once the wasm memory grows, and is then made again.
+  let admitted = new Float64Array(0);
+  const startedAt = () => {
+    if (admitted.length === 0) admitted = CircuitBreaker.__admittedView();
+    return admitted[0];
+  };
   Object.defineProperty(CircuitBreaker.prototype, 'execute', {
     configurable: true,
     writable: true,
@@ -37,20 +46,23 @@ export function installExecute(CircuitBreaker) {
       if (fleet === undefined) fleet = this.__fleetIo = fleetOf(this);
       if (fleet !== false) {
         const captureStack = options != null && options.captureStack === true;
-        return executeShared(this, fleet, fn, (ms) => refusal(ms, captureStack));
+        return executeShared(this, fleet, fn, (ms) => refusal(ms, captureStack), startedAt);
       }
-      const started = this.__admit();
-      if (started !== started) {
-        // NaN: refused
+      const permit = this.__admit();
+      if (permit < 0) {
         return Promise.reject(refusal(this.__refusedForMs(), options != null && options.captureStack === true));
       }
-      const permit = this.__permit();
+      const started = startedAt();
       let result;
       try {
         result = fn();
       } catch (error) {
         this.__settle(started, false, permit);
         return Promise.reject(error);
+      }
+      if (result === null || (typeof result !== 'object' && typeof result !== 'function')) {
+        this.__settle(started, true, permit);
+        return Promise.resolve(result);
       }
       return Promise.resolve(result).then(
         (value) => {

@@ -63,11 +63,11 @@ async function throughStore(breaker, fleet, read, op, started, period, probe) {
   return null;
 }
 
-async function admit(breaker, fleet, refuse) {
+async function admit(breaker, fleet, refuse, startedAt) {
   if (Date.now() < fleet.leaseUntil) {
-    const started = breaker.__admit();
-    if (started === started) {
-      return { started, period: breaker.__fleetPeriod(), probe: NO_PERMIT, leased: true, permit: breaker.__permit() };
+    const permit = breaker.__admit();
+    if (permit >= 0) {
+      return { started: startedAt(), period: breaker.__fleetPeriod(), probe: NO_PERMIT, leased: true, permit };
     }
   }
   let decision = null;
@@ -109,10 +109,11 @@ async function settle(breaker, fleet, admission, ok) {
 
 /**
  * `execute(fn)` of a breaker with a store; `fleet` is its `__fleet()` plus the I/O state, `refuse(ms)`
- * builds the `GuardError(CIRCUIT_OPEN)` of a refusal.
+ * builds the `GuardError(CIRCUIT_OPEN)` of a refusal, `startedAt()` reads the start instant of the
+ * call `__admit` just admitted.
  */
-export async function executeShared(breaker, fleet, fn, refuse) {
-  const admission = await admit(breaker, fleet, refuse);
+export async function executeShared(breaker, fleet, fn, refuse, startedAt) {
+  const admission = await admit(breaker, fleet, refuse, startedAt);
   let value;
   try {
     value = await fn();

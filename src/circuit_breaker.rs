@@ -30,8 +30,6 @@ pub struct CircuitBreaker {
     clock: Clock,
     /// `retryAfterMs` of the latest call `__admit` refused.
     refused_for_ms: Cell<u64>,
-    /// The permit of the latest call `__admit` admitted (`__permit`).
-    last_permit: Cell<u64>,
     /// `UNKNOWN_OPTION` warnings about the options.
     warnings: Vec<cognigy_guard_core::Issue>,
     /// `{ store, name, leaseMs }` when a `store` is set (shared state, `cognigy-guard/redis`),
@@ -103,6 +101,12 @@ fn permit_arg(permit: &JsValue) -> Result<Option<Permit>, JsValue> {
             "permit: expected the whole number tryAcquire() gave, or nothing".to_owned(),
         ))),
     }
+}
+
+thread_local! {
+    /// The start instant of the call [`CircuitBreaker::admit`] admitted last, read by JS right
+    /// after the call through [`CircuitBreaker::admitted_view`].
+    static ADMITTED_AT: Cell<f64> = const { Cell::new(0.0) };
 }
 
 /// The largest permit JS can hold exactly (2^53 - 1).
@@ -255,33 +259,39 @@ impl CircuitBreaker {
     }
 
     /// First half of `execute` (whose async part is JS, `js/execute.mjs`, so a guarded call
-    /// crosses into wasm three times and allocates nothing here): admits one call and returns its
-    /// start instant (its permit is then [`Self::permit`]), or NaN when refused (the rejection is
-    /// then [`Self::refused_for_ms`]).
+    /// crosses into wasm twice and allocates nothing here): admits one call and returns its
+    /// permit (a whole number), its start instant written to the slot of
+    /// [`Self::admitted_view`]; or -1 when refused (the rejection is then
+    /// [`Self::refused_for_ms`]).
     #[wasm_bindgen(js_name = __admit, skip_typescript)]
     pub fn admit(&self) -> f64 {
         let now = self.hot_path_now();
         let Ok(acquired) = self.with_core(|core| core.acquire(now)) else {
             self.refused_for_ms.set(0);
-            return f64::NAN;
+            return -1.0;
         };
         match acquired {
             (_, Some(Permit(permit))) => {
-                self.last_permit.set(permit);
-                now
+                ADMITTED_AT.with(|slot| slot.set(now));
+                // Permits count admissions: far below 2^53.
+                permit as f64
             }
             (admission, None) => {
                 self.refused_for_ms.set(admission.retry_after_ms);
-                f64::NAN
+                -1.0
             }
         }
     }
 
-    /// The permit of the call [`Self::admit`] just admitted, to pass to [`Self::settle`].
-    #[wasm_bindgen(js_name = __permit, skip_typescript)]
-    pub fn permit(&self) -> f64 {
-        // Permits count admissions: far below 2^53.
-        self.last_permit.get() as f64
+    /// A one-element `Float64Array` over the slot where [`Self::admit`] writes the start
+    /// instant of the call it admitted. It is detached (length 0) once the wasm memory grows;
+    /// JS then asks for a new one.
+    #[wasm_bindgen(js_name = __admittedView, skip_typescript)]
+    pub fn admitted_view() -> js_sys::Float64Array {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        // The wasm32 address of the slot: a byte offset into the memory's buffer.
+        let offset = ADMITTED_AT.with(|slot| slot.as_ptr() as usize) as u32;
+        js_sys::Float64Array::new_with_byte_offset_and_length(&memory.buffer(), offset, 1)
     }
 
     /// The `retryAfterMs` of the call [`Self::admit`] just refused (JS builds its
@@ -297,7 +307,7 @@ impl CircuitBreaker {
     /// earlier state period counts in the stats only.
     #[wasm_bindgen(js_name = __settle, skip_typescript)]
     pub fn settle(&self, started: f64, ok: bool, permit: f64) {
-        // A permit JS did not get from `__permit` (not a whole number) is settled without one.
+        // A permit JS did not get from `__admit` (not a whole number) is settled without one.
         let permit = (permit.is_finite() && permit >= 0.0 && permit.fract() == 0.0)
             .then_some(Permit(permit as u64));
         if ok {
@@ -462,7 +472,6 @@ impl CircuitBreaker {
             core: RefCell::new(core),
             clock: Clock::new(function_option(options, "now")?),
             refused_for_ms: Cell::new(0),
-            last_permit: Cell::new(0),
             warnings,
             fleet,
         })

@@ -141,6 +141,37 @@ test('CircuitBreaker.execute: settles like fn, records sync throws, latency from
   assert.equal(b.state, 'closed');
 });
 
+test('CircuitBreaker.execute: each call keeps its own start instant, across breakers and wasm memory growth', async () => {
+  let t = 1_000;
+  const a = new g.CircuitBreaker({ failureThreshold: 1, slowCallMs: 50, now: () => t });
+  const b = new g.CircuitBreaker({ failureThreshold: 1, slowCallMs: 50, now: () => t });
+  let finishA;
+  const slowA = a.execute(() => new Promise((resolve) => { finishA = resolve; }));
+  t += 40;
+  let finishB;
+  const fastB = b.execute(() => new Promise((resolve) => { finishB = resolve; }));
+  // Grows the wasm memory (a detached view of the start slot is made again).
+  const before = g.wasmMemoryBytes();
+  g.aggregateResults(JSON.stringify({ test_results: Array.from({ length: 20_000 }, (_, i) => ({ input_text: `case ${i}`, passed: true, outcome: {} })) }));
+  assert.ok(g.wasmMemoryBytes() > before, 'the memory grew');
+  t += 20;
+  finishA('a');
+  finishB('b');
+  assert.deepEqual([await slowA, await fastB], ['a', 'b']);
+  assert.equal(a.stats().slowCalls, 1, 'a took 60 ms');
+  assert.equal(a.state, 'open');
+  assert.equal(b.stats().slowCalls, 0, 'b took 20 ms');
+  assert.equal(b.state, 'closed');
+  // Admitted after the growth: its start instant is read through a new view.
+  let finishLate;
+  const late = b.execute(() => new Promise((resolve) => { finishLate = resolve; }));
+  t += 60;
+  finishLate('late');
+  assert.equal(await late, 'late');
+  assert.equal(b.stats().slowCalls, 1, 'the late call took 60 ms');
+  assert.equal(await a.execute(() => 'sync value').catch((e) => e.code), 'CIRCUIT_OPEN');
+});
+
 test('CircuitBreaker.execute: a call admitted while closed and settled while half-open is no probe', async () => {
   let t = 10_000;
   const b = new g.CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 100, halfOpenMaxCalls: 1, now: () => t });
