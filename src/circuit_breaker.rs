@@ -30,6 +30,8 @@ pub struct CircuitBreaker {
     clock: Clock,
     /// `retryAfterMs` of the latest call `__admit` refused.
     refused_for_ms: Cell<u64>,
+    /// What `execute` shares with this breaker without a crossing (see [`Self::pending_view`]).
+    pending: Box<Pending>,
     /// `UNKNOWN_OPTION` warnings about the options.
     warnings: Vec<cognigy_guard_core::Issue>,
     /// `{ store, name, leaseMs }` when a `store` is set (shared state, `cognigy-guard/redis`),
@@ -109,6 +111,30 @@ thread_local! {
     static ADMITTED_AT: Cell<f64> = const { Cell::new(0.0) };
 }
 
+/// Successes [`Pending`] holds; JS settles with a crossing when it is full.
+const CAPACITY: usize = 32;
+
+/// What `execute` shares with a breaker without a crossing, as consecutive f64 slots (see
+/// [`CircuitBreaker::pending_view`]).
+#[repr(C)]
+#[derive(Default)]
+struct Pending {
+    /// 1 while JS may admit calls and leave their successes (the breaker is quiet), else 0.
+    quiet: Cell<f64>,
+    /// Successes left, their permits in `permits`.
+    successes: Cell<f64>,
+    /// Admissions JS made.
+    admitted: Cell<f64>,
+    /// The permit of the first admission JS makes (the next ones count up from it).
+    next_permit: Cell<f64>,
+    /// The clock's last reading: the instant of what JS admits and leaves.
+    instant: Cell<f64>,
+    permits: [Cell<f64>; CAPACITY],
+}
+
+/// The f64 slots of [`Pending`].
+const PENDING_LEN: usize = 5 + CAPACITY;
+
 /// The largest permit JS can hold exactly (2^53 - 1).
 const MAX_PERMIT: f64 = 9_007_199_254_740_991.0;
 
@@ -145,7 +171,7 @@ impl CircuitBreaker {
     /// `'closed' | 'open' | 'half_open'`, with due timers applied.
     #[wasm_bindgen(getter, unchecked_return_type = "CircuitState")]
     pub fn state(&self) -> String {
-        let now = self.clock.now();
+        let now = self.now();
         let state = self.with_core(|core| core.state_at(now));
         state_name(state.unwrap_or(BreakerState::Closed)).to_owned()
     }
@@ -160,7 +186,7 @@ impl CircuitBreaker {
     /// `permit` (a whole number) names it in `recordSuccess`, `recordFailure` and `release`.
     #[wasm_bindgen(js_name = tryAcquire, unchecked_return_type = "Admission")]
     pub fn try_acquire(&self) -> JsValue {
-        let now = self.clock.now();
+        let now = self.now();
         let Ok((a, permit)) = self.with_core(|core| core.acquire(now)) else {
             return busy();
         };
@@ -217,13 +243,13 @@ impl CircuitBreaker {
     /// Opens the breaker now.
     #[wasm_bindgen(js_name = forceOpen)]
     pub fn force_open(&self) {
-        let now = self.clock.now();
+        let now = self.now();
         let _ = self.with_core(|core| core.force_open(now));
     }
 
     /// Closes the breaker now and forgets failures.
     pub fn reset(&self) {
-        let now = self.clock.now();
+        let now = self.now();
         let _ = self.with_core(|core| core.reset(now));
     }
 
@@ -240,7 +266,7 @@ impl CircuitBreaker {
     /// Counters and recovery latencies.
     #[wasm_bindgen(unchecked_return_type = "CircuitBreakerStats")]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
-        let now = self.clock.now();
+        let now = self.now();
         let stats = self.with_core(|core| {
             core.state_at(now);
             core.stats()
@@ -265,8 +291,19 @@ impl CircuitBreaker {
     /// [`Self::refused_for_ms`]).
     #[wasm_bindgen(js_name = __admit, skip_typescript)]
     pub fn admit(&self) -> f64 {
-        let now = self.hot_path_now();
-        let Ok(acquired) = self.with_core(|core| core.acquire(now)) else {
+        // One borrow when the core needs no fresh time (see `Core::needs_time`); else the clock
+        // is read with no borrow held (an injected `now` may call back into the breaker).
+        let last = self.clock.last();
+        let quick = self.with_core(|core| (!core.needs_time()).then(|| core.acquire(last)));
+        let acquired = match quick {
+            Ok(Some(acquired)) => Ok((acquired, last)),
+            Ok(None) => {
+                let now = self.clock.now();
+                self.with_core(|core| (core.acquire(now), now))
+            }
+            Err(()) => Err(()),
+        };
+        let Ok((acquired, now)) = acquired else {
             self.refused_for_ms.set(0);
             return -1.0;
         };
@@ -294,6 +331,24 @@ impl CircuitBreaker {
         js_sys::Float64Array::new_with_byte_offset_and_length(&memory.buffer(), offset, 1)
     }
 
+    /// A `Float64Array` over this breaker's [`Pending`] slots, in field order, for `execute`
+    /// (js/execute.mjs). While the breaker is quiet (`Core::needs_time` is false: closed, with
+    /// no slow-call and no failure-rate rule; an admission is then always granted the next
+    /// permit, and neither it nor a success needs a clock reading or can change the state), JS
+    /// admits a call itself (the permit `next_permit + admitted`, then `admitted + 1`) and leaves
+    /// a success (its permit at `permits[successes]`, then `successes + 1`). Every method first
+    /// applies them, admissions then successes, at `instant` (the instant the crossings would
+    /// have used; no clock is read in between, as every reading goes through a method). Detached
+    /// (length 0) once the wasm memory grows.
+    #[wasm_bindgen(js_name = __pendingView, skip_typescript)]
+    pub fn pending_view(&self) -> js_sys::Float64Array {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        // The wasm32 address of the slots: a byte offset into the memory's buffer.
+        let offset = std::ptr::from_ref::<Pending>(&self.pending) as usize as u32;
+        let length = PENDING_LEN as u32;
+        js_sys::Float64Array::new_with_byte_offset_and_length(&memory.buffer(), offset, length)
+    }
+
     /// The `retryAfterMs` of the call [`Self::admit`] just refused (JS builds its
     /// `GuardError(CIRCUIT_OPEN)`, js/execute.mjs, without a crossing or a stack trace per refusal).
     #[wasm_bindgen(js_name = __refusedForMs, skip_typescript)]
@@ -319,7 +374,7 @@ impl CircuitBreaker {
             let failure = Outcome::Failure {
                 retry_after_ms: None,
             };
-            let now = self.clock.now();
+            let now = self.now();
             let _ = self.with_core(|core| core.settle(permit, failure, now));
         }
     }
@@ -365,7 +420,7 @@ impl CircuitBreaker {
         period: f64,
         probe: f64,
     ) -> Result<JsValue, JsValue> {
-        let now = self.clock.now();
+        let now = self.now();
         let op = fleet_op(op, now - started, FleetPermit::from_numbers(period, probe));
         let applied = self
             .with_core(|core| {
@@ -407,7 +462,7 @@ impl CircuitBreaker {
     /// `now - started` ms, 2 failed.
     #[wasm_bindgen(js_name = __fleetCount, skip_typescript)]
     pub fn fleet_count(&self, kind: u32, started: f64) {
-        let now = self.clock.now();
+        let now = self.now();
         let _ = self.with_core(|core| match kind {
             0 => shared::count_rejection(core),
             1 => shared::count(
@@ -437,7 +492,7 @@ impl CircuitBreaker {
 impl CircuitBreaker {
     /// Settles a call of the manual API with `outcome` at the clock's time.
     fn settle_manual(&self, permit: Option<Permit>, outcome: Outcome) -> Result<(), JsValue> {
-        let now = self.clock.now();
+        let now = self.now();
         self.with_core(|core| core.settle(permit, outcome, now))
             .map_err(|()| busy())
     }
@@ -455,12 +510,48 @@ impl CircuitBreaker {
         }
     }
 
-    /// Runs `f` on the core; `Err` when the core is borrowed (a callback re-entered).
+    /// Runs `f` on the core, after what JS left in `pending`; then tells JS whether the
+    /// breaker is quiet. `Err` when the core is borrowed (a callback re-entered).
     fn with_core<T>(&self, f: impl FnOnce(&mut Core) -> T) -> Result<T, ()> {
         self.core
             .try_borrow_mut()
-            .map(|mut core| f(&mut core))
+            .map(|mut core| {
+                self.apply_pending(&mut core);
+                let result = f(&mut core);
+                let pending = &self.pending;
+                pending.quiet.set(if core.needs_time() { 0.0 } else { 1.0 });
+                // Permits count admissions: far below 2^53.
+                pending.next_permit.set(core.next_permit().0 as f64);
+                pending.instant.set(self.clock.last());
+                result
+            })
             .map_err(|_| ())
+    }
+
+    /// Applies the admissions and then the successes JS left in `pending`, at its `instant`.
+    fn apply_pending(&self, core: &mut Core) {
+        let pending = &self.pending;
+        let admitted = pending.admitted.get();
+        let successes = pending.successes.get();
+        if admitted > 0.0 || successes > 0.0 {
+            let at = pending.instant.get();
+            // JS writes whole counts and the permits it admitted (whole numbers below 2^53).
+            for _ in 0..admitted as u64 {
+                core.acquire(at);
+            }
+            for slot in pending.permits.iter().take(successes as usize) {
+                let permit = Some(Permit(slot.get() as u64));
+                core.settle(permit, Outcome::Success { latency_ms: 0.0 }, at);
+            }
+            pending.admitted.set(0.0);
+            pending.successes.set(0.0);
+        }
+    }
+
+    /// The clock's reading, after what JS left in `pending` (which takes the previous one).
+    fn now(&self) -> f64 {
+        let _ = self.with_core(|_| ());
+        self.clock.now()
     }
 
     fn wrap(core: Core, options: &JsValue) -> Result<Self, GuardError> {
@@ -472,6 +563,7 @@ impl CircuitBreaker {
             core: RefCell::new(core),
             clock: Clock::new(function_option(options, "now")?),
             refused_for_ms: Cell::new(0),
+            pending: Box::default(),
             warnings,
             fleet,
         })

@@ -172,6 +172,72 @@ test('CircuitBreaker.execute: each call keeps its own start instant, across brea
   assert.equal(await a.execute(() => 'sync value').catch((e) => e.code), 'CIRCUIT_OPEN');
 });
 
+test('CircuitBreaker.execute ends in the state the manual API reaches (random runs, successes left pending)', async () => {
+  const configs = {
+    quiet: { failureThreshold: 3, resetTimeoutMs: 100, halfOpenMaxCalls: 2, successThreshold: 2 },
+    'slow-call rule': { failureThreshold: 2, resetTimeoutMs: 50, slowCallMs: 30 },
+    'failure-rate rule': { failureThreshold: 100, failureRateThreshold: 0.5, slidingWindowSize: 4, resetTimeoutMs: 80 },
+  };
+  for (const [name, options] of Object.entries(configs)) {
+    let t = 1_000;
+    let seed = 17;
+    const random = (n) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    // `a` runs through execute (admissions and successes left to the wasm while quiet), `b` the same
+    // calls through tryAcquire / recordSuccess / recordFailure with their permits.
+    const a = new g.CircuitBreaker({ ...options, now: () => t });
+    const b = new g.CircuitBreaker({ ...options, now: () => t });
+    const inFlight = [];
+    for (let step = 0; step < 4_000; step += 1) {
+      const op = random(10);
+      if (op < 4) {
+        let finish;
+        let fail;
+        let ran = false;
+        const promise = a.execute(() => {
+          ran = true;
+          return new Promise((resolve, reject) => { finish = resolve; fail = reject; });
+        });
+        const admission = b.tryAcquire();
+        assert.equal(ran, admission.allowed, `${name}, step ${step}: admitted alike`);
+        if (ran) inFlight.push({ finish, fail, promise: promise.catch(() => {}), permit: admission.permit, at: t });
+        else await assert.rejects(promise, (e) => e.code === 'CIRCUIT_OPEN');
+      } else if (op < 8 && inFlight.length > 0) {
+        const [call] = inFlight.splice(random(inFlight.length), 1);
+        if (op < 6) {
+          call.finish('ok');
+          b.recordSuccess(t - call.at, call.permit);
+        } else {
+          call.fail(new Error('down'));
+          b.recordFailure(call.permit);
+        }
+        await call.promise;
+      } else if (op === 8) {
+        t += random(45);
+      }
+      if (random(40) === 0) {
+        assert.deepEqual(a.stats(), b.stats(), `${name}, step ${step}: stats`);
+        assert.equal(a.state, b.state);
+        assert.deepEqual(a.snapshot(), b.snapshot(), `${name}, step ${step}: snapshot`);
+        assert.deepEqual(a.history(), b.history());
+      }
+    }
+    assert.deepEqual(a.stats(), b.stats(), `${name}: stats at the end`);
+    assert.ok(a.stats().calls > 300 && a.stats().opens > 0, `${name}: ${JSON.stringify(a.stats())}`);
+  }
+  // More successes than the pending slots hold, from calls admitted without a crossing.
+  const quiet = new g.CircuitBreaker({ failureThreshold: 2 });
+  const finishes = [];
+  const calls = Array.from({ length: 200 }, () => quiet.execute(() => new Promise((resolve) => finishes.push(resolve))));
+  for (const finish of finishes) finish('ok');
+  assert.equal((await Promise.all(calls)).length, 200);
+  await assert.rejects(quiet.execute(() => Promise.reject(new Error('down'))));
+  assert.deepEqual([quiet.stats().calls, quiet.stats().successes, quiet.stats().consecutiveFailures], [201, 200, 1]);
+  assert.equal(quiet.tryAcquire().permit, 201, 'permits 0..200 were granted');
+});
+
 test('CircuitBreaker.execute: a call admitted while closed and settled while half-open is no probe', async () => {
   let t = 10_000;
   const b = new g.CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 100, halfOpenMaxCalls: 1, now: () => t });

@@ -167,6 +167,11 @@ impl CircuitBreaker {
         })
     }
 
+    /// The permit the next admission gets.
+    pub fn next_permit(&self) -> Permit {
+        Permit(self.next_permit)
+    }
+
     /// The configuration.
     pub fn config(&self) -> &BreakerConfig {
         &self.config
@@ -178,11 +183,14 @@ impl CircuitBreaker {
     }
 
     /// Whether an admission or a success report needs the current time. It does not while
-    /// closed without a slow-call rule: then neither can change the state, and `now` only
-    /// advances the clock, so a caller may pass the last instant it read instead of reading a
-    /// clock on its hot path. Failures always need the current time.
+    /// closed without a slow-call and without a failure-rate rule (a success can trip either):
+    /// then neither can change the state, and `now` only advances the clock, so a caller may
+    /// pass the last instant it read instead of reading a clock on its hot path. Failures
+    /// always need the current time.
     pub fn needs_time(&self) -> bool {
-        self.state != BreakerState::Closed || self.config.slow_call_ms.is_some()
+        self.state != BreakerState::Closed
+            || self.config.slow_call_ms.is_some()
+            || self.config.rate_rule_enabled()
     }
 
     /// The state at `now`, after applying any due timed transition.

@@ -341,7 +341,7 @@ fn retry_after_lengthens_the_open_time_within_the_cap() {
 }
 
 #[test]
-fn time_is_needed_unless_closed_without_a_slow_call_rule() {
+fn time_is_needed_unless_closed_without_a_slow_call_or_failure_rate_rule() {
     let mut b = CircuitBreaker::new(BreakerConfig {
         failure_threshold: 1,
         ..BreakerConfig::default()
@@ -358,6 +358,15 @@ fn time_is_needed_unless_closed_without_a_slow_call_rule() {
     })
     .unwrap();
     assert!(slow.needs_time(), "latency decides");
+    let rate = CircuitBreaker::new(BreakerConfig {
+        failure_rate_threshold: Some(0.5),
+        ..BreakerConfig::default()
+    })
+    .unwrap();
+    assert!(
+        rate.needs_time(),
+        "a success can reveal a high failure rate"
+    );
 }
 
 #[test]
