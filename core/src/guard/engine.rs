@@ -267,12 +267,13 @@ impl GuardEngine {
     }
 
     /// Finishes a live call: caches the answer under `cache_key` (when given), records latency
-    /// and SLA.
+    /// and SLA. `body` is the JSON text `data` was parsed from, if it was.
     pub(super) fn finish_live(
         &mut self,
         call: Finished<'_>,
         status: u16,
         data: Value,
+        body: Option<String>,
         now: f64,
     ) -> CallResult {
         let (id, attempts, latency_ms) = (call.id, call.attempts, call.latency_ms(now));
@@ -306,6 +307,7 @@ impl GuardEngine {
             latency_ms,
             sla_breached: sla.is_some(),
             error: None,
+            body,
         }
     }
 
@@ -387,6 +389,7 @@ impl GuardEngine {
             latency_ms,
             sla_breached: false,
             error: Some(reason),
+            body: None,
         })
     }
 

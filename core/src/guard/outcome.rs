@@ -59,6 +59,62 @@ pub struct CallResult {
     pub source: Source,
     /// The upstream status of a live answer; `null` for degraded answers.
     pub status: Option<u16>,
+    /// The JSON text `data` was parsed from (a live answer's body), which [`Self::to_json`]
+    /// writes as it came instead of serializing `data` again.
+    #[serde(skip)]
+    pub body: Option<String>,
+}
+
+/// The fields of a [`CallResult`] before `data`.
+#[derive(Serialize)]
+struct Head {
+    attempts: u32,
+    circuit: BreakerState,
+}
+
+/// The fields of a [`CallResult`] after `data`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Tail<'a> {
+    degraded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: &'a Option<DegradedReason>,
+    latency_ms: f64,
+    sla_breached: bool,
+    source: Source,
+    status: Option<u16>,
+}
+
+impl CallResult {
+    /// The result's JSON text: its serialization, with `data` written as [`Self::body`] when
+    /// that is set (then the keys of `data` keep the body's order).
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let Some(body) = &self.body else {
+            return serde_json::to_string(self);
+        };
+        let head = serde_json::to_string(&Head {
+            attempts: self.attempts,
+            circuit: self.circuit,
+        })?;
+        let tail = serde_json::to_string(&Tail {
+            degraded: self.degraded,
+            error: &self.error,
+            latency_ms: self.latency_ms,
+            sla_breached: self.sla_breached,
+            source: self.source,
+            status: self.status,
+        })?;
+        // Both are objects with fields: `{...}`.
+        let head = head.get(..head.len().saturating_sub(1)).unwrap_or_default();
+        let tail = tail.get(1..).unwrap_or_default();
+        let mut out = String::with_capacity(head.len() + body.len() + tail.len() + 10);
+        out.push_str(head);
+        out.push_str(",\"data\":");
+        out.push_str(body);
+        out.push(',');
+        out.push_str(tail);
+        Ok(out)
+    }
 }
 
 /// A call result, or the error when no degraded answer exists.

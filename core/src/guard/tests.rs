@@ -480,6 +480,7 @@ fn a_call_result_serializes_like_its_sorted_json_value() {
         sla_breached: false,
         source: Source::Cache,
         status: None,
+        body: None,
     };
     let direct = serde_json::to_string(&result).ok();
     let via_value = serde_json::to_value(&result)
@@ -487,6 +488,31 @@ fn a_call_result_serializes_like_its_sorted_json_value() {
         .and_then(|v| serde_json::to_string(&v).ok());
     assert!(direct.is_some());
     assert_eq!(direct, via_value);
+    assert_eq!(result.to_json().ok(), direct);
+}
+
+#[test]
+fn a_live_result_writes_its_body_as_data() {
+    let body = "{ \"z\": 1, \"a\": [true] }";
+    let result = CallResult {
+        attempts: 1,
+        circuit: BreakerState::Closed,
+        data: serde_json::from_str(body).unwrap(),
+        degraded: false,
+        error: None,
+        latency_ms: 0.25,
+        sla_breached: false,
+        source: Source::Live,
+        status: Some(200),
+        body: Some(body.to_owned()),
+    };
+    let text = result.to_json().unwrap();
+    assert_eq!(
+        text,
+        r#"{"attempts":1,"circuit":"closed","data":{ "z": 1, "a": [true] },"degraded":false,"latencyMs":0.25,"slaBreached":false,"source":"live","status":200}"#
+    );
+    let read: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(read, serde_json::to_value(&result).unwrap());
 }
 
 /// Starts a call and returns it with its first step.
