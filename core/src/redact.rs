@@ -15,6 +15,7 @@
 //! - arrays and objects nested deeper than [`MAX_DEPTH`] by `"[TRUNCATED]"`.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Write as _;
 
@@ -117,10 +118,16 @@ impl Redactor {
 
     /// A copy of `value` with every secret removed.
     pub fn redact_value(&self, value: &Value) -> Value {
+        self.redacted(value).into_owned()
+    }
+
+    /// `value` with every secret removed: `value` itself when there is none to remove.
+    pub fn redacted<'a>(&self, value: &'a Value) -> Cow<'a, Value> {
         if self.is_clean_at(value, 0) {
-            return value.clone();
+            Cow::Borrowed(value)
+        } else {
+            Cow::Owned(self.redact_at(value, 0))
         }
-        self.redact_at(value, 0)
     }
 
     /// Whether redacting `value` (at `depth`) would leave it as it is; checked without copying.

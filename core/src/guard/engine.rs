@@ -27,6 +27,7 @@ use crate::outbox::{Batch, Outbox, Rejection, DEFAULT_OUTBOX_CAPACITY};
 use crate::redact::Redactor;
 use crate::time::iso8601;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Most events one dashboard sync request carries.
@@ -294,8 +295,10 @@ impl GuardEngine {
             self.event("sla_breach", id, now, details);
         }
         if let Some(key) = call.cache_key {
-            self.cache
-                .put(id, key, self.redactor.redact_value(&data), now);
+            match self.redactor.redacted(&data) {
+                Cow::Borrowed(clean) => self.cache.put_ref(id, key, clean, now),
+                Cow::Owned(redacted) => self.cache.put(id, key, redacted, now),
+            }
         }
         CallResult {
             data,

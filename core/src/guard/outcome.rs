@@ -3,6 +3,7 @@
 
 use crate::breaker::BreakerState;
 use crate::error::GuardError;
+use crate::json::write;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -65,26 +66,6 @@ pub struct CallResult {
     pub body: Option<String>,
 }
 
-/// The fields of a [`CallResult`] before `data`.
-#[derive(Serialize)]
-struct Head {
-    attempts: u32,
-    circuit: BreakerState,
-}
-
-/// The fields of a [`CallResult`] after `data`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Tail<'a> {
-    degraded: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: &'a Option<DegradedReason>,
-    latency_ms: f64,
-    sla_breached: bool,
-    source: Source,
-    status: Option<u16>,
-}
-
 impl CallResult {
     /// The result's JSON text: its serialization, with `data` written as [`Self::body`] when
     /// that is set (then the keys of `data` keep the body's order).
@@ -92,27 +73,39 @@ impl CallResult {
         let Some(body) = &self.body else {
             return serde_json::to_string(self);
         };
-        let head = serde_json::to_string(&Head {
-            attempts: self.attempts,
-            circuit: self.circuit,
-        })?;
-        let tail = serde_json::to_string(&Tail {
-            degraded: self.degraded,
-            error: &self.error,
-            latency_ms: self.latency_ms,
-            sla_breached: self.sla_breached,
-            source: self.source,
-            status: self.status,
-        })?;
-        // Both are objects with fields: `{...}`.
-        let head = head.get(..head.len().saturating_sub(1)).unwrap_or_default();
-        let tail = tail.get(1..).unwrap_or_default();
-        let mut out = String::with_capacity(head.len() + body.len() + tail.len() + 10);
-        out.push_str(head);
-        out.push_str(",\"data\":");
+        let mut out = String::with_capacity(body.len() + 160);
+        out.push_str("{\"attempts\":");
+        write::uint(&mut out, u64::from(self.attempts));
+        out.push_str(",\"circuit\":\"");
+        out.push_str(match self.circuit {
+            BreakerState::Closed => "closed",
+            BreakerState::Open => "open",
+            BreakerState::HalfOpen => "half_open",
+        });
+        out.push_str("\",\"data\":");
         out.push_str(body);
-        out.push(',');
-        out.push_str(tail);
+        out.push_str(",\"degraded\":");
+        write::boolean(&mut out, self.degraded);
+        if let Some(error) = &self.error {
+            out.push_str(",\"error\":");
+            out.push_str(&serde_json::to_string(error)?);
+        }
+        out.push_str(",\"latencyMs\":");
+        out.push_str(&serde_json::to_string(&self.latency_ms)?);
+        out.push_str(",\"slaBreached\":");
+        write::boolean(&mut out, self.sla_breached);
+        out.push_str(",\"source\":\"");
+        out.push_str(match self.source {
+            Source::Live => "live",
+            Source::Cache => "cache",
+            Source::Fallback => "fallback",
+        });
+        out.push_str("\",\"status\":");
+        match self.status {
+            Some(status) => write::uint(&mut out, u64::from(status)),
+            None => out.push_str("null"),
+        }
+        out.push('}');
         Ok(out)
     }
 }

@@ -511,8 +511,30 @@ fn a_live_result_writes_its_body_as_data() {
         text,
         r#"{"attempts":1,"circuit":"closed","data":{ "z": 1, "a": [true] },"degraded":false,"latencyMs":0.25,"slaBreached":false,"source":"live","status":200}"#
     );
-    let read: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(read, serde_json::to_value(&result).unwrap());
+    // Every field as serde writes it, whatever its value.
+    for circuit in [
+        BreakerState::Closed,
+        BreakerState::Open,
+        BreakerState::HalfOpen,
+    ] {
+        for source in [Source::Live, Source::Cache, Source::Fallback] {
+            let other = CallResult {
+                circuit,
+                source,
+                status: None,
+                latency_ms: 3.0,
+                sla_breached: true,
+                error: Some(DegradedReason {
+                    code: "HTTP".to_owned(),
+                    message: "m \"q\"".to_owned(),
+                    status: None,
+                }),
+                ..result.clone()
+            };
+            let read: serde_json::Value = serde_json::from_str(&other.to_json().unwrap()).unwrap();
+            assert_eq!(read, serde_json::to_value(&other).unwrap());
+        }
+    }
 }
 
 /// Starts a call and returns it with its first step.
