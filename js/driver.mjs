@@ -16,6 +16,8 @@ import { guardError } from './guard-error.mjs';
 const START = 0;
 const WOKE = 1;
 const CANCEL = 2;
+/** The hooks of a call without options. */
+const NO_HOOKS = Object.freeze({});
 /** The factor of a send code's shape part (src/ops.rs `SEND_SPAN`). */
 const SEND_SPAN = 2 ** 31;
 /** Parsed exchanges kept, by shape (src/ops.rs `SHAPES_KEPT`). */
@@ -29,6 +31,8 @@ export function createDriver(wasm) {
   /** Parsed exchanges by shape (frozen: `perform` only reads them). Shapes are numbered for the
    * whole wasm instance, so one map serves every owner. */
   const parsed = new Map();
+  /** Each owner's `fetch` option (`null` without one), read once: it never changes. */
+  const fetchOptions = new WeakMap();
 
   /** The exchange operation `handle` sends as `shape`: parsed once, then reused while kept. */
   function exchangeOf(handle, shape, fresh) {
@@ -66,7 +70,11 @@ export function createDriver(wasm) {
     let fetchFn;
     try {
       handle = open();
-      fetchFn = owner.__fetchOption();
+      fetchFn = fetchOptions.get(owner);
+      if (fetchFn === undefined) {
+        fetchFn = owner.__fetchOption() ?? null;
+        fetchOptions.set(owner, fetchFn);
+      }
     } catch {
       throw guardError('CONFIG', 'this object was freed, or is not one of the package');
     }
@@ -124,7 +132,7 @@ function mapOf(perOwner, owner) {
 
 /** `{ signal, onProgress }` of an options object, checked. */
 export function hooks(options) {
-  if (options === undefined || options === null || typeof options !== 'object') return {};
+  if (options === undefined || options === null || typeof options !== 'object') return NO_HOOKS;
   let signal;
   let onProgress;
   try {
