@@ -433,6 +433,10 @@ impl GuardEngine {
         let Some(e) = self.endpoints.get_mut(id) else {
             return;
         };
+        // The common case, checked without copying the history: nothing new since the last look.
+        if e.breaker.last_transition() == e.seen_transition.as_ref() {
+            return;
+        }
         let history = e.breaker.history();
         let start = match &e.seen_transition {
             None => 0,
