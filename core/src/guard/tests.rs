@@ -773,3 +773,45 @@ fn a_dashboard_refusing_a_batch_forever_no_longer_blocks_the_outbox() {
     let delivered = e.end_sync(&batch.idempotency_key, true, Some(200), now);
     assert_eq!((delivered, e.outbox_pending()), (batch.events.len(), 0));
 }
+
+#[test]
+fn every_transition_is_audited_once_also_past_the_history_capacity() {
+    let mut e = engine_with(
+        json!({ "failureThreshold": 1, "resetTimeoutMs": 10 }),
+        5_000,
+    );
+    let mut now = 1_000_000.0;
+    e.configure(
+        TimeoutConfig {
+            retry_attempts: 0,
+            ..policy("e", json!({ "m": 1 }))
+        },
+        now,
+    )
+    .unwrap();
+    let cycles = crate::breaker::history::HISTORY_CAPACITY + 20;
+    let mut audited = 0;
+    for _ in 0..cycles {
+        // closed -> open; then open -> half_open -> closed with a probe that succeeds.
+        let (failed, _) = drive(&mut e, "e", CallOptions::default(), &mut now, |_, _| {
+            (network("down"), 1.0)
+        });
+        assert_eq!(failed.unwrap().source, Source::Fallback);
+        now += 20.0;
+        let (probe, _) = drive(&mut e, "e", CallOptions::default(), &mut now, |_, _| {
+            (ok("{}"), 1.0)
+        });
+        assert_eq!(probe.unwrap().source, Source::Live);
+        now += 20.0;
+        audited += e
+            .take_fresh_audit()
+            .iter()
+            .filter(|r| r.event_type == "circuit_state_change")
+            .count();
+    }
+    assert_eq!(audited, cycles * 3);
+    assert_eq!(
+        e.endpoint("e").unwrap().breaker.history().len(),
+        crate::breaker::history::HISTORY_CAPACITY
+    );
+}
