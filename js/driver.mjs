@@ -1,6 +1,8 @@
 // The one driver: runs every core operation (guarded call, configure, sync, token, suite runs)
 // to its end. The wasm says what to do through step codes (src/ops.rs):
-//   code > 0   send the exchange `__opExchange(handle)` with a timeout of `code` ms
+//   code > 0   send an exchange: `code % SEND_SPAN` is its timeout in ms, `code / SEND_SPAN`
+//              (rounded down) is `2 * shape + fresh`; the exchange of a shape is read once with
+//              `__opExchange(handle)` (again when `fresh` says the number is given out anew)
 //   code < 0   sleep `-code - 1` ms
 //   code === 0 finished: `__opResult(handle)` returns the value or throws the GuardError
 // and this loop performs it: `fetch` (only through ./fetch.mjs), timers, the caller's
@@ -14,38 +16,44 @@ import { guardError } from './guard-error.mjs';
 const START = 0;
 const WOKE = 1;
 const CANCEL = 2;
-/** Parsed exchanges kept per owner (an owner's calls repeat the same few requests). */
+/** The hooks of a call without options. */
+const NO_HOOKS = Object.freeze({});
+/** The factor of a send code's shape part (src/ops.rs `SEND_SPAN`). */
+const SEND_SPAN = 2 ** 31;
+/** Parsed exchanges kept, by shape (src/ops.rs `SHAPES_KEPT`). */
 const EXCHANGES_KEPT = 32;
 
 /** The driver over the wasm exports `{ __opAdvance, __opExchange, __opProgress, __opResult,
  * __opDrop }`. */
 export function createDriver(wasm) {
-  /** Token requests in flight per owner, keyed by their wire text: one fetch for every caller. */
+  /** Token requests in flight per owner, keyed by their shape: one fetch for every caller. */
   const shared = new WeakMap();
-  /** Parsed exchanges per owner, keyed by their wire text (frozen: `perform` only reads them). */
-  const parsed = new WeakMap();
+  /** Parsed exchanges by shape (frozen: `perform` only reads them). Shapes are numbered for the
+   * whole wasm instance, so one map serves every owner. */
+  const parsed = new Map();
+  /** Each owner's `fetch` option (`null` without one), read once: it never changes. */
+  const fetchOptions = new WeakMap();
 
-  /** The exchange of `wire` for `owner`: parsed once, then reused while it is among the last kept. */
-  function exchangeOf(owner, wire) {
-    const kept = mapOf(parsed, owner);
-    let exchange = kept.get(wire);
+  /** The exchange operation `handle` sends as `shape`: parsed once, then reused while kept. */
+  function exchangeOf(handle, shape, fresh) {
+    let exchange = fresh ? undefined : parsed.get(shape);
     if (exchange === undefined) {
-      exchange = JSON.parse(wire);
+      exchange = JSON.parse(wasm.__opExchange(handle));
       for (const pair of exchange.headers) Object.freeze(pair);
       Object.freeze(exchange.headers);
       Object.freeze(exchange);
-      if (kept.size >= EXCHANGES_KEPT) kept.clear();
-      kept.set(wire, exchange);
+      if (parsed.size >= EXCHANGES_KEPT) parsed.clear();
+      parsed.set(shape, exchange);
     }
     return exchange;
   }
 
-  function performShared(owner, fetchFn, exchange, wire, timeoutMs, signal) {
+  function performShared(owner, fetchFn, exchange, shape, timeoutMs, signal) {
     const inflight = mapOf(shared, owner);
-    let promise = inflight.get(wire);
+    let promise = inflight.get(shape);
     if (promise === undefined) {
-      promise = perform(fetchFn, exchange, timeoutMs, undefined).finally(() => inflight.delete(wire));
-      inflight.set(wire, promise);
+      promise = perform(fetchFn, exchange, timeoutMs, undefined).finally(() => inflight.delete(shape));
+      inflight.set(shape, promise);
     }
     // Each caller waits only as long as its own timeout and signal allow.
     return waitFor(promise, timeoutMs, signal);
@@ -62,7 +70,11 @@ export function createDriver(wasm) {
     let fetchFn;
     try {
       handle = open();
-      fetchFn = owner.__fetchOption();
+      fetchFn = fetchOptions.get(owner);
+      if (fetchFn === undefined) {
+        fetchFn = owner.__fetchOption() ?? null;
+        fetchOptions.set(owner, fetchFn);
+      }
     } catch {
       throw guardError('CONFIG', 'this object was freed, or is not one of the package');
     }
@@ -78,12 +90,14 @@ export function createDriver(wasm) {
           continue;
         }
         if (code > 0) {
-          const wire = wasm.__opExchange(handle);
-          const exchange = exchangeOf(owner, wire);
+          const timeoutMs = code % SEND_SPAN;
+          const tag = Math.floor(code / SEND_SPAN);
+          const shape = Math.floor(tag / 2);
+          const exchange = exchangeOf(handle, shape, tag % 2 === 1);
           const own = exchange.abortable && !cancelled ? signal : undefined;
           const outcome = exchange.shared
-            ? await performShared(owner, fetchFn, exchange, wire, code, own)
-            : await perform(fetchFn, exchange, code, own);
+            ? await performShared(owner, fetchFn, exchange, shape, timeoutMs, own)
+            : await perform(fetchFn, exchange, timeoutMs, own);
           if (outcome.cancelled) {
             cancelled = true;
             code = wasm.__opAdvance(handle, CANCEL, 0);
@@ -118,7 +132,7 @@ function mapOf(perOwner, owner) {
 
 /** `{ signal, onProgress }` of an options object, checked. */
 export function hooks(options) {
-  if (options === undefined || options === null || typeof options !== 'object') return {};
+  if (options === undefined || options === null || typeof options !== 'object') return NO_HOOKS;
   let signal;
   let onProgress;
   try {

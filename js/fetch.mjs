@@ -23,29 +23,41 @@ class Outcome {
   }
 }
 
+/** One request's abort controller and its one timer. */
+class Attempt {
+  constructor(timeoutMs) {
+    this.controller = new AbortController();
+    this.timedOut = false;
+    this.timer = setTimeout(expire, timeoutMs, this);
+  }
+
+  /** The outcome of a request that ended with `error` (`kind`), or by its timeout or the signal. */
+  ended(kind, error) {
+    if (this.controller.signal.aborted) return this.timedOut ? { kind: TIMEOUT, text: '' } : { cancelled: true };
+    return { kind, text: message(error) };
+  }
+}
+
+function expire(attempt) {
+  attempt.timedOut = true;
+  attempt.controller.abort();
+}
+
 export async function perform(fetchFn, exchange, timeoutMs, signal) {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  const onAbort = () => controller.abort();
+  const attempt = new Attempt(timeoutMs);
+  const { controller } = attempt;
   const watch = signal !== undefined && signal !== null;
+  const onAbort = watch ? () => controller.abort() : undefined;
   if (watch) {
     if (signal.aborted) controller.abort();
     else signal.addEventListener('abort', onAbort, { once: true });
   }
-  const ended = (kind, error) => {
-    if (controller.signal.aborted) return timedOut ? { kind: TIMEOUT, text: '' } : { cancelled: true };
-    return { kind, text: message(error) };
-  };
   const native = typeof fetchFn !== 'function';
   try {
     let { url, method, body } = exchange;
     let headers = exchange.headers;
     for (let hop = 0; ; hop += 1) {
-      if (controller.signal.aborted) return ended(NETWORK, undefined);
+      if (controller.signal.aborted) return attempt.ended(NETWORK, undefined);
       const init = { method, headers: headerObject(headers), signal: controller.signal, redirect: exchange.redirect };
       if (body !== undefined) init.body = body;
       let response;
@@ -54,7 +66,7 @@ export async function perform(fetchFn, exchange, timeoutMs, signal) {
         // The global fetch honours the signal; an injected one may not.
         response = await (native ? sent : raceAbort(sent, controller.signal));
       } catch (error) {
-        return ended(NETWORK, error);
+        return attempt.ended(NETWORK, error);
       }
       const status = read(response, 'status');
       if (read(response, 'type') === 'opaqueredirect') {
@@ -87,9 +99,9 @@ export async function perform(fetchFn, exchange, timeoutMs, signal) {
     }
   } catch (error) {
     if (error instanceof Outcome) return error.value;
-    return ended(NETWORK, error);
+    return attempt.ended(NETWORK, error);
   } finally {
-    clearTimeout(timer);
+    clearTimeout(attempt.timer);
     if (watch) signal.removeEventListener('abort', onAbort);
   }
 }

@@ -4,14 +4,19 @@
 //! (`fetch`, timers). No export awaits anything and the wasm imports no `fetch` and no timers.
 //!
 //! `__opAdvance(handle, kind, status, retryAfter, contentType, text)` feeds one event and answers
-//! a code: `> 0` send the exchange `__opExchange(handle)` with that timeout in ms, `< 0` sleep
-//! `-code - 1` ms, `0` finished (`__opResult(handle)` returns the value or throws the
-//! `GuardError`). Event kinds: 0 start, 1 woke, 2 cancel (the caller's signal fired), 3 response
-//! (`status`, the two headers and the body `text`), 11 timeout, 12 network error, 13 body too
-//! large, 14 unusable response (`text` is the message).
+//! a code: `> 0` send an exchange, `< 0` sleep `-code - 1` ms, `0` finished (`__opResult(handle)`
+//! returns the value or throws the `GuardError`). A send's code is `timeoutMs + SEND_SPAN * (2 *
+//! shape + fresh)`: the timeout (1 to `SEND_SPAN - 1` ms) and the exchange's shape, a number
+//! that stands for the exchange without its timeout. Equal exchanges of the last
+//! [`SHAPES_KEPT`] get one shape; `fresh` is 1 the first time a shape is given out (also when a
+//! number is given again after wrapping around), and then the driver reads the exchange as JSON
+//! text with `__opExchange(handle)` (it also does so for a shape it no longer knows). Event
+//! kinds: 0 start, 1 woke, 2 cancel (the caller's signal fired), 3 response (`status`, the two
+//! headers and the body `text`), 11 timeout, 12 network error, 13 body too large, 14 unusable
+//! response (`text` is the message).
 
 use crate::platform::Clock;
-use cognigy_guard_core::protocol::exchange::Failure;
+use cognigy_guard_core::protocol::exchange::{Exchange, Failure};
 use cognigy_guard_core::protocol::operation::{Action, Event, Operation};
 use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::GuardError;
@@ -23,11 +28,17 @@ use wasm_bindgen::prelude::*;
 /// Turns an operation's outcome into what the promise settles with.
 pub type Finish<T> = Box<dyn FnMut(Result<T, GuardError>) -> Result<JsValue, JsValue>>;
 
+/// The factor of a send code's shape part (2^31: `setTimeout` takes at most 2^31 - 1 ms).
+pub const SEND_SPAN: f64 = 2_147_483_648.0;
+/// Exchange shapes remembered; the driver keeps as many parsed ones.
+pub const SHAPES_KEPT: usize = 32;
+/// Shape numbers: `2 * shape + 1` times [`SEND_SPAN`] plus a timeout stays below 2^53.
+const SHAPES: u32 = 1 << 21;
+
 /// An operation of any machine, as the table holds it.
 trait Stepped {
     fn advance(&mut self, event: Event) -> Action;
-    fn exchange_wire(&self) -> Option<String>;
-    fn timeout_ms(&self) -> Option<u64>;
+    fn exchange(&self) -> Option<&Exchange>;
     fn progress_wire(&mut self) -> Option<String>;
     fn settle(&mut self) -> Result<JsValue, JsValue>;
 }
@@ -44,12 +55,8 @@ impl<M: Machine> Stepped for Entry<M> {
         self.op.advance(event, now, js_sys::Math::random())
     }
 
-    fn exchange_wire(&self) -> Option<String> {
-        self.op.exchange().map(|e| e.to_wire())
-    }
-
-    fn timeout_ms(&self) -> Option<u64> {
-        self.op.exchange().map(|e| e.timeout_ms)
+    fn exchange(&self) -> Option<&Exchange> {
+        self.op.exchange()
     }
 
     fn progress_wire(&mut self) -> Option<String> {
@@ -73,6 +80,62 @@ impl<M: Machine> Stepped for Entry<M> {
 thread_local! {
     static OPS: RefCell<BTreeMap<u32, Box<dyn Stepped>>> = RefCell::new(BTreeMap::new());
     static NEXT: Cell<u32> = const { Cell::new(1) };
+    static SHAPE_TABLE: RefCell<Shapes> = RefCell::new(Shapes::default());
+}
+
+/// The exchanges given out lately, each with its shape number (oldest first).
+#[derive(Default)]
+struct Shapes {
+    kept: Vec<(u32, Exchange)>,
+    next: u32,
+}
+
+impl Shapes {
+    /// The shape of `exchange` and whether it is given out for the first time.
+    fn of(&mut self, exchange: &Exchange) -> (u32, bool) {
+        if let Some((shape, _)) = self
+            .kept
+            .iter()
+            .rev()
+            .find(|(_, kept)| same_shape(kept, exchange))
+        {
+            return (*shape, false);
+        }
+        let shape = self.next;
+        self.next = (self.next + 1) % SHAPES;
+        // A number given again after wrapping around no longer stands for its old exchange.
+        self.kept.retain(|(kept, _)| *kept != shape);
+        if self.kept.len() >= SHAPES_KEPT {
+            self.kept.remove(0);
+        }
+        self.kept.push((shape, exchange.clone()));
+        (shape, true)
+    }
+}
+
+/// Whether `a` and `b` differ at most in their timeout.
+fn same_shape(a: &Exchange, b: &Exchange) -> bool {
+    let Exchange {
+        request,
+        timeout_ms: _,
+        max_body_bytes,
+        redirects,
+        abortable,
+        shared,
+    } = a;
+    *request == b.request
+        && *max_body_bytes == b.max_body_bytes
+        && *redirects == b.redirects
+        && *abortable == b.abortable
+        && *shared == b.shared
+}
+
+/// The step code of sending `exchange` (see the module docs).
+fn send_code(exchange: &Exchange) -> f64 {
+    // The operation guarantees a timeout of at least 1 ms.
+    let timeout = exchange.timeout_ms.clamp(1, SEND_SPAN as u64 - 1) as f64;
+    let (shape, fresh) = SHAPE_TABLE.with(|shapes| shapes.borrow_mut().of(exchange));
+    timeout + SEND_SPAN * f64::from(2 * shape + u32::from(fresh))
 }
 
 /// Stores `machine` as a new operation with credentials from `authority`, time from `clock` and
@@ -126,10 +189,7 @@ impl Stepped for Failed {
     fn advance(&mut self, _event: Event) -> Action {
         Action::Done
     }
-    fn exchange_wire(&self) -> Option<String> {
-        None
-    }
-    fn timeout_ms(&self) -> Option<u64> {
+    fn exchange(&self) -> Option<&Exchange> {
         None
     }
     fn progress_wire(&mut self) -> Option<String> {
@@ -184,8 +244,8 @@ pub fn op_advance(
     with_op(handle, |op| match op.advance(event) {
         Action::Done => 0.0,
         Action::Sleep(ms) => -(ms as f64) - 1.0,
-        // The operation guarantees a timeout of at least 1 ms.
-        Action::Send => op.timeout_ms().unwrap_or(1).max(1) as f64,
+        // `Send` always comes with an exchange.
+        Action::Send => op.exchange().map_or(0.0, send_code),
     })
     .unwrap_or(0.0)
 }
@@ -194,7 +254,7 @@ pub fn op_advance(
 /// `cognigy_guard_core::protocol::exchange::Exchange::to_wire`).
 #[wasm_bindgen(js_name = __opExchange, skip_typescript)]
 pub fn op_exchange(handle: u32) -> Option<String> {
-    with_op(handle, |op| op.exchange_wire()).flatten()
+    with_op(handle, |op| op.exchange().map(Exchange::to_wire)).flatten()
 }
 
 /// Progress events of operation `handle` since the last call, as JSON text (`undefined` when

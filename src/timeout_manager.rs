@@ -11,12 +11,10 @@ use crate::ops;
 use crate::platform::Clock;
 use cognigy_guard_core::auth::{AuthConfig, Authority};
 use cognigy_guard_core::breaker::shared::{self, CallOutcomes, FleetOp, FleetPermit, SharedRecord};
-use cognigy_guard_core::cache::request_key;
-use cognigy_guard_core::guard::call_request::{call_request, template};
+use cognigy_guard_core::guard::call_request::{resolve_call, template, RecentCalls, ResolvedCall};
 use cognigy_guard_core::guard::manager_options::ManagerOptions;
 use cognigy_guard_core::guard::operation::{ConfigureOp, GuardedOp, SharedEngine, SyncOp, Target};
-use cognigy_guard_core::guard::{CallOptions, GuardEngine, GuardedCall};
-use cognigy_guard_core::profile::custom::custom_request;
+use cognigy_guard_core::guard::{CallOptions, CallResult, GuardEngine, GuardedCall};
 use cognigy_guard_core::profile::{ApiProfile, BaseUrl};
 use cognigy_guard_core::protocol::operation::SharedAuthority;
 use cognigy_guard_core::protocol::Machine;
@@ -53,6 +51,10 @@ struct Shared {
     store_down: Cell<bool>,
     /// `UNKNOWN_OPTION` warnings about the constructor's options.
     warnings: Vec<cognigy_guard_core::Issue>,
+    /// The call requests resolved lately, by their JSON text.
+    recent_calls: RefCell<RecentCalls>,
+    /// [`Authority::tokens_accepted`] when the secrets were last learned.
+    tokens_learned: Cell<u64>,
 }
 
 /// Guarded external calls: per-endpoint timeout policies, circuit breakers, retries, cache and
@@ -86,10 +88,10 @@ impl TimeoutManager {
     pub fn open_call(&self, endpoint_id: JsValue, request: JsValue) -> u32 {
         let shared = &self.shared;
         let opened = endpoint_text(&endpoint_id).and_then(|endpoint_id| {
-            let (target, options) = shared.custom_call(&request)?;
-            shared.guarded(&endpoint_id, target, options)
+            let call = shared.custom_call(&request)?;
+            shared.guarded(&endpoint_id, call.target.clone(), call.options.clone())
         });
-        self.shared.open(opened, true)
+        self.shared.open_guarded(opened)
     }
 
     /// Opens an `invokeExternalService` call (seed-v1 only), like `__call`.
@@ -117,7 +119,7 @@ impl TimeoutManager {
             };
             shared.guarded(&endpoint_id, target, options)
         });
-        self.shared.open(opened, true)
+        self.shared.open_guarded(opened)
     }
 
     /// Opens `configureTimeout`: validates `config`, then registers it (after the seed-v1 `PUT`,
@@ -269,7 +271,12 @@ impl TimeoutManager {
     /// the call itself then reports the error).
     #[wasm_bindgen(js_name = __fleetCacheKey, skip_typescript)]
     pub fn fleet_cache_key(&self, request: JsValue) -> Option<String> {
-        self.shared.custom_call(&request).ok()?.1.cache_key
+        self.shared
+            .custom_call(&request)
+            .ok()?
+            .options
+            .cache_key
+            .clone()
     }
 
     /// Before a call of `endpointId`: takes the record text read from the store (`null`: none;
@@ -426,19 +433,23 @@ fn parse_shared(text: Option<String>) -> Option<SharedRecord> {
 impl Shared {
     /// The target and options of a `call` request, its cache key resolved (method + URL unless
     /// `cacheKey` is given).
-    fn custom_call(&self, request: &JsValue) -> Result<(Target, CallOptions), GuardError> {
-        let (spec, mut options) = call_request(&options_json(request, "call request")?)?;
-        let resolved = custom_request(&spec, &self.base, self.allow_insecure_http)?;
-        options.cache_key = request_key(
-            options.cache_key.as_deref(),
-            resolved.request.method().as_str(),
-            resolved.request.url(),
-        );
-        let target = Target::Custom {
-            request: resolved.request,
-            targets_api: resolved.targets_api,
-        };
-        Ok((target, options))
+    ///
+    /// The request's JSON text is the key of the instance's [`RecentCalls`]: a repeated request
+    /// is parsed and validated once.
+    fn custom_call(&self, request: &JsValue) -> Result<Rc<ResolvedCall>, GuardError> {
+        let resolve = |value: &Value| resolve_call(value, &self.base, self.allow_insecure_http);
+        if request.is_undefined() || request.is_null() {
+            return resolve(&Value::Null).map(Rc::new);
+        }
+        let text = json_text(request).map_err(|issue| call_request_error(&issue.message))?;
+        let mut recent = self
+            .recent_calls
+            .try_borrow_mut()
+            .map_err(|_| config("the manager is busy"))?;
+        recent.get_or_resolve(text, |text| {
+            let value = serde_json::from_str(text).map_err(|_| call_request_error("not JSON"))?;
+            resolve(&value)
+        })
     }
 
     fn new(options: &JsValue) -> Result<Shared, JsValue> {
@@ -482,6 +493,8 @@ impl Shared {
             store_errors: Cell::new(0),
             store_down: Cell::new(false),
             warnings: o.warnings,
+            recent_calls: RefCell::new(RecentCalls::default()),
+            tokens_learned: Cell::new(0),
         })
     }
 
@@ -511,10 +524,10 @@ impl Shared {
                 .map_err(|_| config("the manager is busy"))?;
             GuardedCall::new(&mut engine, endpoint_id, options, now)?
         };
-        let credentials = !matches!(
-            self.authority.try_borrow().map(|a| a.config().clone()),
-            Ok(AuthConfig::None)
-        );
+        let credentials = !self
+            .authority
+            .try_borrow()
+            .is_ok_and(|a| matches!(a.config(), AuthConfig::None));
         Ok(GuardedOp::new(
             Rc::clone(&self.engine),
             call,
@@ -525,32 +538,58 @@ impl Shared {
     }
 
     /// Opens `opened` (with the API credentials when `authorized`), settling as [`Self::finisher`]
-    /// says; a preparation error settles at once.
+    /// says with values converted by [`to_js`]; a preparation error settles at once.
     fn open<M>(self: &Rc<Self>, opened: Result<M, GuardError>, authorized: bool) -> u32
     where
         M: Machine + 'static,
         M::Output: Serialize + 'static,
+    {
+        self.open_with(opened, authorized, to_js)
+    }
+
+    /// Opens a guarded call (with the API credentials); its result reaches JS as the text of
+    /// [`CallResult::to_json`] read by `JSON.parse` (a live body is not serialized again).
+    fn open_guarded(self: &Rc<Self>, opened: Result<GuardedOp, GuardError>) -> u32 {
+        self.open_with(opened, true, |result: &CallResult| {
+            let text = result.to_json().map_err(|e| {
+                JsValue::from(js_sys::Error::new(&format!("cannot serialize: {e}")))
+            })?;
+            js_sys::JSON::parse(&text)
+        })
+    }
+
+    fn open_with<M>(
+        self: &Rc<Self>,
+        opened: Result<M, GuardError>,
+        authorized: bool,
+        convert: fn(&M::Output) -> Result<JsValue, JsValue>,
+    ) -> u32
+    where
+        M: Machine + 'static,
     {
         match opened {
             Ok(op) => ops::open(
                 op,
                 authorized.then(|| Rc::clone(&self.authority)),
                 Rc::clone(&self.clock),
-                self.finisher(),
+                self.finisher(convert),
             ),
             Err(err) => ops::failed(self.error(&err)),
         }
     }
 
-    /// How an operation's outcome settles: values to JS, errors to a redacted `GuardError`, after
-    /// fresh audit records went to `onAudit`.
-    fn finisher<T: Serialize + 'static>(self: &Rc<Self>) -> ops::Finish<T> {
+    /// How an operation's outcome settles: values to JS by `convert`, errors to a redacted
+    /// `GuardError`, after fresh audit records went to `onAudit`.
+    fn finisher<T: 'static>(
+        self: &Rc<Self>,
+        convert: fn(&T) -> Result<JsValue, JsValue>,
+    ) -> ops::Finish<T> {
         let shared = Rc::clone(self);
         Box::new(move |outcome| {
             shared.learn_secrets();
             shared.emit_audit();
             match outcome {
-                Ok(value) => to_js(&value),
+                Ok(value) => convert(&value),
                 Err(err) => Err(shared.error(&err)),
             }
         })
@@ -581,13 +620,17 @@ impl Shared {
         }
     }
 
-    /// Adds any new token to the redactor.
+    /// Adds any new token to the redactor (nothing to do while no new token was accepted).
     fn learn_secrets(&self) {
         let (Ok(authority), Ok(mut engine)) =
             (self.authority.try_borrow(), self.engine.try_borrow_mut())
         else {
             return;
         };
+        let tokens = authority.tokens_accepted();
+        if self.tokens_learned.get() == tokens {
+            return;
+        }
         let Ok(mut known) = self.secrets.try_borrow_mut() else {
             return;
         };
@@ -600,6 +643,7 @@ impl Shared {
         if known.len() != before {
             engine.set_redactor(Redactor::new(known.clone()));
         }
+        self.tokens_learned.set(tokens);
     }
 
     fn ensure_open(&self) -> Result<(), GuardError> {
@@ -626,4 +670,9 @@ fn random_id() -> String {
 
 fn config(message: &str) -> GuardError {
     GuardError::Config(message.to_owned())
+}
+
+/// The `CONFIG` error of a call request that has no JSON form (as [`options_json`] words it).
+fn call_request_error(reason: &str) -> GuardError {
+    GuardError::Config(format!("call request: {reason}"))
 }

@@ -121,6 +121,58 @@ fn advance(h: u32, kind: u32, text: Option<&str>) -> f64 {
     ops::op_advance(h, kind, 0, None, None, text.map(str::to_owned))
 }
 
+/// A send code's `(timeout ms, shape, fresh)`.
+fn send_parts(code: f64) -> (f64, f64, bool) {
+    let tag = (code / ops::SEND_SPAN).floor();
+    (code % ops::SEND_SPAN, (tag / 2.0).floor(), tag % 2.0 == 1.0)
+}
+
+#[wasm_bindgen_test]
+fn a_repeated_exchange_keeps_its_shape_and_another_gets_a_fresh_one() {
+    let m = TimeoutManager::new(options(
+        "{ baseUrl: 'https://api.example.com', auth: { apiKey: 'k-123' } }",
+    ))
+    .unwrap();
+    let config = options(
+        "{ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { t: 1 } }",
+    );
+    let h = m.open_configure(config);
+    assert_eq!(advance(h, 0, None), 0.0);
+    assert!(ops::op_result(h).is_ok());
+    let send = |request: &str, timeout: Option<u32>| {
+        let request = match timeout {
+            Some(ms) => format!("{{ url: '{request}', timeoutMs: {ms} }}"),
+            None => format!("{{ url: '{request}' }}"),
+        };
+        let h = m.open_call("e".into(), options(&request));
+        let parts = send_parts(advance(h, 0, None));
+        let url = get(
+            &js_sys::JSON::parse(&ops::op_exchange(h).unwrap()).unwrap(),
+            "url",
+        );
+        ops::op_drop(h);
+        (parts, url.as_string().unwrap())
+    };
+    let ((timeout, a, fresh), url) = send("/shape-a", None);
+    assert_eq!((timeout, fresh), (1000.0, true));
+    assert_eq!(url, "https://api.example.com/shape-a");
+    let ((_, again, fresh), _) = send("/shape-a", None);
+    assert_eq!(
+        (again, fresh),
+        (a, false),
+        "the same exchange, the same shape"
+    );
+    let ((timeout, shorter, fresh), _) = send("/shape-a", Some(300));
+    assert_eq!(
+        (timeout, shorter, fresh),
+        (300.0, a, false),
+        "only the timeout differs"
+    );
+    let ((_, b, fresh), url) = send("/shape-b", None);
+    assert!(fresh && b != a, "another request, another shape");
+    assert_eq!(url, "https://api.example.com/shape-b");
+}
+
 #[wasm_bindgen_test]
 fn manager_operations_step_a_call_to_the_fallback_when_fetch_fails() {
     // The core half of `call` (its driver is js/driver.mjs, tested in tests/js/).
@@ -137,7 +189,7 @@ fn manager_operations_step_a_call_to_the_fallback_when_fetch_fails() {
 
     let h = m.open_call("e".into(), options("{ url: '/x' }"));
     assert_eq!(
-        advance(h, 0, None),
+        send_parts(advance(h, 0, None)).0,
         1000.0,
         "send, with the policy's timeout"
     );

@@ -194,6 +194,8 @@ pub struct Authority {
     base: BaseUrl,
     config: AuthConfig,
     cache: TokenCache,
+    /// Tokens accepted so far.
+    tokens: u64,
 }
 
 impl Authority {
@@ -204,6 +206,7 @@ impl Authority {
             base,
             config,
             cache: TokenCache::default(),
+            tokens: 0,
         }
     }
 
@@ -263,6 +266,7 @@ impl Authority {
         let token = parse_token_answer(status, headers, body, secret)?;
         let credentials = token.credentials();
         self.cache.store(token, now_ms);
+        self.tokens = self.tokens.wrapping_add(1);
         Ok(credentials)
     }
 
@@ -274,6 +278,11 @@ impl Authority {
     /// Whether a 401 may be retried once with a fresh token (OAuth only).
     pub fn can_refresh(&self) -> bool {
         matches!(self.config, AuthConfig::ClientCredentials { .. })
+    }
+
+    /// Tokens accepted so far: [`Self::secrets`] can only hold a new one after this changed.
+    pub fn tokens_accepted(&self) -> u64 {
+        self.tokens
     }
 
     /// Every secret that must never appear in output: the configured one and the current token.

@@ -113,6 +113,23 @@ impl FallbackCache {
         self.insert(key, value, instant(now_ms));
     }
 
+    /// Like [`Self::put`] with a borrowed value: copied only when it differs from the stored one.
+    pub fn put_ref(&mut self, endpoint_id: &str, key: &str, value: &Value, now_ms: f64) {
+        let key = (endpoint_id.to_owned(), key.to_owned());
+        let same = self.entries.get(&key).is_some_and(|e| e.value == *value);
+        if !same {
+            self.insert(key, value.clone(), instant(now_ms));
+            return;
+        }
+        let use_id = self.next_use();
+        if let Some(entry) = self.entries.get_mut(&key) {
+            self.by_use.remove(&entry.last_use);
+            entry.stored_at_ms = instant(now_ms);
+            entry.last_use = use_id;
+            self.by_use.insert(use_id, key);
+        }
+    }
+
     /// The fresh response to request `key` of `endpoint_id`, marking it as recently used. An
     /// expired entry is removed and `None` returned.
     pub fn get(&mut self, endpoint_id: &str, key: &str, now_ms: f64) -> Option<CacheHit> {
@@ -316,6 +333,33 @@ mod tests {
         assert_eq!(cache.len(), 1);
         let hit = cache.get("e", "a", T0 + 1500.0).unwrap();
         assert_eq!((hit.value, hit.age_ms), (json!(2), 700));
+    }
+
+    #[test]
+    fn put_ref_replaces_and_restarts_the_ttl_like_put() {
+        let mut cache = FallbackCache::new(1000, 2);
+        cache.put_ref("e", "a", &json!({ "v": 1 }), T0);
+        cache.put_ref("e", "b", &json!(0), T0);
+        // The same value again: kept, its TTL restarted, and it becomes the most recent.
+        cache.put_ref("e", "a", &json!({ "v": 1 }), T0 + 800.0);
+        cache.put("e", "c", json!(3), T0 + 800.0);
+        assert_eq!(cache.len(), 2);
+        assert_eq!(
+            cache.get("e", "b", T0 + 800.0),
+            None,
+            "b was the least recently used"
+        );
+        let hit = cache.get("e", "a", T0 + 1500.0).unwrap();
+        assert_eq!((hit.value, hit.age_ms), (json!({ "v": 1 }), 700));
+        // Another value replaces it.
+        cache.put_ref("e", "a", &json!({ "v": 2 }), T0 + 1600.0);
+        assert_eq!(
+            cache.get("e", "a", T0 + 1600.0).unwrap().value,
+            json!({ "v": 2 })
+        );
+        let mut off = FallbackCache::new(1000, 0);
+        off.put_ref("e", "a", &json!(1), T0);
+        assert!(off.is_empty());
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! - arrays and objects nested deeper than [`MAX_DEPTH`] by `"[TRUNCATED]"`.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Write as _;
 
@@ -49,12 +50,19 @@ const BEARER: &str = "bearer";
 /// Whether `key` names a secret: it equals one of the fixed names once lower-cased with `-` and `_`
 /// removed.
 pub fn is_secret_key(key: &str) -> bool {
-    let normalized: String = key
-        .chars()
-        .filter(|c| *c != '-' && *c != '_')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    SECRET_KEYS.contains(&normalized.as_str())
+    // The names are ASCII and at most 13 bytes long: normalised into a buffer of that size, a
+    // key with a non-ASCII character or a longer name cannot be one.
+    let mut normalized = [0u8; 13];
+    let mut len = 0;
+    for byte in key.bytes().filter(|b| *b != b'-' && *b != b'_') {
+        match normalized.get_mut(len) {
+            Some(slot) if byte.is_ascii() => *slot = byte.to_ascii_lowercase(),
+            _ => return false,
+        }
+        len += 1;
+    }
+    let normalized = normalized.get(..len).unwrap_or_default();
+    SECRET_KEYS.iter().any(|name| name.as_bytes() == normalized)
 }
 
 /// Replaces secrets in values and strings; see the module documentation for the rules.
@@ -63,6 +71,11 @@ pub struct Redactor {
     /// Known secret values and their encoded forms, deduplicated, each at least
     /// [`MIN_SECRET_CHARS`] characters.
     secrets: Vec<String>,
+    /// The first bytes of the secrets (a bit per byte value): a text holding none of them holds
+    /// no secret.
+    first_bytes: [u64; 4],
+    /// Whether a secret could be part of a number's decimal text.
+    numeric: bool,
 }
 
 impl fmt::Debug for Redactor {
@@ -93,12 +106,75 @@ impl Redactor {
                 }
             }
         }
-        Redactor { secrets: unique }
+        let mut first_bytes = [0u64; 4];
+        for byte in unique.iter().filter_map(|s| s.bytes().next()) {
+            if let Some(word) = first_bytes.get_mut(usize::from(byte >> 6)) {
+                *word |= 1 << (byte & 63);
+            }
+        }
+        let numeric = unique.iter().any(|s| {
+            s.bytes()
+                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        });
+        Redactor {
+            secrets: unique,
+            first_bytes,
+            numeric,
+        }
     }
 
     /// A copy of `value` with every secret removed.
     pub fn redact_value(&self, value: &Value) -> Value {
-        self.redact_at(value, 0)
+        self.redacted(value).into_owned()
+    }
+
+    /// `value` with every secret removed: `value` itself when there is none to remove.
+    pub fn redacted<'a>(&self, value: &'a Value) -> Cow<'a, Value> {
+        if self.is_clean_at(value, 0) {
+            Cow::Borrowed(value)
+        } else {
+            Cow::Owned(self.redact_at(value, 0))
+        }
+    }
+
+    /// Whether redacting `value` (at `depth`) would leave it as it is; checked without copying.
+    /// It may answer `false` for a value the redaction leaves alone (a `bearer` that starts no
+    /// credential), never `true` for one it changes.
+    fn is_clean_at(&self, value: &Value, depth: usize) -> bool {
+        match value {
+            Value::String(s) => self.is_clean_str(s),
+            Value::Number(n) => !self.numeric || !self.contains_secret(&n.to_string()),
+            Value::Null | Value::Bool(_) => true,
+            Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => false,
+            Value::Array(items) => items
+                .iter()
+                .all(|item| self.is_clean_at(item, depth.saturating_add(1))),
+            Value::Object(map) => map.iter().all(|(key, item)| {
+                !is_secret_key(key) && self.is_clean_at(item, depth.saturating_add(1))
+            }),
+        }
+    }
+
+    /// Whether `text` holds neither a known secret nor the word `bearer` (any case).
+    fn is_clean_str(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let secret_at = |i: usize, byte: u8| {
+            let word = self.first_bytes.get(usize::from(byte >> 6)).copied();
+            word.is_some_and(|w| w >> (byte & 63) & 1 == 1)
+                && bytes
+                    .get(i..)
+                    .is_some_and(|rest| self.secrets.iter().any(|s| rest.starts_with(s.as_bytes())))
+        };
+        let bearer_at = |i: usize, byte: u8| {
+            byte.eq_ignore_ascii_case(&b'b')
+                && bytes
+                    .get(i..i.saturating_add(BEARER.len()))
+                    .is_some_and(|word| word.eq_ignore_ascii_case(BEARER.as_bytes()))
+        };
+        !bytes
+            .iter()
+            .enumerate()
+            .any(|(i, &byte)| secret_at(i, byte) || bearer_at(i, byte))
     }
 
     fn redact_at(&self, value: &Value, depth: usize) -> Value {
@@ -134,6 +210,9 @@ impl Redactor {
 
     /// A copy of `text` with known secret values and `Bearer` credentials replaced.
     pub fn redact_str(&self, text: &str) -> String {
+        if self.is_clean_str(text) {
+            return text.to_owned();
+        }
         redact_bearer(&self.redact_known(text))
     }
 
@@ -546,6 +625,19 @@ mod tests {
             let text = serde_json::to_string(&Redactor::default().redact_value(&input)).unwrap();
             let bearer = format!("Bearer {secret}");
             prop_assert!(!text.contains(&bearer));
+        }
+
+        #[test]
+        fn the_clean_check_never_skips_a_change(
+            (secret, value) in "[0-9a-z]{4,8}".prop_flat_map(|s| (Just(s.clone()), arb_json(s))),
+            text in "[ -~]{0,24}",
+        ) {
+            // "12345" can be part of a number; the text may hold `bearer` in any case.
+            let r = Redactor::new(vec![secret, "12345".to_owned()]);
+            for value in [value, json!(text), json!({ "apiKey": 1, "x": text }), json!(912_345)] {
+                prop_assert_eq!(r.redact_value(&value), r.redact_at(&value, 0));
+                prop_assert_eq!(r.redact_str(&text), redact_bearer(&r.redact_known(&text)));
+            }
         }
     }
 }

@@ -349,6 +349,7 @@ test('call (run by the driver, js/driver.mjs): what fetch gets, timeouts abort t
   assert.equal(seen.length, 0, 'the call starts in a microtask, not inside call()');
   const live = await pending;
   assert.deepEqual(live.data, { a: [2], b: 1 });
+  assert.deepEqual(Object.keys(live.data), ['b', 'a'], 'a live body is read as JSON.parse reads it');
   assert.deepEqual(Object.keys(live), ['attempts', 'circuit', 'data', 'degraded', 'latencyMs', 'slaBreached', 'source', 'status']);
   const first = seen[0];
   assert.equal(first.url, 'https://api.example.com/x');

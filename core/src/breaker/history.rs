@@ -88,6 +88,11 @@ impl History {
     pub fn entries(&self) -> Vec<HistoryEntry> {
         self.entries.iter().cloned().collect()
     }
+
+    /// The newest entry.
+    pub fn last(&self) -> Option<&HistoryEntry> {
+        self.entries.back()
+    }
 }
 
 #[cfg(test)]

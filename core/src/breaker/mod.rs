@@ -370,6 +370,11 @@ impl CircuitBreaker {
         self.history.entries()
     }
 
+    /// The newest transition, without copying the history.
+    pub fn last_transition(&self) -> Option<&HistoryEntry> {
+        self.history.last()
+    }
+
     /// Counters for metrics, with the state as of the last call (call [`Self::state_at`]
     /// first to apply due timers).
     pub fn stats(&self) -> BreakerStats {

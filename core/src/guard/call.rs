@@ -61,7 +61,9 @@ impl GuardedCall {
         options: CallOptions,
         now: f64,
     ) -> Result<Self, GuardError> {
-        let policy = engine.policy(endpoint_id)?.clone();
+        let policy = engine.policy(endpoint_id)?;
+        let attempt_timeout_ms = attempt_timeout_ms(policy, options.timeout_ms);
+        let policy = retry_policy(policy);
         engine.count_call(endpoint_id);
         let deadline_ms = engine.deadline_ms();
         Ok(GuardedCall {
@@ -69,8 +71,8 @@ impl GuardedCall {
             started_at: now,
             deadline_at: now + deadline_ms as f64,
             deadline_ms,
-            attempt_timeout_ms: attempt_timeout_ms(&policy, options.timeout_ms),
-            policy: retry_policy(&policy),
+            attempt_timeout_ms,
+            policy,
             retries_done: 0,
             attempts: 0,
             attempt_started_at: now,
@@ -127,7 +129,7 @@ impl GuardedCall {
                 status,
                 headers,
                 body,
-            } => self.on_response(engine, status, &headers, &body, now),
+            } => self.on_response(engine, status, &headers, body, now),
             Input::Failed(GuardError::Timeout { .. }) => {
                 self.settle(engine, now, Settle::Failure(None));
                 engine.record_timeout(
@@ -214,14 +216,18 @@ impl GuardedCall {
         engine: &mut GuardEngine,
         status: u16,
         headers: &[(String, String)],
-        body: &str,
+        body: String,
         now: f64,
     ) -> Step<CallResult> {
         if is_success(status) {
-            match parse_body(headers, body) {
-                Ok(data) => {
+            match parse_body(headers, &body) {
+                Ok(Body::Json(data)) => {
                     self.settle(engine, now, Settle::Success);
-                    return self.finish_live(engine, status, data, now);
+                    return self.finish_live(engine, status, data, Some(body), now);
+                }
+                Ok(Body::Other(data)) => {
+                    self.settle(engine, now, Settle::Success);
+                    return self.finish_live(engine, status, data, None, now);
                 }
                 Err(err) => {
                     // Retried like a lost answer; never cached.
@@ -233,7 +239,7 @@ impl GuardedCall {
         let outcome = AttemptOutcome::Status(status);
         let retry_after_ms = retry_after_header(headers).and_then(|v| parse_retry_after(v, now));
         let err = with_context(
-            parse_error(status, headers, body),
+            parse_error(status, headers, &body),
             self.attempts,
             &self.endpoint_id,
             retry_after_ms,
@@ -315,10 +321,11 @@ impl GuardedCall {
         engine: &mut GuardEngine,
         status: u16,
         data: Value,
+        body: Option<String>,
         now: f64,
     ) -> Step<CallResult> {
         self.finished = true;
-        let result = engine.finish_live(self.finished_call(), status, data, now);
+        let result = engine.finish_live(self.finished_call(), status, data, body, now);
         Step::Done(Ok(result))
     }
 
@@ -364,18 +371,26 @@ enum Settle {
     Release,
 }
 
+/// A success's body as data.
+enum Body {
+    /// Parsed from the body's JSON text.
+    Json(Value),
+    /// `null` for an empty body, else the text itself.
+    Other(Value),
+}
+
 /// The body as JSON when it is JSON, as text otherwise, `null` when empty; `BAD_RESPONSE` when
 /// the `content-type` says JSON (`application/json`, `+json`) and the body is not.
-fn parse_body(headers: &[(String, String)], body: &str) -> Result<Value, GuardError> {
+fn parse_body(headers: &[(String, String)], body: &str) -> Result<Body, GuardError> {
     if body.trim().is_empty() {
-        return Ok(Value::Null);
+        return Ok(Body::Other(Value::Null));
     }
     match crate::json::parse_untrusted(body) {
-        Ok(value) => Ok(value),
+        Ok(value) => Ok(Body::Json(value)),
         Err(_) if says_json(headers) => Err(GuardError::BadResponse(
             "the response says it is JSON but its body is not valid JSON".to_owned(),
         )),
-        Err(_) => Ok(Value::String(body.to_owned())),
+        Err(_) => Ok(Body::Other(Value::String(body.to_owned()))),
     }
 }
 

@@ -27,6 +27,7 @@ use crate::outbox::{Batch, Outbox, Rejection, DEFAULT_OUTBOX_CAPACITY};
 use crate::redact::Redactor;
 use crate::time::iso8601;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Most events one dashboard sync request carries.
@@ -267,12 +268,13 @@ impl GuardEngine {
     }
 
     /// Finishes a live call: caches the answer under `cache_key` (when given), records latency
-    /// and SLA.
+    /// and SLA. `body` is the JSON text `data` was parsed from, if it was.
     pub(super) fn finish_live(
         &mut self,
         call: Finished<'_>,
         status: u16,
         data: Value,
+        body: Option<String>,
         now: f64,
     ) -> CallResult {
         let (id, attempts, latency_ms) = (call.id, call.attempts, call.latency_ms(now));
@@ -293,8 +295,10 @@ impl GuardEngine {
             self.event("sla_breach", id, now, details);
         }
         if let Some(key) = call.cache_key {
-            self.cache
-                .put(id, key, self.redactor.redact_value(&data), now);
+            match self.redactor.redacted(&data) {
+                Cow::Borrowed(clean) => self.cache.put_ref(id, key, clean, now),
+                Cow::Owned(redacted) => self.cache.put(id, key, redacted, now),
+            }
         }
         CallResult {
             data,
@@ -306,6 +310,7 @@ impl GuardEngine {
             latency_ms,
             sla_breached: sla.is_some(),
             error: None,
+            body,
         }
     }
 
@@ -387,6 +392,7 @@ impl GuardEngine {
             latency_ms,
             sla_breached: false,
             error: Some(reason),
+            body: None,
         })
     }
 
@@ -427,6 +433,10 @@ impl GuardEngine {
         let Some(e) = self.endpoints.get_mut(id) else {
             return;
         };
+        // The common case, checked without copying the history: nothing new since the last look.
+        if e.breaker.last_transition() == e.seen_transition.as_ref() {
+            return;
+        }
         let history = e.breaker.history();
         let start = match &e.seen_transition {
             None => 0,

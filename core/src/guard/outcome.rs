@@ -3,6 +3,7 @@
 
 use crate::breaker::BreakerState;
 use crate::error::GuardError;
+use crate::json::write;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -59,6 +60,54 @@ pub struct CallResult {
     pub source: Source,
     /// The upstream status of a live answer; `null` for degraded answers.
     pub status: Option<u16>,
+    /// The JSON text `data` was parsed from (a live answer's body), which [`Self::to_json`]
+    /// writes as it came instead of serializing `data` again.
+    #[serde(skip)]
+    pub body: Option<String>,
+}
+
+impl CallResult {
+    /// The result's JSON text: its serialization, with `data` written as [`Self::body`] when
+    /// that is set (then the keys of `data` keep the body's order).
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let Some(body) = &self.body else {
+            return serde_json::to_string(self);
+        };
+        let mut out = String::with_capacity(body.len() + 160);
+        out.push_str("{\"attempts\":");
+        write::uint(&mut out, u64::from(self.attempts));
+        out.push_str(",\"circuit\":\"");
+        out.push_str(match self.circuit {
+            BreakerState::Closed => "closed",
+            BreakerState::Open => "open",
+            BreakerState::HalfOpen => "half_open",
+        });
+        out.push_str("\",\"data\":");
+        out.push_str(body);
+        out.push_str(",\"degraded\":");
+        write::boolean(&mut out, self.degraded);
+        if let Some(error) = &self.error {
+            out.push_str(",\"error\":");
+            out.push_str(&serde_json::to_string(error)?);
+        }
+        out.push_str(",\"latencyMs\":");
+        out.push_str(&serde_json::to_string(&self.latency_ms)?);
+        out.push_str(",\"slaBreached\":");
+        write::boolean(&mut out, self.sla_breached);
+        out.push_str(",\"source\":\"");
+        out.push_str(match self.source {
+            Source::Live => "live",
+            Source::Cache => "cache",
+            Source::Fallback => "fallback",
+        });
+        out.push_str("\",\"status\":");
+        match self.status {
+            Some(status) => write::uint(&mut out, u64::from(status)),
+            None => out.push_str("null"),
+        }
+        out.push('}');
+        Ok(out)
+    }
 }
 
 /// A call result, or the error when no degraded answer exists.

@@ -480,6 +480,7 @@ fn a_call_result_serializes_like_its_sorted_json_value() {
         sla_breached: false,
         source: Source::Cache,
         status: None,
+        body: None,
     };
     let direct = serde_json::to_string(&result).ok();
     let via_value = serde_json::to_value(&result)
@@ -487,6 +488,53 @@ fn a_call_result_serializes_like_its_sorted_json_value() {
         .and_then(|v| serde_json::to_string(&v).ok());
     assert!(direct.is_some());
     assert_eq!(direct, via_value);
+    assert_eq!(result.to_json().ok(), direct);
+}
+
+#[test]
+fn a_live_result_writes_its_body_as_data() {
+    let body = "{ \"z\": 1, \"a\": [true] }";
+    let result = CallResult {
+        attempts: 1,
+        circuit: BreakerState::Closed,
+        data: serde_json::from_str(body).unwrap(),
+        degraded: false,
+        error: None,
+        latency_ms: 0.25,
+        sla_breached: false,
+        source: Source::Live,
+        status: Some(200),
+        body: Some(body.to_owned()),
+    };
+    let text = result.to_json().unwrap();
+    assert_eq!(
+        text,
+        r#"{"attempts":1,"circuit":"closed","data":{ "z": 1, "a": [true] },"degraded":false,"latencyMs":0.25,"slaBreached":false,"source":"live","status":200}"#
+    );
+    // Every field as serde writes it, whatever its value.
+    for circuit in [
+        BreakerState::Closed,
+        BreakerState::Open,
+        BreakerState::HalfOpen,
+    ] {
+        for source in [Source::Live, Source::Cache, Source::Fallback] {
+            let other = CallResult {
+                circuit,
+                source,
+                status: None,
+                latency_ms: 3.0,
+                sla_breached: true,
+                error: Some(DegradedReason {
+                    code: "HTTP".to_owned(),
+                    message: "m \"q\"".to_owned(),
+                    status: None,
+                }),
+                ..result.clone()
+            };
+            let read: serde_json::Value = serde_json::from_str(&other.to_json().unwrap()).unwrap();
+            assert_eq!(read, serde_json::to_value(&other).unwrap());
+        }
+    }
 }
 
 /// Starts a call and returns it with its first step.
@@ -724,4 +772,46 @@ fn a_dashboard_refusing_a_batch_forever_no_longer_blocks_the_outbox() {
     let batch = e.begin_sync().unwrap();
     let delivered = e.end_sync(&batch.idempotency_key, true, Some(200), now);
     assert_eq!((delivered, e.outbox_pending()), (batch.events.len(), 0));
+}
+
+#[test]
+fn every_transition_is_audited_once_also_past_the_history_capacity() {
+    let mut e = engine_with(
+        json!({ "failureThreshold": 1, "resetTimeoutMs": 10 }),
+        5_000,
+    );
+    let mut now = 1_000_000.0;
+    e.configure(
+        TimeoutConfig {
+            retry_attempts: 0,
+            ..policy("e", json!({ "m": 1 }))
+        },
+        now,
+    )
+    .unwrap();
+    let cycles = crate::breaker::history::HISTORY_CAPACITY + 20;
+    let mut audited = 0;
+    for _ in 0..cycles {
+        // closed -> open; then open -> half_open -> closed with a probe that succeeds.
+        let (failed, _) = drive(&mut e, "e", CallOptions::default(), &mut now, |_, _| {
+            (network("down"), 1.0)
+        });
+        assert_eq!(failed.unwrap().source, Source::Fallback);
+        now += 20.0;
+        let (probe, _) = drive(&mut e, "e", CallOptions::default(), &mut now, |_, _| {
+            (ok("{}"), 1.0)
+        });
+        assert_eq!(probe.unwrap().source, Source::Live);
+        now += 20.0;
+        audited += e
+            .take_fresh_audit()
+            .iter()
+            .filter(|r| r.event_type == "circuit_state_change")
+            .count();
+    }
+    assert_eq!(audited, cycles * 3);
+    assert_eq!(
+        e.endpoint("e").unwrap().breaker.history().len(),
+        crate::breaker::history::HISTORY_CAPACITY
+    );
 }

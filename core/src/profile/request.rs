@@ -78,7 +78,10 @@ impl Credentials {
                 "the {what} is empty or holds characters an HTTP header cannot carry"
             )));
         }
-        Ok((name.to_owned(), format!("{scheme}{secret}")))
+        let mut value = String::with_capacity(scheme.len() + secret.len());
+        value.push_str(scheme);
+        value.push_str(secret);
+        Ok((name.to_owned(), value))
     }
 }
 

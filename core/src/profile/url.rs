@@ -16,7 +16,8 @@ pub const MAX_SEGMENT_CHARS: usize = 512;
 /// ([`check_transport`]) when it was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl {
-    url: String,
+    /// The base and a `/` ([`Self::scope`]); the base is all of it but the last byte.
+    scope: String,
     loopback: bool,
 }
 
@@ -37,7 +38,7 @@ impl BaseUrl {
         parts.check_transport(allow_insecure_http)?;
         let port = parts.port.map(|p| format!(":{p}")).unwrap_or_default();
         Ok(BaseUrl {
-            url: format!("{}://{}{port}{prefix}", parts.scheme, parts.host),
+            scope: format!("{}://{}{port}{prefix}/", parts.scheme, parts.host),
             loopback: parts.loopback,
         })
     }
@@ -49,25 +50,31 @@ impl BaseUrl {
 
     /// The normalised URL (no trailing slash).
     pub fn as_str(&self) -> &str {
-        &self.url
+        self.scope
+            .get(..self.scope.len().saturating_sub(1))
+            .unwrap_or_default()
     }
 
     /// The prefix every URL under this base starts with (the base and a `/`): credentials meant
     /// for the base follow a redirect only to a URL with this prefix.
     pub fn scope(&self) -> String {
-        format!("{}/", self.url)
+        self.scope.clone()
     }
 
     /// Appends `path`, which must start with `/` and hold only escaped segments (see
     /// [`path_segment`]).
     pub fn join(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
+        let base = self.as_str();
+        let mut url = String::with_capacity(base.len() + path.len());
+        url.push_str(base);
+        url.push_str(path);
+        url
     }
 }
 
 impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.url)
+        f.write_str(self.as_str())
     }
 }
 
