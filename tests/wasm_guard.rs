@@ -127,8 +127,8 @@ fn send_parts(code: f64) -> (f64, f64, bool) {
     (code % ops::SEND_SPAN, (tag / 2.0).floor(), tag % 2.0 == 1.0)
 }
 
-#[wasm_bindgen_test]
-fn a_repeated_exchange_keeps_its_shape_and_another_gets_a_fresh_one() {
+/// A cognigy-v2 manager with an API key and endpoint `e` (1 s deadline, no retries) configured.
+fn configured_manager() -> TimeoutManager {
     let m = TimeoutManager::new(options(
         "{ baseUrl: 'https://api.example.com', auth: { apiKey: 'k-123' } }",
     ))
@@ -137,8 +137,14 @@ fn a_repeated_exchange_keeps_its_shape_and_another_gets_a_fresh_one() {
         "{ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { t: 1 } }",
     );
     let h = m.open_configure(config);
-    assert_eq!(advance(h, 0, None), 0.0);
+    assert_eq!(advance(h, 0, None), 0.0, "cognigy-v2 registers at once");
     assert!(ops::op_result(h).is_ok());
+    m
+}
+
+#[wasm_bindgen_test]
+fn a_repeated_exchange_keeps_its_shape_and_another_gets_a_fresh_one() {
+    let m = configured_manager();
     let send = |request: &str, timeout: Option<u32>| {
         let request = match timeout {
             Some(ms) => format!("{{ url: '{request}', timeoutMs: {ms} }}"),
@@ -176,16 +182,7 @@ fn a_repeated_exchange_keeps_its_shape_and_another_gets_a_fresh_one() {
 #[wasm_bindgen_test]
 fn manager_operations_step_a_call_to_the_fallback_when_fetch_fails() {
     // The core half of `call` (its driver is js/driver.mjs, tested in tests/js/).
-    let m = TimeoutManager::new(options(
-        "{ baseUrl: 'https://api.example.com', auth: { apiKey: 'k-123' } }",
-    ))
-    .unwrap();
-    let config = options(
-        "{ endpointId: 'e', maxWaitTimeMs: 1000, slaThresholdMs: 500, retryAttempts: 0, fallbackTemplate: { t: 1 } }",
-    );
-    let h = m.open_configure(config);
-    assert_eq!(advance(h, 0, None), 0.0, "cognigy-v2 registers at once");
-    assert!(ops::op_result(h).is_ok());
+    let m = configured_manager();
 
     let h = m.open_call("e".into(), options("{ url: '/x' }"));
     assert_eq!(
