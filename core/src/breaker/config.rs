@@ -2,8 +2,7 @@
 //! (docs/API.md) and its validation.
 
 use crate::error::GuardError;
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 /// Longest duration any breaker option may name: 365 days, in milliseconds.
 pub const MAX_DURATION_MS: u64 = 365 * 24 * 60 * 60 * 1000;
@@ -21,12 +20,12 @@ pub const DEFAULT_WINDOW_SIZE: u32 = 20;
 
 /// Validated circuit breaker configuration.
 ///
-/// Deserializes from the JS options object (camelCase keys, missing keys take the API.md
-/// defaults, unknown keys such as `now` are ignored) and is validated while doing so.
+/// Read from the JS options object by [`BreakerConfig::from_json`] (camelCase keys, missing or
+/// `null` keys take the API.md defaults, unknown keys such as `now` are ignored) and validated
+/// while doing so.
 /// Rust callers may also build one with struct syntax over [`BreakerConfig::default`] and
 /// call [`BreakerConfig::validate`] (which [`super::CircuitBreaker::new`] does).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(try_from = "BreakerOptions")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BreakerConfig {
     /// Consecutive failures (slow calls included) that open a closed breaker. Default 3.
     pub failure_threshold: u32,
@@ -146,9 +145,10 @@ impl IntOption {
         }
     }
 
-    /// Converts a raw JS number, checking type, integrality and bounds.
-    fn parse(&self, raw: Option<&RawNumber>) -> Result<Option<u64>, GuardError> {
-        let Some(value) = number(self.name, raw)? else {
+    /// Reads the option from `options`, checking type, integrality and bounds (`None` when
+    /// absent or `null`).
+    fn parse(&self, options: &Map<String, Value>) -> Result<Option<u64>, GuardError> {
+        let Some(value) = number(options, self.name)? else {
             return Ok(None);
         };
         if value.fract() != 0.0 {
@@ -163,8 +163,8 @@ impl IntOption {
         }
     }
 
-    fn parse_u32(&self, raw: Option<&RawNumber>) -> Result<Option<u32>, GuardError> {
-        self.parse(raw)?
+    fn parse_u32(&self, options: &Map<String, Value>) -> Result<Option<u32>, GuardError> {
+        self.parse(options)?
             .map(|v| u32::try_from(v).map_err(|_| self.above_max()))
             .transpose()
     }
@@ -178,109 +178,57 @@ fn config_error(message: String) -> GuardError {
     GuardError::Config(message)
 }
 
-/// One option value as JS passed it: a number (NaN and infinities included, so they can be
-/// reported) or anything else (reported as the wrong type).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum RawNumber {
-    /// A number.
-    Number(f64),
-    /// A value of another type.
-    NotANumber(IgnoredAny),
-}
-
-fn number(name: &str, raw: Option<&RawNumber>) -> Result<Option<f64>, GuardError> {
-    match raw {
-        None => Ok(None),
-        Some(RawNumber::NotANumber(_)) => Err(config_error(format!("{name} must be a number"))),
-        Some(RawNumber::Number(v)) if !v.is_finite() => {
-            Err(config_error(format!("{name} must be a finite number")))
-        }
-        Some(RawNumber::Number(v)) => Ok(Some(*v)),
-    }
-}
-
-/// The circuit breaker options exactly as the JS constructor receives them, before
-/// validation. `null`/`undefined` mean "use the default"; unknown keys are ignored.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BreakerOptions {
-    /// See [`BreakerConfig::failure_threshold`].
-    pub failure_threshold: Option<RawNumber>,
-    /// See [`BreakerConfig::reset_timeout_ms`].
-    pub reset_timeout_ms: Option<RawNumber>,
-    /// See [`BreakerConfig::half_open_max_calls`].
-    pub half_open_max_calls: Option<RawNumber>,
-    /// See [`BreakerConfig::success_threshold`].
-    pub success_threshold: Option<RawNumber>,
-    /// See [`BreakerConfig::failure_rate_threshold`].
-    pub failure_rate_threshold: Option<RawNumber>,
-    /// See [`BreakerConfig::sliding_window_size`].
-    pub sliding_window_size: Option<RawNumber>,
-    /// See [`BreakerConfig::minimum_calls`].
-    pub minimum_calls: Option<RawNumber>,
-    /// See [`BreakerConfig::slow_call_ms`].
-    pub slow_call_ms: Option<RawNumber>,
-    /// See [`BreakerConfig::open_backoff_multiplier`].
-    pub open_backoff_multiplier: Option<RawNumber>,
-    /// See [`BreakerConfig::max_reset_timeout_ms`].
-    pub max_reset_timeout_ms: Option<RawNumber>,
-    /// See [`BreakerConfig::half_open_timeout_ms`].
-    pub half_open_timeout_ms: Option<RawNumber>,
-}
-
-impl TryFrom<BreakerOptions> for BreakerConfig {
-    type Error = GuardError;
-
-    fn try_from(o: BreakerOptions) -> Result<Self, GuardError> {
-        let d = BreakerConfig::default();
-        let config = BreakerConfig {
-            failure_threshold: FAILURE_THRESHOLD
-                .parse_u32(o.failure_threshold.as_ref())?
-                .unwrap_or(d.failure_threshold),
-            reset_timeout_ms: RESET_TIMEOUT
-                .parse(o.reset_timeout_ms.as_ref())?
-                .unwrap_or(d.reset_timeout_ms),
-            half_open_max_calls: HALF_OPEN_MAX_CALLS
-                .parse_u32(o.half_open_max_calls.as_ref())?
-                .unwrap_or(d.half_open_max_calls),
-            success_threshold: SUCCESS_THRESHOLD
-                .parse_u32(o.success_threshold.as_ref())?
-                .unwrap_or(d.success_threshold),
-            failure_rate_threshold: number(
-                "failureRateThreshold",
-                o.failure_rate_threshold.as_ref(),
-            )?,
-            sliding_window_size: SLIDING_WINDOW_SIZE.parse_u32(o.sliding_window_size.as_ref())?,
-            minimum_calls: MINIMUM_CALLS.parse_u32(o.minimum_calls.as_ref())?,
-            slow_call_ms: SLOW_CALL.parse(o.slow_call_ms.as_ref())?,
-            open_backoff_multiplier: number(
-                "openBackoffMultiplier",
-                o.open_backoff_multiplier.as_ref(),
-            )?
-            .unwrap_or(d.open_backoff_multiplier),
-            max_reset_timeout_ms: MAX_RESET_TIMEOUT.parse(o.max_reset_timeout_ms.as_ref())?,
-            half_open_timeout_ms: HALF_OPEN_TIMEOUT.parse(o.half_open_timeout_ms.as_ref())?,
-        };
-        config.validate()?;
-        Ok(config)
+/// The number under `name` in `options` (`None` when absent or `null`; JSON numbers are
+/// finite); any other type is a `CONFIG` error naming the option.
+fn number(options: &Map<String, Value>, name: &str) -> Result<Option<f64>, GuardError> {
+    match options.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| config_error(format!("{name} must be a number"))),
     }
 }
 
 impl BreakerConfig {
+    /// Reads and validates the options object; unknown keys are ignored.
+    fn read(o: &Map<String, Value>) -> Result<Self, GuardError> {
+        let d = BreakerConfig::default();
+        let config = BreakerConfig {
+            failure_threshold: FAILURE_THRESHOLD
+                .parse_u32(o)?
+                .unwrap_or(d.failure_threshold),
+            reset_timeout_ms: RESET_TIMEOUT.parse(o)?.unwrap_or(d.reset_timeout_ms),
+            half_open_max_calls: HALF_OPEN_MAX_CALLS
+                .parse_u32(o)?
+                .unwrap_or(d.half_open_max_calls),
+            success_threshold: SUCCESS_THRESHOLD
+                .parse_u32(o)?
+                .unwrap_or(d.success_threshold),
+            failure_rate_threshold: number(o, "failureRateThreshold")?,
+            sliding_window_size: SLIDING_WINDOW_SIZE.parse_u32(o)?,
+            minimum_calls: MINIMUM_CALLS.parse_u32(o)?,
+            slow_call_ms: SLOW_CALL.parse(o)?,
+            open_backoff_multiplier: number(o, "openBackoffMultiplier")?
+                .unwrap_or(d.open_backoff_multiplier),
+            max_reset_timeout_ms: MAX_RESET_TIMEOUT.parse(o)?,
+            half_open_timeout_ms: HALF_OPEN_TIMEOUT.parse(o)?,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
     /// Builds a validated configuration from a JSON options object (`null` means defaults).
     pub fn from_json(options: &serde_json::Value) -> Result<Self, GuardError> {
         if options.is_null() {
             return Ok(BreakerConfig::default());
         }
-        if !options.is_object() {
-            return Err(config_error(
+        match options {
+            Value::Object(map) => BreakerConfig::read(map),
+            _ => Err(config_error(
                 "circuit breaker options must be an object".to_owned(),
-            ));
+            )),
         }
-        let raw = BreakerOptions::deserialize(options)
-            .map_err(|e| config_error(format!("invalid circuit breaker options: {e}")))?;
-        BreakerConfig::try_from(raw)
     }
 
     /// Checks every bound and every relation between options; the message names the first
@@ -404,7 +352,7 @@ mod tests {
 
     #[test]
     fn reads_camel_case_and_ignores_unknown_keys() {
-        let c: BreakerConfig = serde_json::from_value(json!({
+        let c = BreakerConfig::from_json(&json!({
             "failureThreshold": 5, "resetTimeoutMs": 1000, "halfOpenMaxCalls": 2,
             "successThreshold": 2, "failureRateThreshold": 0.5, "slidingWindowSize": 10,
             "minimumCalls": 4, "slowCallMs": 800, "openBackoffMultiplier": 2,
@@ -506,24 +454,38 @@ mod tests {
         );
     }
 
+    /// Every option key the reader knows.
+    const KEYS: [&str; 11] = [
+        "failureThreshold",
+        "resetTimeoutMs",
+        "halfOpenMaxCalls",
+        "successThreshold",
+        "failureRateThreshold",
+        "slidingWindowSize",
+        "minimumCalls",
+        "slowCallMs",
+        "openBackoffMultiplier",
+        "maxResetTimeoutMs",
+        "halfOpenTimeoutMs",
+    ];
+
     #[test]
-    fn nan_and_infinity_are_rejected() {
-        let nan = BreakerOptions {
-            failure_rate_threshold: Some(RawNumber::Number(f64::NAN)),
-            ..BreakerOptions::default()
-        };
-        assert_eq!(
-            BreakerConfig::try_from(nan).unwrap_err(),
-            GuardError::Config("failureRateThreshold must be a finite number".into())
-        );
-        let inf = BreakerOptions {
-            reset_timeout_ms: Some(RawNumber::Number(f64::INFINITY)),
-            ..BreakerOptions::default()
-        };
-        assert_eq!(
-            BreakerConfig::try_from(inf).unwrap_err(),
-            GuardError::Config("resetTimeoutMs must be a finite number".into())
-        );
+    fn every_option_rejects_other_types_and_reads_null_as_default() {
+        for key in KEYS {
+            for wrong in [json!("1"), json!(true), json!([1]), json!({ "n": 1 })] {
+                assert_eq!(
+                    err(json!({ key: wrong })),
+                    format!("{key} must be a number"),
+                    "{key}"
+                );
+            }
+            let null = BreakerConfig::from_json(&json!({ key: null })).unwrap();
+            assert_eq!(null, BreakerConfig::default(), "{key}");
+        }
+    }
+
+    #[test]
+    fn typed_configs_are_validated() {
         let typed = BreakerConfig {
             open_backoff_multiplier: f64::NAN,
             ..BreakerConfig::default()
