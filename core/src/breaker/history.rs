@@ -1,14 +1,19 @@
 //! Bounded log of the breaker's state transitions.
 
 use super::BreakerState;
-use serde::{Deserialize, Serialize};
+use crate::json::read::{self, missing, Read};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::VecDeque;
 
 /// Transitions kept; older ones are dropped.
 pub const HISTORY_CAPACITY: usize = 100;
 
 /// Why the breaker changed state. Serialized in snake_case (`failure_threshold`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "snake_case")]
 pub enum TransitionReason {
     /// `failureThreshold` consecutive failures (closed → open).
@@ -33,7 +38,8 @@ pub enum TransitionReason {
 }
 
 /// One state transition, in the camelCase shape docs/API.md gives JS.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// When, as ISO-8601 UTC text.
@@ -53,7 +59,49 @@ pub struct HistoryEntry {
     pub recovery_latency_ms: Option<f64>,
 }
 
+impl TransitionReason {
+    /// Reads the snake_case name.
+    pub fn read(value: &Value) -> Read<Self> {
+        use TransitionReason::*;
+        read::variant(
+            value,
+            &[
+                ("failure_threshold", FailureThreshold),
+                ("failure_rate", FailureRate),
+                ("slow_calls", SlowCalls),
+                ("reset_timeout_elapsed", ResetTimeoutElapsed),
+                ("probe_failed", ProbeFailed),
+                ("probe_expired", ProbeExpired),
+                ("success_threshold", SuccessThreshold),
+                ("forced_open", ForcedOpen),
+                ("reset", Reset),
+            ],
+        )
+    }
+}
+
 impl HistoryEntry {
+    /// Reads an entry of a snapshot or record (fields in key order, see [`read::Fields`]).
+    pub fn read(value: &Value) -> Read<Self> {
+        let f = read::fields(value, "HistoryEntry")?;
+        let at = f.present("at", read::string)?;
+        let at_ms = f.present("atMs", read::f64)?;
+        let failure_count = f.present("failureCount", read::u32)?;
+        let from = f.present("from", BreakerState::read)?;
+        let reason = f.present("reason", TransitionReason::read)?;
+        let recovery_latency_ms = f.optional("recoveryLatencyMs", read::f64)?;
+        let to = f.present("to", BreakerState::read)?;
+        Ok(HistoryEntry {
+            at: missing(at, "at")?,
+            at_ms: missing(at_ms, "atMs")?,
+            from: missing(from, "from")?,
+            to: missing(to, "to")?,
+            reason: missing(reason, "reason")?,
+            failure_count: missing(failure_count, "failureCount")?,
+            recovery_latency_ms,
+        })
+    }
+
     /// The entry with `at_ms` clamped to the JS date range, `at` rewritten from it and a
     /// negative or non-finite recovery latency dropped (for entries read from a snapshot).
     pub fn sanitized(self) -> Self {

@@ -37,14 +37,20 @@ pub mod stats;
 pub mod window;
 
 #[cfg(test)]
+mod read_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::error::GuardError;
+use crate::json::read::{self, Read};
 use crate::time::iso8601;
 use clock::Clock;
 use config::BreakerConfig;
 use history::{History, HistoryEntry, TransitionReason};
-use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
 use stats::{BreakerStats, Counters};
 use std::collections::VecDeque;
 use window::SlidingWindow;
@@ -52,7 +58,8 @@ use window::SlidingWindow;
 pub use snapshot::BreakerSnapshot;
 
 /// The breaker's state, serialized as `closed | open | half_open`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "snake_case")]
 pub enum BreakerState {
     /// Calls flow.
@@ -62,6 +69,17 @@ pub enum BreakerState {
     Open,
     /// A limited number of probe calls test the upstream.
     HalfOpen,
+}
+
+impl BreakerState {
+    /// Reads `closed`, `open` or `half_open`.
+    pub fn read(value: &Value) -> Read<Self> {
+        use BreakerState::*;
+        read::variant(
+            value,
+            &[("closed", Closed), ("open", Open), ("half_open", HalfOpen)],
+        )
+    }
 }
 
 /// The answer to [`CircuitBreaker::try_acquire`] (camelCase JSON).

@@ -26,14 +26,18 @@ use super::snapshot::{BreakerSnapshot, SNAPSHOT_VERSION};
 use super::stats::Counters;
 use super::{Admission, BreakerState, CircuitBreaker, Outcome, Permit};
 use crate::error::GuardError;
-use serde::{Deserialize, Serialize};
+use crate::json::read::{self, missing, Read};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
 use serde_json::Value;
 
 /// The record format version this crate writes and reads.
 pub const SHARED_VERSION: u32 = 1;
 
 /// One outstanding half-open probe of the fleet (camelCase JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct SharedProbe {
     /// Fleet-wide probe id (unique within the record's lifetime).
@@ -44,7 +48,8 @@ pub struct SharedProbe {
 
 /// The shared part of a breaker, as the store keeps it (camelCase JSON). Instants are
 /// wall-clock epoch ms. It holds no counters, no credentials and no request data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct SharedRecord {
     /// Format version, always [`SHARED_VERSION`].
@@ -95,8 +100,54 @@ impl SharedRecord {
                 "shared breaker record: unsupported version (expected v: {SHARED_VERSION})"
             )));
         }
-        SharedRecord::deserialize(value)
+        SharedRecord::read(value)
             .map_err(|e| GuardError::BadResponse(format!("shared breaker record: {e}")))
+    }
+
+    /// Reads a record's fields (in key order, see [`read::Fields`]).
+    pub fn read(value: &Value) -> Read<Self> {
+        let f = read::fields(value, "SharedRecord")?;
+        let consecutive_failures = f.or_default("consecutiveFailures", read::u32)?;
+        let half_open_successes = f.or_default("halfOpenSuccesses", read::u32)?;
+        let history = f.or_default("history", |v| read::seq(v, HistoryEntry::read))?;
+        let next_probe = f.or_default("nextProbe", read::u64)?;
+        let open_duration_ms = f.or_default("openDurationMs", read::u64)?;
+        let open_until_ms = f.optional("openUntilMs", read::f64)?;
+        let opened_at_ms = f.optional("openedAtMs", read::f64)?;
+        let outage_started_at_ms = f.optional("outageStartedAtMs", read::f64)?;
+        let period = f.or_default("period", read::u64)?;
+        let probes = f.or_default("probes", |v| read::seq(v, SharedProbe::read))?;
+        let state = f.present("state", BreakerState::read)?;
+        let v = f.present("v", read::u32)?;
+        let window = f.or_default("window", read::string)?;
+        Ok(SharedRecord {
+            v: missing(v, "v")?,
+            period,
+            state: missing(state, "state")?,
+            opened_at_ms,
+            open_until_ms,
+            outage_started_at_ms,
+            open_duration_ms,
+            consecutive_failures,
+            half_open_successes,
+            probes,
+            next_probe,
+            window,
+            history,
+        })
+    }
+}
+
+impl SharedProbe {
+    /// Reads one probe (fields in key order, see [`read::Fields`]).
+    pub fn read(value: &Value) -> Read<Self> {
+        let f = read::fields(value, "SharedProbe")?;
+        let acquired_at_ms = f.present("acquiredAtMs", read::f64)?;
+        let id = f.present("id", read::u64)?;
+        Ok(SharedProbe {
+            id: missing(id, "id")?,
+            acquired_at_ms: missing(acquired_at_ms, "acquiredAtMs")?,
+        })
     }
 }
 
@@ -113,7 +164,7 @@ impl SharedRecord {
 
 /// A fleet-wide admission's identity: the period it was granted in and, for a half-open
 /// probe, the probe's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FleetPermit {
     /// The record's period at admission.
     pub period: u64,

@@ -8,7 +8,10 @@ use super::stats::Counters;
 use super::window::SlidingWindow;
 use super::{BreakerState, CircuitBreaker};
 use crate::error::GuardError;
-use serde::{Deserialize, Serialize};
+use crate::json::read::{self, missing, Read};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
 use serde_json::Value;
 
 /// The snapshot format version this crate writes and reads.
@@ -16,7 +19,8 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// Everything that decides a breaker's future behaviour, plus its counters (camelCase
 /// JSON). Instants are wall-clock epoch ms. It keeps the transition history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct BreakerSnapshot {
     /// Format version, always [`SNAPSHOT_VERSION`].
@@ -56,6 +60,42 @@ pub struct BreakerSnapshot {
     /// The recorded transitions, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
+}
+
+impl BreakerSnapshot {
+    /// Reads a snapshot's fields (in key order, see [`read::Fields`]).
+    pub fn read(value: &Value) -> Read<Self> {
+        let f = read::fields(value, "BreakerSnapshot")?;
+        let consecutive_failures = f.or_default("consecutiveFailures", read::u32)?;
+        let counters = f.or_default("counters", Counters::read)?;
+        let half_open_successes = f.or_default("halfOpenSuccesses", read::u32)?;
+        let history = f.or_default("history", |v| read::seq(v, HistoryEntry::read))?;
+        let last_now_ms = f.optional("lastNowMs", read::f64)?;
+        let open_duration_ms = f.or_default("openDurationMs", read::u64)?;
+        let open_until_ms = f.optional("openUntilMs", read::f64)?;
+        let opened_at_ms = f.optional("openedAtMs", read::f64)?;
+        let outage_started_at_ms = f.optional("outageStartedAtMs", read::f64)?;
+        let probes_acquired_at_ms =
+            f.or_default("probesAcquiredAtMs", |v| read::seq(v, read::f64))?;
+        let state = f.present("state", BreakerState::read)?;
+        let v = f.present("v", read::u32)?;
+        let window = f.or_default("window", read::string)?;
+        Ok(BreakerSnapshot {
+            v: missing(v, "v")?,
+            state: missing(state, "state")?,
+            last_now_ms,
+            opened_at_ms,
+            open_until_ms,
+            outage_started_at_ms,
+            open_duration_ms,
+            consecutive_failures,
+            half_open_successes,
+            probes_acquired_at_ms,
+            window,
+            counters,
+            history,
+        })
+    }
 }
 
 impl CircuitBreaker {
@@ -105,7 +145,7 @@ impl CircuitBreaker {
                 "unsupported circuit breaker snapshot version (expected v: {SNAPSHOT_VERSION})"
             )));
         }
-        let parsed = BreakerSnapshot::deserialize(snapshot)
+        let parsed = BreakerSnapshot::read(snapshot)
             .map_err(|e| GuardError::Config(format!("malformed circuit breaker snapshot: {e}")))?;
         CircuitBreaker::restore(parsed, config)
     }

@@ -1,10 +1,15 @@
 //! Counters a breaker keeps for metrics pages, and the stats view built from them.
 
 use super::BreakerState;
-use serde::{Deserialize, Serialize};
+use crate::json::read::{self, Read};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
 
 /// Running totals since the breaker was created (kept in snapshots).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Counters {
     /// Outcomes reported (`successes + failures`).
@@ -32,6 +37,36 @@ pub struct Counters {
 }
 
 impl Counters {
+    /// Reads the counters of a snapshot; every field may be absent (fields in key order, see
+    /// [`read::Fields`]).
+    pub fn read(value: &Value) -> Read<Self> {
+        let f = read::fields(value, "Counters")?;
+        let calls = f.or_default("calls", read::u64)?;
+        let expired_probes = f.or_default("expiredProbes", read::u64)?;
+        let failures = f.or_default("failures", read::u64)?;
+        let last_recovery_latency_ms = f.optional("lastRecoveryLatencyMs", read::f64)?;
+        let max_recovery_latency_ms = f.optional("maxRecoveryLatencyMs", read::f64)?;
+        let opens = f.or_default("opens", read::u64)?;
+        let recoveries = f.or_default("recoveries", read::u64)?;
+        let recovery_latency_sum_ms = f.or_default("recoveryLatencySumMs", read::f64)?;
+        let rejections = f.or_default("rejections", read::u64)?;
+        let slow_calls = f.or_default("slowCalls", read::u64)?;
+        let successes = f.or_default("successes", read::u64)?;
+        Ok(Counters {
+            calls,
+            successes,
+            failures,
+            slow_calls,
+            rejections,
+            expired_probes,
+            opens,
+            recoveries,
+            recovery_latency_sum_ms,
+            last_recovery_latency_ms,
+            max_recovery_latency_ms,
+        })
+    }
+
     /// Records one recovery that took `latency_ms`.
     pub fn record_recovery(&mut self, latency_ms: f64) {
         self.recoveries = self.recoveries.saturating_add(1);

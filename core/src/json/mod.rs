@@ -1,7 +1,9 @@
 //! Bounded parsing of untrusted JSON text, into a `serde_json::Value` or into a [`Json`] tree
-//! that borrows from the text; [`write`] writes the JSON text the core builds itself.
+//! that borrows from the text; [`read`] reads typed fields of a `Value`, [`write`] writes the
+//! JSON text the core builds itself.
 
 mod borrowed;
+pub mod read;
 pub mod write;
 
 pub use borrowed::{Json, Object};
