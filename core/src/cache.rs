@@ -20,7 +20,7 @@
 //! snapshot (keyed by endpoint only) restores empty: its answers cannot be told apart by request.
 
 use crate::error::GuardError;
-use serde::Deserialize;
+use crate::json::read::{self, missing, Read};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,13 +67,24 @@ struct Entry {
 type Key = (String, String);
 
 /// One entry of a snapshot, as read back.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct SnapshotEntry {
     endpoint_id: String,
     key: String,
     stored_at_ms: f64,
     value: Value,
+}
+
+impl SnapshotEntry {
+    /// Reads `{ endpointId, key, storedAtMs, value }` (each required, `value` any JSON).
+    fn read(item: &Value) -> Read<Self> {
+        let f = read::fields(item, "SnapshotEntry")?;
+        Ok(SnapshotEntry {
+            endpoint_id: missing(f.present("endpointId", read::string)?, "endpointId")?,
+            key: missing(f.present("key", read::string)?, "key")?,
+            stored_at_ms: missing(f.present("storedAtMs", read::f64)?, "storedAtMs")?,
+            value: missing(f.present("value", |v| Ok(v.clone()))?, "value")?,
+        })
+    }
 }
 
 /// Last-known-good responses per request with a TTL and LRU eviction.
@@ -228,8 +239,8 @@ impl FallbackCache {
             .and_then(Value::as_array)
             .ok_or_else(malformed)?;
         for item in items {
-            // The serde error text is not forwarded: it may quote cached content.
-            let entry = SnapshotEntry::deserialize(item).map_err(|_| malformed())?;
+            // The reader's message is not forwarded: it may quote cached content.
+            let entry = SnapshotEntry::read(item).map_err(|_| malformed())?;
             if !entry.stored_at_ms.is_finite() {
                 return Err(malformed());
             }
@@ -466,6 +477,14 @@ mod tests {
             let err = FallbackCache::from_snapshot(&snap, 1000, 10, T0).unwrap_err();
             assert!(matches!(err, GuardError::Config(_)), "{snap}");
         }
+        // `value` may be any JSON, `null` included; unknown keys are ignored.
+        let null = json!({"v": 2, "entries": [{"endpointId": "a", "key": "k", "storedAtMs": T0,
+            "value": null, "extra": 1}]});
+        let mut cache = FallbackCache::from_snapshot(&null, 1000, 10, T0).unwrap();
+        assert_eq!(
+            cache.get("a", "k", T0).map(|hit| hit.value),
+            Some(json!(null))
+        );
         let err =
             FallbackCache::from_snapshot(&json!({"v": 3, "entries": []}), 1, 1, T0).unwrap_err();
         assert!(err.to_string().contains("version 3"));

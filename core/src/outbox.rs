@@ -31,7 +31,8 @@
 //! "queue": [{ "seq": 4, "event": ... }] }` (`refusalsLeft` and `parts` may be absent).
 
 use crate::error::GuardError;
-use serde::{Deserialize, Serialize};
+use crate::json::read::{self, missing, Read};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 
@@ -71,10 +72,26 @@ pub struct Batch {
 }
 
 /// An event and the sequence number it got when enqueued.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 struct Sequenced {
     seq: u64,
     event: Value,
+}
+
+impl Sequenced {
+    /// Reads `{ seq, event }` (both required, `event` any JSON).
+    fn read(value: &Value) -> Read<Self> {
+        let f = read::fields(value, "Sequenced")?;
+        Ok(Sequenced {
+            seq: missing(f.present("seq", read::u64)?, "seq")?,
+            event: missing(f.present("event", |v| Ok(v.clone()))?, "event")?,
+        })
+    }
+
+    /// Reads an array of them.
+    fn read_all(value: &Value) -> Read<Vec<Self>> {
+        read::seq(value, Sequenced::read)
+    }
 }
 
 /// The batch taken by `begin_batch` and not yet acknowledged.
@@ -89,30 +106,49 @@ struct FrozenBatch {
 }
 
 /// How a frozen batch is read back from a snapshot.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct SnapshotBatch {
     idempotency_key: String,
     events: Vec<Sequenced>,
-    #[serde(default = "default_refusals")]
     refusals_left: u32,
 }
 
-fn default_refusals() -> u32 {
-    PERMANENT_REFUSALS
+impl SnapshotBatch {
+    /// Reads `{ idempotencyKey, events, refusalsLeft? }` (`refusalsLeft` absent:
+    /// [`PERMANENT_REFUSALS`]).
+    fn read(value: &Value) -> Read<Self> {
+        let f = read::fields(value, "SnapshotBatch")?;
+        Ok(SnapshotBatch {
+            idempotency_key: missing(f.present("idempotencyKey", read::string)?, "idempotencyKey")?,
+            events: missing(f.present("events", Sequenced::read_all)?, "events")?,
+            refusals_left: f
+                .present("refusalsLeft", read::u32)?
+                .unwrap_or(PERMANENT_REFUSALS),
+        })
+    }
 }
 
 /// How an outbox is read back from a snapshot (after the version check).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct SnapshotV1 {
     next_seq: u64,
     dropped: u64,
     batch: Option<SnapshotBatch>,
     /// Parts of a split batch still to deliver (absent in older snapshots).
-    #[serde(default)]
     parts: Vec<Vec<Sequenced>>,
     queue: Vec<Sequenced>,
+}
+
+impl SnapshotV1 {
+    /// Reads `{ nextSeq, dropped, batch: {...} | null, parts?, queue }`.
+    fn read(value: &Value) -> Read<Self> {
+        let f = read::fields(value, "SnapshotV1")?;
+        Ok(SnapshotV1 {
+            next_seq: missing(f.present("nextSeq", read::u64)?, "nextSeq")?,
+            dropped: missing(f.present("dropped", read::u64)?, "dropped")?,
+            batch: f.optional("batch", SnapshotBatch::read)?,
+            parts: f.or_default("parts", |v| read::seq(v, Sequenced::read_all))?,
+            queue: missing(f.present("queue", Sequenced::read_all)?, "queue")?,
+        })
+    }
 }
 
 /// Metric events awaiting an acknowledged delivery; see the module documentation.
@@ -289,8 +325,8 @@ impl Outbox {
             }
             None => return Err(malformed("missing version `v`")),
         }
-        // The serde error text is not forwarded: it may quote event content.
-        let parsed = SnapshotV1::deserialize(snapshot).map_err(|_| {
+        // The reader's message is not forwarded: it may quote event content.
+        let parsed = SnapshotV1::read(snapshot).map_err(|_| {
             malformed(
                 "expected { v, nextSeq, dropped, batch: { idempotencyKey, events } | null, queue }",
             )
@@ -576,12 +612,46 @@ mod tests {
         cases.push(mutate(&|s| {
             s["batch"]["events"][0]["seq"] = json!("tok-secret-ish")
         }));
+        cases.push(mutate(&|s| s["dropped"] = json!(1.5)));
+        cases.push(mutate(&|s| s["parts"] = json!(null)));
+        cases.push(mutate(&|s| s["parts"] = json!([{}])));
+        cases.push(mutate(&|s| s["batch"]["refusalsLeft"] = json!("2")));
+        cases.push(mutate(&|s| s["batch"] = json!([])));
+        for key in ["nextSeq", "dropped", "queue"] {
+            cases.push(mutate(&|s| {
+                s.as_object_mut().map(|o| o.remove(key));
+            }));
+        }
+        for key in ["idempotencyKey", "events"] {
+            cases.push(mutate(&|s| {
+                s["batch"].as_object_mut().map(|o| o.remove(key));
+            }));
+        }
+        for key in ["seq", "event"] {
+            cases.push(mutate(&|s| {
+                s["queue"][0].as_object_mut().map(|o| o.remove(key));
+            }));
+        }
         for snap in cases {
             let err = Outbox::from_snapshot(&snap, "p", 10).unwrap_err();
             assert!(matches!(err, GuardError::Config(_)), "{snap}");
             assert!(!err.to_string().contains("tok-secret-ish"));
         }
         assert!(Outbox::from_snapshot(&good, "p", 10).is_ok());
+        // Optional fields: `batch` null, `parts` and `refusalsLeft` absent, unknown keys.
+        for ok in [
+            mutate(&|s| s["batch"] = json!(null)),
+            mutate(&|s| {
+                s.as_object_mut().map(|o| o.remove("parts"));
+                s["unknown"] = json!(1);
+            }),
+            mutate(&|s| {
+                s["batch"].as_object_mut().map(|o| o.remove("refusalsLeft"));
+            }),
+            mutate(&|s| s["queue"][0]["event"] = json!(null)),
+        ] {
+            assert!(Outbox::from_snapshot(&ok, "p", 10).is_ok(), "{ok}");
+        }
         assert!(Outbox::from_snapshot(&good, "bad prefix", 10).is_err());
     }
 
