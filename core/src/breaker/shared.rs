@@ -164,7 +164,7 @@ impl SharedRecord {
 
 /// A fleet-wide admission's identity: the period it was granted in and, for a half-open
 /// probe, the probe's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FleetPermit {
     /// The record's period at admission.
     pub period: u64,
