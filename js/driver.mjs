@@ -11,7 +11,7 @@
 // or a timer, so no JS exception can unwind through a wasm frame.
 
 import { perform } from './fetch.mjs';
-import { guardError } from './guard-error.mjs';
+import { GuardError } from './guard-error.mjs';
 
 const START = 0;
 const WOKE = 1;
@@ -76,7 +76,7 @@ export function createDriver(wasm) {
         fetchOptions.set(owner, fetchFn);
       }
     } catch {
-      throw guardError('CONFIG', 'this object was freed, or is not one of the package');
+      throw new GuardError('CONFIG', 'this object was freed, or is not one of the package');
     }
     let cancelled = false;
     try {
@@ -114,7 +114,7 @@ export function createDriver(wasm) {
       }
     } catch (error) {
       wasm.__opDrop(handle);
-      throw guardError('CONFIG', `the operation broke off: ${error && error.message}`);
+      throw new GuardError('CONFIG', `the operation broke off: ${error && error.message}`);
     }
     return wasm.__opResult(handle);
   };
@@ -139,11 +139,11 @@ export function hooks(options) {
     signal = options.signal ?? undefined;
     onProgress = options.onProgress ?? undefined;
   } catch {
-    throw guardError('CONFIG', 'options could not be read');
+    throw new GuardError('CONFIG', 'options could not be read');
   }
-  if (signal !== undefined && !isSignal(signal)) throw guardError('CONFIG', 'signal must be an AbortSignal');
+  if (signal !== undefined && !isSignal(signal)) throw new GuardError('CONFIG', 'signal must be an AbortSignal');
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw guardError('CONFIG', 'onProgress must be a function');
+    throw new GuardError('CONFIG', 'onProgress must be a function');
   }
   return { signal, onProgress };
 }

@@ -22,8 +22,3 @@ export class GuardError extends Error {
 }
 
 Object.defineProperty(GuardError.prototype, 'name', { value: 'GuardError', writable: true, configurable: true });
-
-/** A `GuardError` made in JS (outside the wasm), e.g. for a run aborted while it waited. */
-export function guardError(code, message) {
-  return new GuardError(code, message);
-}

@@ -4,7 +4,7 @@
 // once with `CANCELLED`.
 
 import { hooks } from './driver.mjs';
-import { guardError } from './guard-error.mjs';
+import { GuardError } from './guard-error.mjs';
 
 /** Adds `run`, `runPlaybook`, `runSimulation`, `runEndpoint`, `listPlaybooks`, `listSimulations`, `submit`, `waitForCompletion` and `fetchResults`. */
 export function installRunner(TestSuiteRunner, drive) {
@@ -24,7 +24,7 @@ export function installRunner(TestSuiteRunner, drive) {
       try {
         max = runner.__maxConcurrentRuns();
       } catch {
-        throw guardError('CONFIG', 'this object was freed, or is not a TestSuiteRunner');
+        throw new GuardError('CONFIG', 'this object was freed, or is not a TestSuiteRunner');
       }
       queue = { max, active: 0, waiting: [] };
       queues.set(runner, queue);
@@ -86,7 +86,7 @@ async function runEndpoint(runner, drive, payload, options) {
     planned = runner.__endpointPlan(payload, options);
   } catch (error) {
     if (error && error.name === 'GuardError') throw error;
-    throw guardError('CONFIG', 'this object was freed, or is not a TestSuiteRunner');
+    throw new GuardError('CONFIG', 'this object was freed, or is not a TestSuiteRunner');
   }
   const { plan, concurrency } = planned;
   try {
@@ -101,7 +101,7 @@ async function runEndpoint(runner, drive, payload, options) {
           }
         }
       });
-      if (signal !== undefined && signal.aborted) throw guardError('CANCELLED', 'operation cancelled');
+      if (signal !== undefined && signal.aborted) throw new GuardError('CANCELLED', 'operation cancelled');
     }
     return await drive(runner, () => runner.__endpointFinish(plan), { signal });
   } finally {
@@ -133,7 +133,7 @@ async function pool(items, limit, work) {
 
 /** Takes a place in `queue`, waiting while it is full; rejects `CANCELLED` when `signal` aborts. */
 function admit(queue, signal) {
-  if (signal !== undefined && signal.aborted) return Promise.reject(guardError('CANCELLED', 'operation cancelled'));
+  if (signal !== undefined && signal.aborted) return Promise.reject(new GuardError('CANCELLED', 'operation cancelled'));
   if (queue.active < queue.max) {
     queue.active += 1;
     return Promise.resolve();
@@ -147,7 +147,7 @@ function admit(queue, signal) {
     const onAbort = () => {
       const at = queue.waiting.indexOf(turn);
       if (at >= 0) queue.waiting.splice(at, 1);
-      reject(guardError('CANCELLED', 'operation cancelled'));
+      reject(new GuardError('CANCELLED', 'operation cancelled'));
     };
     queue.waiting.push(turn);
     if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });

@@ -1,52 +1,87 @@
-// The test suite exports, from the second wasm module (web/cognigy_guard_suites_bg.wasm), which
-// no guard export needs: it is instantiated on the first use of any of them (a call, `new
-// TestSuiteRunner`, a subclass's construction), synchronously, the way the entry names with
-// `instantiateSuitesWith`. Each export is the module's own function or class behind a Proxy
-// that only instantiates first, so `name`, `length`, `prototype`, `instanceof`, statics,
-// `free()` and `Symbol.dispose` are the module's.
+// The test suite exports of every entry. The suites side (./suites-module.mjs: the glue of
+// web/cognigy_guard_suites_bg.wasm and the runner's JS methods), which no guard export needs, is
+// loaded by the first use of any of them, and the module instantiated by the first call or
+// construction (`new TestSuiteRunner`, a subclass's), both synchronously, the ways the entry
+// names with `loadSuitesWith`. Each export is a Proxy over a stand-in function whose every
+// trap loads the suites side and forwards to its function or class, so `name`, `length`,
+// `prototype`, `instanceof`, subclasses, statics, `free()` and `Symbol.dispose` are the module's.
 
-import * as suites from '../web/cognigy_guard_suites.js';
-import { installSuiteMethods, installSuites } from './install.mjs';
-
-let instantiate;
+/** Answers the suites side (./suites-module.mjs's exports); set by the entry. */
+let load;
+/** Answers what `instantiate` of the suites side takes; set by the entry. */
+let moduleSource;
+/** The suites side once loaded. */
+let side;
 let instantiated = false;
 
-/** Sets how the suites module is instantiated (synchronously) on first use. */
-export function instantiateSuitesWith(instantiateSync) {
-  instantiate = instantiateSync;
-  installSuiteMethods();
+/** Sets how the suites side is loaded and where its module comes from (both synchronous). */
+export function loadSuitesWith(loadSide, wasmModule) {
+  load = loadSide;
+  moduleSource = wasmModule;
 }
 
-function ensureInstantiated() {
-  if (instantiated) return;
-  instantiate();
-  installSuites();
-  instantiated = true;
+function loaded() {
+  if (side === undefined) side = load();
+  return side;
+}
+
+function ready() {
+  const suites = loaded();
+  if (!instantiated) {
+    suites.instantiate(moduleSource());
+    instantiated = true;
+  }
+  return suites;
 }
 
 /** Bytes of the suites module's linear memory; 0 while it is not instantiated. */
 export function suitesMemoryBytes() {
-  return instantiated ? suites.wasmMemoryBytes() : 0;
+  return instantiated ? side.wasmMemoryBytes() : 0;
 }
 
-/** `target` (a function or class of the suites module), instantiating the module before any call. */
-function onFirstUse(target) {
-  return new Proxy(target, {
-    apply(fn, self, args) {
-      ensureInstantiated();
-      return Reflect.apply(fn, self, args);
+/**
+ * The export `name` of the suites side, before it is loaded. The stand-in is a bound function:
+ * callable and constructible, with no own properties but a configurable `name` and `length`. When
+ * the real one is loaded, the stand-in takes its own properties, and every change made through
+ * the Proxy is made to both, so the Proxy invariants (a class's non-writable `prototype`,
+ * `Object.freeze`) hold for what the traps answer.
+ */
+function onFirstUse(name) {
+  const standIn = function () {}.bind();
+  Object.defineProperty(standIn, 'name', { value: name });
+  let real;
+  const target = () => {
+    if (real === undefined) {
+      real = loaded()[name];
+      for (const key of Reflect.ownKeys(real)) {
+        Object.defineProperty(standIn, key, Object.getOwnPropertyDescriptor(real, key));
+      }
+    }
+    return real;
+  };
+  const handler = {
+    apply(_, self, args) {
+      ready();
+      return Reflect.apply(target(), self, args);
     },
-    construct(fn, args, newTarget) {
-      ensureInstantiated();
-      return Reflect.construct(fn, args, newTarget);
+    construct(_, args, newTarget) {
+      ready();
+      return Reflect.construct(target(), args, newTarget);
     },
-  });
+  };
+  for (const trap of ['get', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'has', 'isExtensible', 'ownKeys', 'set']) {
+    handler[trap] = (_, ...args) => Reflect[trap](target(), ...args);
+  }
+  for (const trap of ['defineProperty', 'deleteProperty', 'preventExtensions', 'setPrototypeOf']) {
+    handler[trap] = (_, ...args) => Reflect[trap](target(), ...args) && Reflect[trap](standIn, ...args);
+  }
+  return new Proxy(standIn, handler);
 }
 
-export const TestSuiteRunner = onFirstUse(suites.TestSuiteRunner);
-export const aggregateEndpointChunks = onFirstUse(suites.aggregateEndpointChunks);
-export const aggregateResults = onFirstUse(suites.aggregateResults);
-export const compareReports = onFirstUse(suites.compareReports);
-export const toJUnitXml = onFirstUse(suites.toJUnitXml);
-export const validateTestExecution = onFirstUse(suites.validateTestExecution);
-export const validateTestExecutionJson = onFirstUse(suites.validateTestExecutionJson);
+export const TestSuiteRunner = onFirstUse('TestSuiteRunner');
+export const aggregateEndpointChunks = onFirstUse('aggregateEndpointChunks');
+export const aggregateResults = onFirstUse('aggregateResults');
+export const compareReports = onFirstUse('compareReports');
+export const toJUnitXml = onFirstUse('toJUnitXml');
+export const validateTestExecution = onFirstUse('validateTestExecution');
+export const validateTestExecutionJson = onFirstUse('validateTestExecutionJson');

@@ -1,12 +1,12 @@
 // Browser and bundler entry (bundled into pkg/web/index.js with the glue kept external): before
 // the importer runs (top-level await) it fetches and compiles both .wasm files next to this file
 // in parallel and instantiates the guard module, so every export is usable once `import`
-// resolves; the compiled suites module is instantiated on the first use of a suite export
-// (./suites.mjs).
+// resolves; the suites side is bundled in, the compiled suites module instantiated on the first
+// call of a suite export (./suites.mjs).
 import init from '../web/cognigy_guard.js';
-import { initSync as initSuitesSync } from '../web/cognigy_guard_suites.js';
 import { install } from './install.mjs';
-import { instantiateSuitesWith } from './suites.mjs';
+import { loadSuitesWith } from './suites.mjs';
+import * as suitesSide from './suites-module.mjs';
 
 /** The compiled module at `url`. */
 async function compile(url) {
@@ -20,6 +20,6 @@ const [, suitesModule] = await Promise.all([
   compile(new URL('./cognigy_guard_suites_bg.wasm', import.meta.url)),
 ]);
 install();
-instantiateSuitesWith(() => initSuitesSync({ module: suitesModule }));
+loadSuitesWith(() => suitesSide, () => suitesModule);
 
 export * from './api.mjs';

@@ -3,7 +3,8 @@
 //   web/      two wasm modules, each with its wasm-bindgen `web` glue (cognigy_guard*: the guard
 //             exports, crate feature `guard`; cognigy_guard_suites*: the test suite exports,
 //             feature `suites`, instantiated on first use) + index.js (browsers, bundlers)
-//   node/     index.cjs (require, synchronous) and index.mjs (Node ESM, same instance)
+//   node/     index.cjs (require, synchronous) and index.mjs (Node ESM, same instance); suites.cjs,
+//             the suites glue and runner, which index.cjs requires on the first use of a suite export
 //   inline.cjs  CommonJS with both modules embedded (no fs, no __dirname, no import.meta.url);
 //               inline.mjs re-exports it by name for Node ESM
 //   types/    the declarations of every entry (src/ts/*.d.ts + js/types/api.d.ts)
@@ -96,7 +97,7 @@ const esbuild = createRequire(import.meta.url)(join(root, 'node_modules', 'esbui
 // Every bundle without comments and whitespace, names kept (stack traces, class names): node/index.cjs
 // gzips 18.3 to 12.4 KiB, and `require` parses a third less (identifiers minified too would save 0.5 KiB more).
 const MINIFY = { minifyWhitespace: true, minifySyntax: true };
-const bundle = (entry, outfile, platform) => esbuild.buildSync({
+const bundle = (entry, outfile, platform, options = {}) => esbuild.build({
   entryPoints: [join(stage, 'entry', entry)],
   outfile,
   bundle: true,
@@ -108,11 +109,21 @@ const bundle = (entry, outfile, platform) => esbuild.buildSync({
   logLevel: 'warning',
   // The glue's async `init` reads import.meta.url; it is tree-shaken away, so the notice is moot.
   logOverride: { 'empty-import-meta': 'silent' },
+  ...options,
 });
-bundle('node-entry.mjs', join(pkg, 'node', 'index.cjs'), 'node');
+/** Resolves js/guard-error.mjs to the main entry, so a bundle throws the main entry's own GuardError class. */
+const mainEntryGuardError = (path) => ({
+  name: 'main-entry-guard-error',
+  setup(build) {
+    build.onResolve({ filter: /guard-error\.mjs$/ }, () => ({ path, external: true }));
+  },
+});
+// The main entry requires node/suites.cjs (the suites glue and runner) on the first use of a suite export.
+await bundle('node-entry.mjs', join(pkg, 'node', 'index.cjs'), 'node', { external: ['./suites.cjs'] });
+await bundle('suites-module.mjs', join(pkg, 'node', 'suites.cjs'), 'node', { plugins: [mainEntryGuardError('./index.cjs')] });
 // The browser entry: the JS methods bundled in, the glue (and its .wasm) beside it.
 cpSync(join(stage, 'entry', 'web-index.js'), join(stage, 'web', 'web-index.js'));
-for (const file of ['install.mjs', 'api.mjs', 'suites.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'fleet.mjs', 'fleet-manager.mjs', 'manager.mjs', 'runner.mjs']) {
+for (const file of ['install.mjs', 'api.mjs', 'suites.mjs', 'driver.mjs', 'fetch.mjs', 'guard-error.mjs', 'execute.mjs', 'fleet.mjs', 'fleet-manager.mjs', 'manager.mjs', 'runner.mjs', 'suites-module.mjs']) {
   cpSync(join(stage, 'entry', file), join(stage, 'web', file));
 }
 esbuild.buildSync({
@@ -127,26 +138,12 @@ esbuild.buildSync({
   ...MINIFY,
   logLevel: 'warning',
 });
-bundle('inline-entry.mjs', join(pkg, 'inline.cjs'), 'neutral');
+await bundle('inline-entry.mjs', join(pkg, 'inline.cjs'), 'neutral');
 // cognigy-guard/redis: the store (js/redis.mjs), Node only. Its GuardError is the main entry's own
 // class (one instance, so `instanceof` holds), and `redis` stays the user's optional peer dependency.
-await esbuild.build({
-  entryPoints: [join(stage, 'entry', 'redis.mjs')],
-  outfile: join(pkg, 'redis.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node18',
+await bundle('redis.mjs', join(pkg, 'redis.cjs'), 'node', {
   external: ['redis'],
-  legalComments: 'none',
-  ...MINIFY,
-  logLevel: 'warning',
-  plugins: [{
-    name: 'main-entry-guard-error',
-    setup(build) {
-      build.onResolve({ filter: /guard-error\.mjs$/ }, () => ({ path: './node/index.cjs', external: true }));
-    },
-  }],
+  plugins: [mainEntryGuardError('./node/index.cjs')],
 });
 
 const namesOf = (file) => Object.keys(createRequire(import.meta.url)(file))
@@ -231,7 +228,7 @@ const manifest = {
   peerDependenciesMeta: { redis: { optional: true } },
   files: ['web/', 'node/', 'types/', 'inline.cjs', 'inline.mjs', 'inline.d.cts', 'inline.d.mts', 'inline.d.ts',
     'redis.cjs', 'redis.mjs', 'redis.d.cts', 'redis.d.mts', 'redis.d.ts', 'bin/', 'sim/', 'www/', 'README.md', 'LICENSE'],
-  sideEffects: ['./web/index.js', './node/index.cjs', './inline.cjs', './inline.mjs'],
+  sideEffects: ['./web/index.js', './node/index.cjs', './node/suites.cjs', './inline.cjs', './inline.mjs'],
   engines: { node: '>=18' },
 };
 // The simulator ships inside the package so users can run it (`cognigy-guard sim`); its README is

@@ -20,13 +20,14 @@ export const MAIN_ENTRY = 'require / Node ESM (node/index.cjs + guard .wasm)';
 export const ALLOWED_GROWTH = 0.05;
 /** The measured files of the package; every entry is a sum of some of them. */
 export const FILES = ['web/cognigy_guard_bg.wasm', 'web/cognigy_guard.js', 'web/cognigy_guard_suites_bg.wasm',
-  'web/cognigy_guard_suites.js', 'web/index.js', 'node/index.cjs', 'inline.cjs'];
+  'web/cognigy_guard_suites.js', 'web/index.js', 'node/index.cjs', 'node/suites.cjs', 'inline.cjs'];
 const ENTRIES = {
   [MAIN_ENTRY]: ['node/index.cjs', 'web/cognigy_guard_bg.wasm'],
-  // node/index.cjs bundles both glues; the suites .wasm is read on the first use of a suite export.
-  'suites module, read on first suite use (suites .wasm)': ['web/cognigy_guard_suites_bg.wasm'],
-  'require + first suite use (node/index.cjs + both .wasm)': ['node/index.cjs', 'web/cognigy_guard_bg.wasm',
+  // node/suites.cjs (the suites glue and runner) and the suites .wasm are read on the first use of a suite export.
+  'suites side, read on first suite use (node/suites.cjs + suites .wasm)': ['node/suites.cjs',
     'web/cognigy_guard_suites_bg.wasm'],
+  'require + first suite use (node/index.cjs + node/suites.cjs + both .wasm)': ['node/index.cjs', 'node/suites.cjs',
+    'web/cognigy_guard_bg.wasm', 'web/cognigy_guard_suites_bg.wasm'],
   'browser / bundler (web/index.js + both glues + both .wasm)': ['web/index.js', 'web/cognigy_guard.js',
     'web/cognigy_guard_bg.wasm', 'web/cognigy_guard_suites.js', 'web/cognigy_guard_suites_bg.wasm'],
   'inline (inline.cjs, both modules embedded)': ['inline.cjs'],

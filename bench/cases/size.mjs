@@ -1,8 +1,9 @@
 // 6. Size of the built package, raw and gzipped (level 9), per file and per entry. Reuses
 // scripts/size.mjs (run with --no-readme: it writes artifacts/size.json and leaves the README's
 // size table to `npm run size`) and adds the target's "total": what `require('cognigy-guard')`
-// loads, the guard .wasm plus node/index.cjs (which bundles the wasm-bindgen glues), each gzipped,
-// summed (the suites module, read on first suite use, has rows of its own).
+// loads, the guard .wasm plus node/index.cjs (which bundles the guard module's wasm-bindgen glue),
+// each gzipped, summed (the suites side, node/suites.cjs and its .wasm, read on first suite use, has
+// rows of its own).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
