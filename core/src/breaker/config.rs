@@ -454,24 +454,17 @@ mod tests {
         );
     }
 
-    /// Every option key the reader knows.
-    const KEYS: [&str; 11] = [
-        "failureThreshold",
-        "resetTimeoutMs",
-        "halfOpenMaxCalls",
-        "successThreshold",
-        "failureRateThreshold",
-        "slidingWindowSize",
-        "minimumCalls",
-        "slowCallMs",
-        "openBackoffMultiplier",
-        "maxResetTimeoutMs",
-        "halfOpenTimeoutMs",
-    ];
+    /// Every option key the reader knows: the breaker option keys that are data (not the JS-only
+    /// `now`, `store`, `name` and `leaseMs`).
+    fn keys() -> impl Iterator<Item = &'static str> {
+        crate::guard::options::BREAKER_KEYS
+            .into_iter()
+            .filter(|k| !matches!(*k, "now" | "store" | "name" | "leaseMs"))
+    }
 
     #[test]
     fn every_option_rejects_other_types_and_reads_null_as_default() {
-        for key in KEYS {
+        for key in keys() {
             for wrong in [json!("1"), json!(true), json!([1]), json!({ "n": 1 })] {
                 assert_eq!(
                     err(json!({ key: wrong })),
